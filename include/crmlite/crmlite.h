@@ -1,0 +1,269 @@
+/*
+ * crmlite.h — the stable C ABI of crmlite, an embedded single-file CRM engine.
+ *
+ * Conventions (see docs/c-abi.md for the long form):
+ *  - Every function returns a crm_status. On failure the thread-local message of
+ *    the last error is readable with crm_errmsg(); crm_errcode_sqlite() gives the
+ *    underlying SQLite extended result code (0 when the error did not come from SQLite).
+ *  - Out-parameters come first. They are set to NULL / 0 when the call fails.
+ *  - Records cross the ABI as UTF-8 JSON text. Every buffer the library returns
+ *    through a `char**` out-parameter is owned by the caller and released with
+ *    crm_free(). Pointers returned through `const char**` are borrowed: their
+ *    lifetime is stated at each declaration.
+ *  - Handles are opaque. Each is released by exactly one function that accepts NULL.
+ *  - One handle is used by one thread at a time; any number of handles may be
+ *    opened on the same file from different threads or processes.
+ *  - Every mutating call is exactly one transaction, or joins the transaction the
+ *    caller opened with crm_begin().
+ *  - Callbacks run synchronously on the caller's thread, never later.
+ *
+ * Times in JSON are ISO-8601 (UTC "2026-11-23T09:00:00.000Z" on output; any offset
+ * accepted on input); dates are "YYYY-MM-DD"; money is an integer of minor units
+ * ("amount_minor") with an ISO-4217 currency code. Ids are UUID strings.
+ */
+#ifndef CRMLITE_H
+#define CRMLITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  if defined(CRMLITE_BUILDING)
+#    define CRM_API __declspec(dllexport)
+#  else
+#    define CRM_API
+#  endif
+#else
+#  define CRM_API __attribute__((visibility("default")))
+#endif
+
+/* Every function is noexcept for C++ callers: no exception ever crosses the ABI. */
+#if defined(__cplusplus)
+#  define CRM_NOEXCEPT noexcept
+#else
+#  define CRM_NOEXCEPT
+#endif
+
+/* ---------------------------------------------------------------- versions */
+
+#define CRMLITE_VERSION_MAJOR 0
+#define CRMLITE_VERSION_MINOR 1
+#define CRMLITE_VERSION_PATCH 0
+/* major*1000000 + minor*1000 + patch, comparable with crm_version_number(). */
+#define CRMLITE_VERSION_NUMBER 1000
+#define CRMLITE_VERSION_STRING "0.1.0"
+/* Bumped only when the ABI breaks; equals the shared library's SOVERSION. */
+#define CRMLITE_ABI_VERSION 1
+
+/* The library's version string, e.g. "0.1.0". Static storage; never free it. */
+CRM_API const char* crm_version(void) CRM_NOEXCEPT;
+/* CRMLITE_VERSION_NUMBER of the library actually loaded. */
+CRM_API int crm_version_number(void) CRM_NOEXCEPT;
+/* CRMLITE_ABI_VERSION of the library actually loaded. */
+CRM_API int crm_abi_version(void) CRM_NOEXCEPT;
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum crm_status {
+    CRM_OK = 0,
+    CRM_ERROR = 1,      /* internal error; the message says what happened */
+    CRM_EINVAL = 2,     /* bad argument or bad input record; the message names the field */
+    CRM_ENOTFOUND = 3,  /* no record with that id / key */
+    CRM_EEXISTS = 4,    /* unique key already taken (e.g. an external id) */
+    CRM_ENOTADB = 5,    /* the file is not a crmlite database; it was not modified */
+    CRM_ETOONEW = 6,    /* the file was written by a newer crmlite schema */
+    CRM_EIO = 7,        /* file system error */
+    CRM_EBUSY = 8,      /* the database is locked by another connection */
+    CRM_ENOMEM = 9,     /* out of memory */
+    CRM_EPERM = 10,     /* the operation is not permitted (read-only handle, scope) */
+    CRM_ECORRUPT = 11,  /* the database file or an input blob is corrupt */
+    CRM_EMISUSE = 12,   /* API misuse: wrong order of calls, handle in wrong state */
+    CRM_ECANCELED = 13, /* a callback asked to stop; the work was rolled back */
+    CRM_EUSER = 14,     /* reserved for callbacks to report their own failure */
+    CRM_ROW = 100,      /* crm_cursor_next(): a row is available */
+    CRM_DONE = 101      /* crm_cursor_next(): no more rows */
+} crm_status;
+
+/* Message of the last error on this thread ("" when the last call succeeded).
+ * Borrowed: valid until the next crm_* call on this thread. Never NULL. */
+CRM_API const char* crm_errmsg(void) CRM_NOEXCEPT;
+/* Status of the last call on this thread. */
+CRM_API crm_status crm_errcode(void) CRM_NOEXCEPT;
+/* SQLite extended result code behind the last error, or 0. */
+CRM_API int crm_errcode_sqlite(void) CRM_NOEXCEPT;
+/* A static English name for a status ("CRM_EINVAL"). Never NULL. */
+CRM_API const char* crm_status_name(crm_status status) CRM_NOEXCEPT;
+
+/* Releases any buffer returned by the library through a char** out-parameter.
+ * NULL is accepted. */
+CRM_API void crm_free(void* ptr) CRM_NOEXCEPT;
+
+/* Number of live handles of every kind (db, cursor, options) in this process.
+ * A leak oracle for tests: zero once everything was released. */
+CRM_API int64_t crm_live_handles(void) CRM_NOEXCEPT;
+
+/* ----------------------------------------------------------------- options */
+
+typedef struct crm_options crm_options;
+
+/* Options for crm_open(). Defaults: create the file if missing, read-write,
+ * time zone "UTC", busy timeout 5000 ms. */
+CRM_API crm_status crm_options_new(crm_options** out) CRM_NOEXCEPT;
+CRM_API void crm_options_free(crm_options* opts) CRM_NOEXCEPT;
+/* 1: create a new database when the file does not exist (default); 0: fail with CRM_ENOTFOUND. */
+CRM_API crm_status crm_options_set_create(crm_options* opts, int create) CRM_NOEXCEPT;
+/* 1: open read-only; every mutating call fails with CRM_EPERM. */
+CRM_API crm_status crm_options_set_readonly(crm_options* opts, int readonly) CRM_NOEXCEPT;
+/* IANA time zone used for day-based rules, stored in the file when it is created
+ * (later opens keep the stored one unless this is set). E.g. "Asia/Shanghai". */
+CRM_API crm_status crm_options_set_timezone(crm_options* opts, const char* tz) CRM_NOEXCEPT;
+/* Milliseconds to wait for a lock held by another connection. */
+CRM_API crm_status crm_options_set_busy_timeout(crm_options* opts, int ms) CRM_NOEXCEPT;
+
+/* ---------------------------------------------------------------- database */
+
+typedef struct crm_db crm_db;
+
+/* Opens (and if allowed creates) the database at `path` (UTF-8). Runs pending
+ * schema migrations in one transaction. Fails with CRM_ENOTADB for a file that
+ * is not a crmlite database (the file is left untouched) and CRM_ETOONEW for a
+ * file written by a newer schema. `opts` may be NULL for defaults. */
+CRM_API crm_status crm_open(crm_db** out, const char* path, const crm_options* opts) CRM_NOEXCEPT;
+/* Closes the handle. Rolls back an explicit transaction left open. NULL accepted. */
+CRM_API void crm_close(crm_db* db) CRM_NOEXCEPT;
+
+/* Explicit transactions: every mutating call between crm_begin() and
+ * crm_commit() joins one transaction; crm_rollback() undoes them all.
+ * Nesting is an error (CRM_EMISUSE). */
+CRM_API crm_status crm_begin(crm_db* db) CRM_NOEXCEPT;
+CRM_API crm_status crm_commit(crm_db* db) CRM_NOEXCEPT;
+CRM_API crm_status crm_rollback(crm_db* db) CRM_NOEXCEPT;
+
+/* Facts about the open database as a JSON object: schema version, site id,
+ * time zone, counts. Caller frees with crm_free(). */
+CRM_API crm_status crm_db_info(char** out_json, crm_db* db) CRM_NOEXCEPT;
+
+/* ---------------------------------------------------------------- cursors */
+
+/* A forward-only stream of JSON rows. The crm_db it came from must stay open
+ * and must not be written to while the cursor is being read. */
+typedef struct crm_cursor crm_cursor;
+
+/* Advances the cursor. Returns CRM_ROW and sets *out_json to the row, borrowed
+ * and valid until the next call on this cursor; CRM_DONE at the end (and
+ * *out_json = NULL); or an error status. */
+CRM_API crm_status crm_cursor_next(const char** out_json, crm_cursor* cursor) CRM_NOEXCEPT;
+/* Opaque keyset token that resumes the listing after the last row returned
+ * (pass it as "after" in the next query). NULL when no row was returned yet.
+ * Caller frees with crm_free(). */
+CRM_API crm_status crm_cursor_token(char** out_token, crm_cursor* cursor) CRM_NOEXCEPT;
+CRM_API void crm_cursor_free(crm_cursor* cursor) CRM_NOEXCEPT;
+
+/* --------------------------------------------------------------- customers */
+
+/* Creates a customer from a JSON object (see docs/records.md for the fields).
+ * Returns the new id (caller frees). CRM_EINVAL names the offending field. */
+CRM_API crm_status crm_customer_create(char** out_id, crm_db* db, const char* json) CRM_NOEXCEPT;
+/* The customer as a JSON object (caller frees). CRM_ENOTFOUND when absent or deleted. */
+CRM_API crm_status crm_customer_get(char** out_json, crm_db* db, const char* id) CRM_NOEXCEPT;
+/* Partial update: only the fields present in `json` change; `null` clears a field.
+ * "phones"/"emails" replace the whole list when given. */
+CRM_API crm_status crm_customer_update(crm_db* db, const char* id, const char* json) CRM_NOEXCEPT;
+/* Deletes the customer (a tombstone that syncs) with its contact points, tags
+ * and interactions. */
+CRM_API crm_status crm_customer_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
+/* Finds a customer by an external system's id. Returns the id (caller frees). */
+CRM_API crm_status crm_customer_find_external(char** out_id, crm_db* db, const char* system,
+                                              const char* external_id) CRM_NOEXCEPT;
+/* The 360-degree view: profile, contact points, tags, latest interactions,
+ * order totals per currency, interaction counts per kind (caller frees). */
+CRM_API crm_status crm_customer_view(char** out_json, crm_db* db, const char* id) CRM_NOEXCEPT;
+/* Lists customers matching a JSON query: {"filter":{...}, "sort":"name", "order":"asc",
+ * "limit":50, "after":"<token>"}. See docs/query.md. Unknown keys are CRM_EINVAL. */
+CRM_API crm_status crm_customer_query(crm_cursor** out, crm_db* db, const char* query_json) CRM_NOEXCEPT;
+/* Counts customers matching a filter object ("{}" or NULL: all, read from a counter). */
+CRM_API crm_status crm_customer_count(int64_t* out_count, crm_db* db, const char* filter_json) CRM_NOEXCEPT;
+
+/* ------------------------------------------------------------ interactions */
+
+/* Logs an interaction (call, email, visit, meeting, chat, note, order, ticket,
+ * survey, or any lower-case kind name). Returns its id (caller frees). */
+CRM_API crm_status crm_interaction_add(char** out_id, crm_db* db, const char* json) CRM_NOEXCEPT;
+CRM_API crm_status crm_interaction_get(char** out_json, crm_db* db, const char* id) CRM_NOEXCEPT;
+/* Partial update, as crm_customer_update(). The customer cannot change. */
+CRM_API crm_status crm_interaction_update(crm_db* db, const char* id, const char* json) CRM_NOEXCEPT;
+CRM_API crm_status crm_interaction_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
+/* A customer's timeline, newest first: {"customer_id":"..", "kinds":["order"],
+ * "limit":50, "after":"<token>"}. */
+CRM_API crm_status crm_timeline(crm_cursor** out, crm_db* db, const char* query_json) CRM_NOEXCEPT;
+
+/* -------------------------------------------------------------------- tags */
+
+/* Creates a tag (and any missing ancestors) from {"path":"a/b/c", "kind":"basic"|
+ * "behavior"|"value"}; at most three levels. Idempotent: the id is derived from
+ * the path. Returns the tag's id (caller frees). */
+CRM_API crm_status crm_tag_create(char** out_id, crm_db* db, const char* json) CRM_NOEXCEPT;
+/* All tags as a JSON array of {id, path, name, kind, level, parent_id, count}. */
+CRM_API crm_status crm_tag_list(char** out_json, crm_db* db) CRM_NOEXCEPT;
+/* Deletes a tag that has no children; its assignments go with it. */
+CRM_API crm_status crm_tag_delete(crm_db* db, const char* path) CRM_NOEXCEPT;
+/* Tags / untags a customer by tag path (the tag is created if missing when tagging). */
+CRM_API crm_status crm_tag_assign(crm_db* db, const char* customer_id, const char* path) CRM_NOEXCEPT;
+CRM_API crm_status crm_tag_unassign(crm_db* db, const char* customer_id, const char* path) CRM_NOEXCEPT;
+
+/* ------------------------------------------------------------------ search */
+
+/* Full-text search: {"q":"小明", "in":"customers"|"interactions"|"all", "limit":20}.
+ * Rows: {"type","id","customer_id","title","snippet","rank"}, best first.
+ * Chinese substrings of one character and more, Latin word prefixes, pinyin of
+ * Chinese names, and trailing digits of phone numbers all match. */
+CRM_API crm_status crm_search(crm_cursor** out, crm_db* db, const char* query_json) CRM_NOEXCEPT;
+
+/* ------------------------------------------------------- import and export */
+
+typedef struct crm_import_options crm_import_options;
+
+/* Progress callback: `done` rows read so far, `total` bytes-based estimate of all
+ * rows (or -1). Return 0 to continue, non-zero to cancel: the whole import is
+ * then rolled back and the import returns CRM_ECANCELED. */
+typedef int (*crm_progress_fn)(void* user_data, int64_t done, int64_t total);
+
+/* Defaults: format guessed from the file name (.csv / .jsonl / .ndjson), records
+ * "customers", no external system, columns named as the JSON fields, batch 5000. */
+CRM_API crm_status crm_import_options_new(crm_import_options** out) CRM_NOEXCEPT;
+CRM_API void crm_import_options_free(crm_import_options* opts) CRM_NOEXCEPT;
+/* "csv" or "jsonl". */
+CRM_API crm_status crm_import_options_set_format(crm_import_options* opts, const char* format) CRM_NOEXCEPT;
+/* "customers" or "interactions". */
+CRM_API crm_status crm_import_options_set_records(crm_import_options* opts, const char* records) CRM_NOEXCEPT;
+/* The external system whose ids key the upsert (e.g. "erp"): re-importing the
+ * same file updates instead of duplicating. */
+CRM_API crm_status crm_import_options_set_system(crm_import_options* opts, const char* system) CRM_NOEXCEPT;
+/* Column mapping as a JSON object {"<column>":"<field>"}; see docs/import.md. */
+CRM_API crm_status crm_import_options_set_mapping(crm_import_options* opts, const char* mapping_json) CRM_NOEXCEPT;
+/* Rows per transaction batch (1..1000000). The import is still all-or-nothing
+ * with respect to cancellation. */
+CRM_API crm_status crm_import_options_set_batch_size(crm_import_options* opts, int rows) CRM_NOEXCEPT;
+CRM_API crm_status crm_import_options_set_progress(crm_import_options* opts, crm_progress_fn fn,
+                                                   void* user_data) CRM_NOEXCEPT;
+
+/* Imports a CSV or JSON Lines file. Bad rows are skipped and reported; good rows
+ * land. Returns a JSON report {"rows","inserted","updated","unchanged","failed",
+ * "errors":[{"line","field","reason"}]} (caller frees; at most 1000 errors are
+ * listed, "failed" counts all). */
+CRM_API crm_status crm_import_file(char** out_report, crm_db* db, const char* path,
+                                   const crm_import_options* opts) CRM_NOEXCEPT;
+/* Exports "customers" or "interactions" as JSON Lines to `path`. Returns a JSON
+ * report {"rows": n} (caller frees). */
+CRM_API crm_status crm_export_file(char** out_report, crm_db* db, const char* records,
+                                   const char* path) CRM_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRMLITE_H */

@@ -1,0 +1,52 @@
+// The structs behind the opaque handles of crmlite.h. Each constructor and
+// destructor moves the live-handle count used by crm_live_handles().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "capi/guard.hpp"
+#include "store/cursor.hpp"
+#include "store/database.hpp"
+
+struct crm_handle_base {
+    crm_handle_base() { ++crmlite::capi::live_handles; }
+    ~crm_handle_base() { --crmlite::capi::live_handles; }
+    crm_handle_base(const crm_handle_base&) = delete;
+    crm_handle_base& operator=(const crm_handle_base&) = delete;
+};
+
+struct crm_options : crm_handle_base {
+    crmlite::OpenOptions open;
+};
+
+struct crm_db : crm_handle_base {
+    std::unique_ptr<crmlite::Database> db;
+    std::int64_t open_cursors = 0;
+};
+
+struct crm_cursor : crm_handle_base {
+    crm_db* owner = nullptr;
+    std::unique_ptr<crmlite::Cursor> impl;
+    std::string row;
+    bool done = false;
+};
+
+struct crm_import_options : crm_handle_base {
+    std::string format;   // "" = from the file name
+    std::string records = "customers";
+    std::string system;
+    std::string mapping_json;
+    int batch_size = 5000;
+    crm_progress_fn progress = nullptr;
+    void* user_data = nullptr;
+};
+
+namespace crmlite::capi {
+
+// Copies a string into a malloc'ed buffer the caller frees with crm_free().
+char* dup_string(const std::string& s);
+// Makes a new cursor handle over `impl`.
+crm_cursor* new_cursor(crm_db* db, std::unique_ptr<crmlite::Cursor> impl);
+
+}  // namespace crmlite::capi

@@ -1,0 +1,34 @@
+// Customer profiles: persons and companies with their contact points, external
+// ids and tags. Every mutating function is one atomic operation (its own
+// WriteScope, or a savepoint inside the caller's transaction).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "common/json.hpp"
+#include "store/database.hpp"
+#include "store/record.hpp"
+
+namespace crmlite::customers {
+
+// The synced profile fields, in sync-index order (append only).
+std::span<const FieldSpec> fields();
+
+Uuid create(Database& db, const Json& input);
+// Partial update: only the keys present change; null clears. Returns true when
+// anything changed (a no-op update writes nothing and stamps nothing).
+bool update(Database& db, const Uuid& id, const Json& patch);
+void remove(Database& db, const Uuid& id);
+// Throws CRM_ENOTFOUND.
+Json get(Database& db, const Uuid& id);
+std::optional<Uuid> find_external(Database& db, const std::string& system, const std::string& external_id);
+bool exists(Database& db, const Uuid& id);
+
+enum class Upsert { inserted, updated, unchanged };
+// Creates or updates the customer that `system`'s `external_id` maps to:
+// re-importing the same row is idempotent.
+Upsert upsert_external(Database& db, const std::string& system, const std::string& external_id, const Json& input);
+
+}  // namespace crmlite::customers

@@ -1,0 +1,309 @@
+#include "store/database.hpp"
+
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "search/tokenizer.hpp"
+#include "store/migrations.hpp"
+#include "store/versions.hpp"
+
+namespace crmlite {
+
+namespace {
+
+constexpr std::int64_t kLocalSite = 1;  // sync_sites.idx of this file's own site
+
+// Reads the first bytes of an existing file without SQLite, so that a file that
+// is not SQLite at all is refused before anything could write to it.
+void check_sqlite_header(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(CRM_EIO, "cannot read " + path);
+    char header[16] = {};
+    in.read(header, sizeof header);
+    const auto got = in.gcount();
+    if (got == 0) return;  // empty file: a new database
+    if (got < 16 || std::memcmp(header, "SQLite format 3", 16) != 0)
+        throw Error(CRM_ENOTADB, path + ": not a crmlite database (not an SQLite file)");
+}
+
+}  // namespace
+
+int Database::latest_schema_version() { return migrations().back().version; }
+
+Database::Database(const std::string& path, const OpenOptions& options) : readonly_(options.readonly) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const bool exists = fs::exists(path, ec);
+    if (!exists && (!options.create || options.readonly))
+        throw Error(CRM_ENOTFOUND, path + ": no such database");
+    if (exists) check_sqlite_header(path);
+
+    int flags = options.readonly ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;  // one handle, one thread at a time (documented)
+    db_ = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
+    search::register_tokenizer(handle());
+    check_is_crmlite_file(path);
+
+    if (!readonly_) {
+        db_->exec("PRAGMA journal_mode=WAL");
+        db_->exec("PRAGMA synchronous=NORMAL");
+    }
+    db_->exec("PRAGMA foreign_keys=ON");
+    db_->exec("PRAGMA temp_store=MEMORY");
+    if (!readonly_) migrate();
+    load_meta();
+    if (!options.timezone.empty() && options.timezone != timezone_) {
+        if (readonly_) throw Error(CRM_EPERM, "timezone: cannot change on a read-only handle");
+        WriteScope w(*this);
+        auto& st = stmt("UPDATE crm_meta SET value = ? WHERE key = 'timezone'");
+        st.bind(1, options.timezone);
+        st.exec();
+        w.commit();
+        timezone_ = options.timezone;
+    }
+}
+
+Database::~Database() {
+    cache_.clear();
+    if (explicit_txn_) {
+        try {
+            db_->exec("ROLLBACK");
+        } catch (...) {
+        }
+    }
+}
+
+// Refuses files that are SQLite but not ours, and files from a newer schema,
+// using only reads: nothing is written before these checks pass.
+void Database::check_is_crmlite_file(const std::string& path) {
+    std::int64_t app_id = 0, version = 0, objects = 0;
+    try {
+        app_id = db_->execAndGet("PRAGMA application_id").getInt64();
+        version = db_->execAndGet("PRAGMA user_version").getInt64();
+        objects = db_->execAndGet("SELECT count(*) FROM sqlite_schema").getInt64();
+    } catch (const SQLite::Exception& e) {
+        if (e.getErrorCode() == SQLITE_NOTADB)
+            throw Error(CRM_ENOTADB, path + ": not a crmlite database", e.getExtendedErrorCode());
+        throw;
+    }
+    if (app_id != kApplicationId && (app_id != 0 || objects != 0))
+        throw Error(CRM_ENOTADB, path + ": not a crmlite database (an SQLite file of another application)");
+    if (app_id == 0 && readonly_)
+        throw Error(CRM_ENOTADB, path + ": empty file opened read-only is not a crmlite database");
+    if (version > latest_schema_version())
+        throw Error(CRM_ETOONEW, path + ": written by a newer crmlite (schema " + std::to_string(version) +
+                                     ", this library knows up to " + std::to_string(latest_schema_version()) +
+                                     ")");
+}
+
+void Database::migrate() {
+    const int current = schema_version();
+    if (current >= latest_schema_version()) return;
+    SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    // Re-read under the write lock: another connection may have migrated meanwhile.
+    const int locked_current = schema_version();
+    for (const auto& m : migrations()) {
+        if (m.version <= locked_current) continue;
+        db_->exec(m.sql);
+        db_->exec("PRAGMA user_version = " + std::to_string(m.version));
+    }
+    if (locked_current == 0) {
+        db_->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+        const Uuid site = Uuid::v7();
+        SQLite::Statement s(*db_, "INSERT INTO sync_sites(idx, site) VALUES (?, ?)");
+        s.bind(1, static_cast<std::int64_t>(kLocalSite));
+        s.bind(2, site.data(), Uuid::size());
+        s.exec();
+        SQLite::Statement m(*db_,
+                            "INSERT INTO crm_meta(key, value) VALUES ('site_id', ?), ('timezone', 'UTC'), "
+                            "('hlc', 0), ('seq', 0), ('created_at', ?)");
+        m.bind(1, site.data(), Uuid::size());
+        m.bind(2, now_ms());
+        m.exec();
+    }
+    txn.commit();
+}
+
+void Database::load_meta() {
+    if (schema_version() == 0) throw Error(CRM_ENOTADB, "not a crmlite database (no schema)");
+    SQLite::Statement s(*db_, "SELECT key, value FROM crm_meta");
+    while (s.executeStep()) {
+        const std::string key = s.getColumn(0).getString();
+        const auto v = s.getColumn(1);
+        if (key == "site_id") site_id_ = Uuid::from_blob(v.getBlob(), v.getBytes());
+        else if (key == "timezone") timezone_ = v.getString();
+        else if (key == "hlc") clock_.restore(v.getInt64());
+        else if (key == "seq") seq_ = v.getInt64();
+    }
+}
+
+int Database::schema_version() const { return db_->execAndGet("PRAGMA user_version").getInt(); }
+
+SQLite::Statement& Database::stmt(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+    auto& st = *it->second;
+    st.reset();
+    st.clearBindings();
+    return st;
+}
+
+std::int64_t Database::counter(const std::string& name) {
+    auto& st = stmt("SELECT value FROM crm_counters WHERE name = ?");
+    st.bind(1, name);
+    return st.executeStep() ? st.getColumn(0).getInt64() : 0;
+}
+
+void Database::reload_clock() {
+    auto& st = stmt("SELECT key, value FROM crm_meta WHERE key IN ('hlc', 'seq')");
+    while (st.executeStep()) {
+        const std::string key = st.getColumn(0).getString();
+        const std::int64_t v = st.getColumn(1).getInt64();
+        if (key == "hlc") clock_.restore(v);
+        else if (v > seq_) seq_ = v;
+    }
+}
+
+void Database::persist_clock() {
+    auto& st = stmt("UPDATE crm_meta SET value = CASE key WHEN 'hlc' THEN ? ELSE ? END WHERE key IN ('hlc', 'seq')");
+    st.bind(1, clock_.last());
+    st.bind(2, seq_);
+    st.exec();
+    clock_dirty_ = false;
+}
+
+void Database::begin() {
+    if (readonly_) throw Error(CRM_EPERM, "the database is open read-only");
+    if (explicit_txn_) throw Error(CRM_EMISUSE, "a transaction is already open (no nesting)");
+    db_->exec("BEGIN IMMEDIATE");
+    explicit_txn_ = true;
+    reload_clock();
+}
+
+void Database::commit() {
+    if (!explicit_txn_) throw Error(CRM_EMISUSE, "no transaction is open");
+    if (clock_dirty_) persist_clock();
+    db_->exec("COMMIT");
+    explicit_txn_ = false;
+}
+
+void Database::rollback() {
+    if (!explicit_txn_) throw Error(CRM_EMISUSE, "no transaction is open");
+    explicit_txn_ = false;
+    db_->exec("ROLLBACK");
+}
+
+// ------------------------------------------------------------------ WriteScope
+
+WriteScope::WriteScope(Database& db) : db_(db), top_level_(!db.explicit_txn_ && db.scope_depth_ == 0), now_(now_ms()) {
+    if (db.readonly_) throw Error(CRM_EPERM, "the database is open read-only");
+    if (top_level_) {
+        db_.db_->exec("BEGIN IMMEDIATE");
+        try {
+            db_.reload_clock();
+        } catch (...) {
+            db_.db_->exec("ROLLBACK");
+            throw;
+        }
+    } else {
+        savepoint_ = "crm_sp" + std::to_string(db.scope_depth_);
+        db_.db_->exec("SAVEPOINT " + savepoint_);
+    }
+    ++db_.scope_depth_;
+}
+
+WriteScope::~WriteScope() {
+    --db_.scope_depth_;
+    if (done_) return;
+    try {
+        if (top_level_) {
+            db_.db_->exec("ROLLBACK");
+        } else {
+            db_.db_->exec("ROLLBACK TO " + savepoint_);
+            db_.db_->exec("RELEASE " + savepoint_);
+        }
+    } catch (...) {
+        // Nothing sensible to do in a destructor; SQLite rolls back on close.
+    }
+}
+
+HybridClock::Stamp WriteScope::stamp() {
+    if (stamp_ == 0) stamp_ = db_.clock_.tick(now_);
+    return stamp_;
+}
+
+std::int64_t WriteScope::next_seq() {
+    if (seq_ == 0) seq_ = ++db_.seq_;
+    return seq_;
+}
+
+void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields) {
+    if (fields == 0) return;
+    const auto now_stamp = stamp();
+    auto& get = db_.stmt("SELECT hlc, vers FROM sync_versions WHERE tbl = ? AND id = ?");
+    get.bind(1, static_cast<int>(table));
+    get.bind(2, id.data(), Uuid::size());
+    std::vector<FieldVersion> versions;
+    if (get.executeStep()) {
+        const auto blob = get.getColumn(1);
+        versions = decode_versions(
+            std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
+            get.getColumn(0).getInt64());
+    }
+    get.reset();
+    for (int f = 0; f < 64; ++f) {
+        if (!(fields & (std::uint64_t{1} << f))) continue;
+        auto it = std::find_if(versions.begin(), versions.end(), [f](const FieldVersion& v) { return v.field == f; });
+        if (it == versions.end()) versions.push_back({f, now_stamp, kLocalSite});
+        else *it = {f, now_stamp, kLocalSite};
+    }
+    const std::string packed = encode_versions(versions, now_stamp);
+    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_versions(tbl, id, hlc, seq, vers) VALUES (?, ?, ?, ?, ?)");
+    put.bind(1, static_cast<int>(table));
+    put.bind(2, id.data(), Uuid::size());
+    put.bind(3, now_stamp);
+    put.bind(4, next_seq());
+    put.bind(5, packed.data(), static_cast<int>(packed.size()));
+    put.exec();
+}
+
+void WriteScope::record_delete(Table table, const Uuid& id) {
+    auto& del = db_.stmt("DELETE FROM sync_versions WHERE tbl = ? AND id = ?");
+    del.bind(1, static_cast<int>(table));
+    del.bind(2, id.data(), Uuid::size());
+    del.exec();
+    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_tombstones(tbl, id, hlc, site, seq) VALUES (?, ?, ?, ?, ?)");
+    put.bind(1, static_cast<int>(table));
+    put.bind(2, id.data(), Uuid::size());
+    put.bind(3, stamp());
+    put.bind(4, kLocalSite);
+    put.bind(5, next_seq());
+    put.exec();
+}
+
+void WriteScope::commit() {
+    if (done_) throw Error(CRM_EMISUSE, "write scope committed twice");
+    for (const auto& [name, delta] : counts_) {
+        if (delta == 0) continue;
+        auto& st = db_.stmt("UPDATE crm_counters SET value = value + ? WHERE name = ?");
+        st.bind(1, delta);
+        st.bind(2, name);
+        st.exec();
+    }
+    if (stamp_ != 0 || seq_ != 0) db_.clock_dirty_ = true;
+    // The clock is persisted once per outermost transaction, not per nested scope.
+    if (top_level_ && db_.clock_dirty_) db_.persist_clock();
+    if (top_level_) db_.db_->exec("COMMIT");
+    else db_.db_->exec("RELEASE " + savepoint_);
+    done_ = true;
+}
+
+}  // namespace crmlite

@@ -1,0 +1,133 @@
+// The store: one SQLite file (WAL, foreign keys, STRICT tables, application_id,
+// numbered migrations), the statement cache, transactions, the hybrid logical
+// clock and change capture. Every capability module writes through a WriteScope
+// so that each public mutating call is exactly one transaction (or one savepoint
+// inside the caller's explicit transaction) and every change is stamped.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "store/hlc.hpp"
+#include "store/ids.hpp"
+
+namespace crmlite {
+
+// Synced record kinds. The numbers are part of the sync format: append only.
+enum class Table : int {
+    customers = 1,
+    contact_points = 2,
+    interactions = 3,
+    tags = 4,
+    customer_tags = 5,
+    external_ids = 6,
+};
+
+struct OpenOptions {
+    bool create = true;
+    bool readonly = false;
+    std::string timezone;  // empty: keep the stored one ("UTC" for new files)
+    int busy_timeout_ms = 5000;
+};
+
+class WriteScope;
+
+class Database {
+public:
+    static constexpr std::int32_t kApplicationId = 0x43524D4C;  // "CRML"
+
+    Database(const std::string& path, const OpenOptions& options);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    SQLite::Database& sql() { return *db_; }
+    sqlite3* handle() { return db_->getHandle(); }
+
+    // A prepared statement from the per-connection cache, reset with its bindings
+    // cleared. REQUIRES: the caller finishes with it before calling anything that
+    // may fetch the same SQL text again.
+    SQLite::Statement& stmt(const std::string& sql);
+
+    // Explicit caller transactions (crm_begin/commit/rollback).
+    void begin();
+    void commit();
+    void rollback();
+    bool in_explicit_transaction() const { return explicit_txn_; }
+
+    bool readonly() const { return readonly_; }
+    const Uuid& site_id() const { return site_id_; }
+    const std::string& timezone() const { return timezone_; }
+    int schema_version() const;
+    static int latest_schema_version();
+    std::int64_t counter(const std::string& name);
+    HybridClock::Stamp last_stamp() const { return clock_.last(); }
+    std::int64_t last_seq() const { return seq_; }
+
+private:
+    friend class WriteScope;
+    void check_is_crmlite_file(const std::string& path);
+    void migrate();
+    void load_meta();
+    void reload_clock();
+    void persist_clock();
+
+    std::unique_ptr<SQLite::Database> db_;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+    bool readonly_ = false;
+    bool explicit_txn_ = false;
+    int scope_depth_ = 0;
+    Uuid site_id_;
+    std::string timezone_;
+    HybridClock clock_;
+    std::int64_t seq_ = 0;
+    bool clock_dirty_ = false;
+};
+
+// One atomic mutating operation. Opens BEGIN IMMEDIATE (or a SAVEPOINT when the
+// caller holds an explicit transaction or an outer scope is open); commit()
+// makes it durable; destruction without commit() rolls everything back, so a
+// failed call never leaves a half-written record.
+class WriteScope {
+public:
+    explicit WriteScope(Database& db);
+    ~WriteScope();
+    WriteScope(const WriteScope&) = delete;
+    WriteScope& operator=(const WriteScope&) = delete;
+
+    Database& db() { return db_; }
+    // The HLC stamp of this operation: every field it changes carries it.
+    HybridClock::Stamp stamp();
+    // The wall-clock time of this operation (created_at / updated_at).
+    std::int64_t now() const { return now_; }
+
+    // Change capture: `fields` is a bit mask over the table's synced field list
+    // (bit i = field i). Records per-field (stamp, site) versions for the record.
+    void record_change(Table table, const Uuid& id, std::uint64_t fields);
+    // The record is gone: its versions are replaced by a tombstone.
+    void record_delete(Table table, const Uuid& id);
+    // Adjusts a maintained count (e.g. "customers") by delta, applied at commit.
+    void count(const char* name, std::int64_t delta) { counts_[name] += delta; }
+
+    void commit();
+
+private:
+    std::int64_t next_seq();
+
+    Database& db_;
+    bool top_level_;
+    bool done_ = false;
+    std::string savepoint_;
+    std::int64_t now_;
+    HybridClock::Stamp stamp_ = 0;
+    std::int64_t seq_ = 0;
+    std::map<std::string, std::int64_t> counts_;
+};
+
+}  // namespace crmlite

@@ -1,0 +1,134 @@
+#include "store/migrations.hpp"
+
+namespace crmlite {
+
+namespace {
+
+// v1: the foundation. Conventions: every synced record has a 16-byte global id;
+// `rid` columns are local rowids used only by the full-text index and never leave
+// the file; derived columns (name_pinyin, sort_key) are recomputed locally and
+// never synced; times are UTC milliseconds.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE crm_meta(key TEXT PRIMARY KEY, value ANY) STRICT, WITHOUT ROWID;
+CREATE TABLE crm_counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+INSERT INTO crm_counters VALUES ('customers', 0), ('interactions', 0);
+
+-- Sync bookkeeping: sites by small index, packed per-record field versions, tombstones.
+CREATE TABLE sync_sites(idx INTEGER PRIMARY KEY, site BLOB NOT NULL UNIQUE) STRICT;
+CREATE TABLE sync_versions(
+  tbl INTEGER NOT NULL, id BLOB NOT NULL, hlc INTEGER NOT NULL, seq INTEGER NOT NULL,
+  vers BLOB NOT NULL, PRIMARY KEY(tbl, id)) STRICT, WITHOUT ROWID;
+CREATE INDEX sync_versions_seq ON sync_versions(seq);
+CREATE TABLE sync_tombstones(
+  tbl INTEGER NOT NULL, id BLOB NOT NULL, hlc INTEGER NOT NULL, site INTEGER NOT NULL,
+  seq INTEGER NOT NULL, PRIMARY KEY(tbl, id)) STRICT, WITHOUT ROWID;
+CREATE INDEX sync_tombstones_seq ON sync_tombstones(seq);
+
+CREATE TABLE customers(
+  rid INTEGER PRIMARY KEY,
+  id BLOB NOT NULL UNIQUE CHECK(length(id) = 16),
+  kind TEXT NOT NULL CHECK(kind IN ('person', 'company')),
+  display_name TEXT NOT NULL,
+  given_name TEXT, family_name TEXT, gender TEXT, birthday TEXT, title TEXT, industry TEXT,
+  company TEXT, company_id BLOB REFERENCES customers(id) ON DELETE SET NULL,
+  region TEXT, country TEXT, province TEXT, city TEXT, address TEXT, postcode TEXT,
+  source TEXT, stage TEXT, owner TEXT,
+  consent_marketing INTEGER NOT NULL DEFAULT 0, consent_data_sharing INTEGER NOT NULL DEFAULT 0,
+  national_id TEXT, notes TEXT, custom TEXT,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  name_pinyin TEXT, sort_key BLOB
+) STRICT;
+CREATE INDEX customers_sort ON customers(sort_key, id);
+CREATE INDEX customers_name ON customers(display_name, id);
+CREATE INDEX customers_owner ON customers(owner, sort_key, id);
+CREATE INDEX customers_stage ON customers(stage, sort_key, id);
+CREATE INDEX customers_city ON customers(city);
+CREATE INDEX customers_region ON customers(region);
+CREATE INDEX customers_created ON customers(created_at, id);
+CREATE INDEX customers_updated ON customers(updated_at, id);
+CREATE INDEX customers_company ON customers(company_id) WHERE company_id IS NOT NULL;
+
+CREATE TABLE contact_points(
+  id BLOB PRIMARY KEY,
+  customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  type TEXT NOT NULL CHECK(type IN ('phone', 'email')),
+  label TEXT, value TEXT NOT NULL, normalized TEXT NOT NULL,
+  is_primary INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX contact_points_customer ON contact_points(customer_id);
+CREATE INDEX contact_points_normalized ON contact_points(type, normalized);
+
+CREATE TABLE external_ids(
+  system TEXT NOT NULL, external_id TEXT NOT NULL, id BLOB NOT NULL UNIQUE,
+  customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  PRIMARY KEY(system, external_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX external_ids_customer ON external_ids(customer_id);
+
+CREATE TABLE interactions(
+  rid INTEGER PRIMARY KEY,
+  id BLOB NOT NULL UNIQUE CHECK(length(id) = 16),
+  customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL, channel TEXT, direction TEXT, occurred_at INTEGER NOT NULL,
+  subject TEXT, body TEXT, user_id TEXT, status TEXT,
+  amount_minor INTEGER, currency TEXT, rating INTEGER, nps INTEGER,
+  items TEXT, attributes TEXT,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX interactions_timeline ON interactions(customer_id, occurred_at DESC, id DESC);
+CREATE INDEX interactions_kind ON interactions(kind, occurred_at);
+
+CREATE TABLE tags(
+  id BLOB PRIMARY KEY, path TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  parent_id BLOB REFERENCES tags(id), kind TEXT NOT NULL, level INTEGER NOT NULL,
+  created_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE customer_tags(
+  customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  tag_id BLOB NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+  source TEXT NOT NULL DEFAULT 'manual', created_at INTEGER NOT NULL,
+  PRIMARY KEY(customer_id, tag_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX customer_tags_tag ON customer_tags(tag_id, customer_id);
+
+-- Full-text search. Customers: external content over a view that joins the
+-- contact points (phones as digits, so trailing digits match); kept in step by
+-- the customers module inside the same transaction. Interactions: external
+-- content over the table, kept in step by triggers.
+CREATE VIEW customer_search_doc AS
+SELECT c.rid AS rid, c.display_name AS name,
+       coalesce(c.name_pinyin, '') AS pinyin,
+       coalesce(c.company, '') AS company,
+       coalesce((SELECT group_concat(replace(p.normalized, '+', ''), ' ') FROM contact_points p
+                 WHERE p.customer_id = c.id AND p.type = 'phone'), '') AS phones,
+       coalesce((SELECT group_concat(p.value, ' ') FROM contact_points p
+                 WHERE p.customer_id = c.id AND p.type = 'email'), '') AS emails,
+       coalesce(c.notes, '') AS notes
+FROM customers c;
+CREATE VIRTUAL TABLE customer_fts USING fts5(
+  name, pinyin, company, phones, emails, notes,
+  content='customer_search_doc', content_rowid='rid', tokenize='crm', prefix='2 3');
+
+CREATE VIRTUAL TABLE interaction_fts USING fts5(
+  subject, body, content='interactions', content_rowid='rid', tokenize='crm', prefix='2 3');
+CREATE TRIGGER interactions_fts_ai AFTER INSERT ON interactions BEGIN
+  INSERT INTO interaction_fts(rowid, subject, body)
+  VALUES (new.rid, coalesce(new.subject, ''), coalesce(new.body, ''));
+END;
+CREATE TRIGGER interactions_fts_ad AFTER DELETE ON interactions BEGIN
+  INSERT INTO interaction_fts(interaction_fts, rowid, subject, body)
+  VALUES ('delete', old.rid, coalesce(old.subject, ''), coalesce(old.body, ''));
+END;
+CREATE TRIGGER interactions_fts_au AFTER UPDATE OF subject, body ON interactions BEGIN
+  INSERT INTO interaction_fts(interaction_fts, rowid, subject, body)
+  VALUES ('delete', old.rid, coalesce(old.subject, ''), coalesce(old.body, ''));
+  INSERT INTO interaction_fts(rowid, subject, body)
+  VALUES (new.rid, coalesce(new.subject, ''), coalesce(new.body, ''));
+END;
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> all = {{1, kV1}};
+    return all;
+}
+
+}  // namespace crmlite

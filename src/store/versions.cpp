@@ -1,0 +1,55 @@
+#include "store/versions.hpp"
+
+#include <algorithm>
+
+#include "common/error.hpp"
+
+namespace crmlite {
+
+void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+}
+
+bool get_varint(std::string_view in, std::size_t& pos, std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (pos >= in.size()) return false;
+        const auto byte = static_cast<std::uint8_t>(in[pos++]);
+        v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+        if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+}
+
+std::string encode_versions(const std::vector<FieldVersion>& versions, std::int64_t row_stamp) {
+    std::vector<FieldVersion> sorted(versions);
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.field < b.field; });
+    std::string out;
+    out.reserve(sorted.size() * 3);
+    for (const auto& v : sorted) {
+        put_varint(out, static_cast<std::uint64_t>(v.field));
+        put_varint(out, static_cast<std::uint64_t>(row_stamp - v.stamp));
+        put_varint(out, static_cast<std::uint64_t>(v.site));
+    }
+    return out;
+}
+
+std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t row_stamp) {
+    std::vector<FieldVersion> out;
+    std::size_t pos = 0;
+    while (pos < blob.size()) {
+        std::uint64_t field, delta, site;
+        if (!get_varint(blob, pos, field) || !get_varint(blob, pos, delta) || !get_varint(blob, pos, site) ||
+            field > 63 || delta > static_cast<std::uint64_t>(row_stamp))
+            throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector");
+        out.push_back({static_cast<int>(field), row_stamp - static_cast<std::int64_t>(delta),
+                       static_cast<std::int64_t>(site)});
+    }
+    return out;
+}
+
+}  // namespace crmlite

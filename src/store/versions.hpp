@@ -1,0 +1,30 @@
+// Per-record field versions, packed. One row per synced record in
+// sync_versions(tbl, id, hlc, seq, vers) instead of one row per field: `hlc` is
+// the newest stamp of any field, and `vers` lists, for each field ever written,
+// varint(field index) varint(hlc - field stamp) varint(site index). A freshly
+// created record costs three bytes per field; see docs/architecture.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crmlite {
+
+struct FieldVersion {
+    int field;
+    std::int64_t stamp;
+    std::int64_t site;  // index into sync_sites
+};
+
+void put_varint(std::string& out, std::uint64_t v);
+// Reads a varint at pos; returns false on truncation or overlong encoding.
+bool get_varint(std::string_view in, std::size_t& pos, std::uint64_t& v);
+
+// Encodes versions sorted by field; `row_stamp` must be >= every stamp.
+std::string encode_versions(const std::vector<FieldVersion>& versions, std::int64_t row_stamp);
+// Decodes; throws Error(CRM_ECORRUPT) on a malformed blob.
+std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t row_stamp);
+
+}  // namespace crmlite
