@@ -14,9 +14,9 @@
 namespace gen {
 
 enum Column : int {
-    kExternalId, kKind, kDisplayName, kFamilyName, kGivenName, kGender, kBirthday, kPhone, kPhone2,
-    kEmail, kCompany, kProvince, kCity, kAddress, kPostcode, kSource, kStage, kOwner, kConsent,
-    kNationalId, kNotes, kTags, kColumnCount
+    kColExternalId, kColKind, kColDisplayName, kColFamilyName, kColGivenName, kColGender, kColBirthday, kColPhone, kColPhone2,
+    kColEmail, kColCompany, kColProvince, kColCity, kColAddress, kColPostcode, kColSource, kColStage, kColOwner, kColConsent,
+    kColNationalId, kColNotes, kColTags, kColumnCount
 };
 
 inline constexpr std::array<std::string_view, kColumnCount> kColumnNames = {

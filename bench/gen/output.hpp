@@ -43,6 +43,13 @@ public:
         buf_.append(tmp, end);
     }
 
+    // The same id as a JSON string.
+    void json_id(char prefix, std::uint64_t v, int width) {
+        buf_.push_back('"');
+        put_id(prefix, v, width);
+        buf_.push_back('"');
+    }
+
     // A CSV field, quoted only when it contains a separator, quote, line break or edge space.
     void csv_field(std::string_view s) {
         if (!csv_needs_quotes(s)) {

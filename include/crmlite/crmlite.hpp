@@ -1,0 +1,273 @@
+// crmlite.hpp — header-only C++ wrapper over the stable C ABI (crmlite.h).
+//
+// RAII handles, exceptions instead of status codes, std::string instead of
+// malloc'ed buffers. It adds no symbols to the library: C++ users link the same
+// shared library and get the same stable ABI as C users (the design of
+// Couchbase Lite's cbl++). Records are JSON text; bring your own JSON library.
+//
+//   crm::Database db("crm.db");
+//   std::string id = db.create_customer(R"({"display_name":"王小明","phones":["13812345678"]})");
+//   for (auto& row : db.search(R"({"q":"小明"})")) std::cout << row << "\n";
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "crmlite/crmlite.h"
+
+namespace crm {
+
+// A failed call: the crm_status, the message and the SQLite code behind it.
+class Error : public std::runtime_error {
+public:
+    Error(crm_status code, const std::string& message, int sqlite_code)
+        : std::runtime_error(message), code_(code), sqlite_code_(sqlite_code) {}
+    crm_status code() const noexcept { return code_; }
+    int sqlite_code() const noexcept { return sqlite_code_; }
+
+private:
+    crm_status code_;
+    int sqlite_code_;
+};
+
+namespace detail {
+
+inline void check(crm_status status) {
+    if (status != CRM_OK) throw Error(status, crm_errmsg(), crm_errcode_sqlite());
+}
+
+// Takes ownership of a library buffer and copies it into a std::string.
+inline std::string take(char* buffer) {
+    std::string s = buffer ? std::string(buffer) : std::string();
+    crm_free(buffer);
+    return s;
+}
+
+inline std::string str(std::string_view v) { return std::string(v); }
+
+}  // namespace detail
+
+// Options for opening a database (crm_options).
+class Options {
+public:
+    Options() { detail::check(crm_options_new(&h_)); }
+    ~Options() { crm_options_free(h_); }
+    Options(const Options&) = delete;
+    Options& operator=(const Options&) = delete;
+    Options(Options&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+
+    Options& create(bool v) { detail::check(crm_options_set_create(h_, v ? 1 : 0)); return *this; }
+    Options& readonly(bool v) { detail::check(crm_options_set_readonly(h_, v ? 1 : 0)); return *this; }
+    Options& timezone(std::string_view tz) { detail::check(crm_options_set_timezone(h_, detail::str(tz).c_str())); return *this; }
+    Options& busy_timeout(int ms) { detail::check(crm_options_set_busy_timeout(h_, ms)); return *this; }
+    const crm_options* get() const { return h_; }
+
+private:
+    crm_options* h_ = nullptr;
+};
+
+// A stream of JSON rows; iterate with next() or a range-for.
+class Cursor {
+public:
+    explicit Cursor(crm_cursor* h) : h_(h) {}
+    ~Cursor() { crm_cursor_free(h_); }
+    Cursor(const Cursor&) = delete;
+    Cursor& operator=(const Cursor&) = delete;
+    Cursor(Cursor&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+
+    // The next row, or nullopt at the end.
+    std::optional<std::string> next() {
+        const char* row = nullptr;
+        const crm_status st = crm_cursor_next(&row, h_);
+        if (st == CRM_ROW) return std::string(row);
+        if (st == CRM_DONE) return std::nullopt;
+        detail::check(st);
+        return std::nullopt;
+    }
+    // Resumes after the last row returned (pass as "after"); nullopt before any row.
+    std::optional<std::string> token() {
+        char* t = nullptr;
+        detail::check(crm_cursor_token(&t, h_));
+        if (!t) return std::nullopt;
+        return detail::take(t);
+    }
+
+    class iterator {
+    public:
+        iterator() = default;
+        explicit iterator(Cursor* c) : c_(c) { ++*this; }
+        const std::string& operator*() const { return row_; }
+        iterator& operator++() {
+            auto r = c_->next();
+            if (r) row_ = std::move(*r);
+            else c_ = nullptr;
+            return *this;
+        }
+        bool operator!=(const iterator& o) const { return c_ != o.c_; }
+
+    private:
+        Cursor* c_ = nullptr;
+        std::string row_;
+    };
+    iterator begin() { return iterator(this); }
+    iterator end() { return iterator(); }
+
+private:
+    crm_cursor* h_;
+};
+
+// Options for Database::import_file (crm_import_options).
+class ImportOptions {
+public:
+    // Return false from the progress function to cancel (the import rolls back).
+    using Progress = std::function<bool(std::int64_t done, std::int64_t total)>;
+
+    ImportOptions() { detail::check(crm_import_options_new(&h_)); }
+    ~ImportOptions() { crm_import_options_free(h_); }
+    ImportOptions(const ImportOptions&) = delete;
+    ImportOptions& operator=(const ImportOptions&) = delete;
+
+    ImportOptions& format(std::string_view f) { detail::check(crm_import_options_set_format(h_, detail::str(f).c_str())); return *this; }
+    ImportOptions& records(std::string_view r) { detail::check(crm_import_options_set_records(h_, detail::str(r).c_str())); return *this; }
+    ImportOptions& system(std::string_view s) { detail::check(crm_import_options_set_system(h_, detail::str(s).c_str())); return *this; }
+    ImportOptions& mapping(std::string_view json) { detail::check(crm_import_options_set_mapping(h_, detail::str(json).c_str())); return *this; }
+    ImportOptions& batch_size(int rows) { detail::check(crm_import_options_set_batch_size(h_, rows)); return *this; }
+    ImportOptions& progress(Progress fn) {
+        progress_ = std::move(fn);
+        detail::check(crm_import_options_set_progress(h_, progress_ ? &ImportOptions::trampoline : nullptr, this));
+        return *this;
+    }
+    const crm_import_options* get() const { return h_; }
+
+private:
+    static int trampoline(void* self, int64_t done, int64_t total) {
+        try {
+            return static_cast<ImportOptions*>(self)->progress_(done, total) ? 0 : 1;
+        } catch (...) {
+            return 1;  // an exception in the callback cancels; it must not cross the C ABI
+        }
+    }
+    crm_import_options* h_ = nullptr;
+    Progress progress_;
+};
+
+// An open database (crm_db). One thread at a time per Database.
+class Database {
+public:
+    explicit Database(const std::string& path) { detail::check(crm_open(&h_, path.c_str(), nullptr)); }
+    Database(const std::string& path, const Options& options) { detail::check(crm_open(&h_, path.c_str(), options.get())); }
+    ~Database() { crm_close(h_); }
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+    Database(Database&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+
+    crm_db* handle() const { return h_; }
+    std::string info() const { char* o = nullptr; detail::check(crm_db_info(&o, h_)); return detail::take(o); }
+
+    void begin() { detail::check(crm_begin(h_)); }
+    void commit() { detail::check(crm_commit(h_)); }
+    void rollback() { detail::check(crm_rollback(h_)); }
+
+    // Customers
+    std::string create_customer(std::string_view json) { return out_str(crm_customer_create, json); }
+    std::string customer(std::string_view id) { return out_str(crm_customer_get, id); }
+    void update_customer(std::string_view id, std::string_view json) {
+        detail::check(crm_customer_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
+    }
+    void delete_customer(std::string_view id) { detail::check(crm_customer_delete(h_, detail::str(id).c_str())); }
+    std::optional<std::string> find_external(std::string_view system, std::string_view external_id) {
+        char* o = nullptr;
+        const crm_status st = crm_customer_find_external(&o, h_, detail::str(system).c_str(), detail::str(external_id).c_str());
+        if (st == CRM_ENOTFOUND) return std::nullopt;
+        detail::check(st);
+        return detail::take(o);
+    }
+    std::string view(std::string_view id) { return out_str(crm_customer_view, id); }
+    Cursor query_customers(std::string_view query_json = "{}") { return cursor(crm_customer_query, query_json); }
+    std::int64_t count_customers(std::string_view filter_json = "{}") {
+        int64_t n = 0;
+        detail::check(crm_customer_count(&n, h_, detail::str(filter_json).c_str()));
+        return n;
+    }
+
+    // Interactions
+    std::string add_interaction(std::string_view json) { return out_str(crm_interaction_add, json); }
+    std::string interaction(std::string_view id) { return out_str(crm_interaction_get, id); }
+    void update_interaction(std::string_view id, std::string_view json) {
+        detail::check(crm_interaction_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
+    }
+    void delete_interaction(std::string_view id) { detail::check(crm_interaction_delete(h_, detail::str(id).c_str())); }
+    Cursor timeline(std::string_view query_json) { return cursor(crm_timeline, query_json); }
+
+    // Tags
+    std::string create_tag(std::string_view json) { return out_str(crm_tag_create, json); }
+    std::string tags() { char* o = nullptr; detail::check(crm_tag_list(&o, h_)); return detail::take(o); }
+    void delete_tag(std::string_view path) { detail::check(crm_tag_delete(h_, detail::str(path).c_str())); }
+    void tag(std::string_view customer_id, std::string_view path) {
+        detail::check(crm_tag_assign(h_, detail::str(customer_id).c_str(), detail::str(path).c_str()));
+    }
+    void untag(std::string_view customer_id, std::string_view path) {
+        detail::check(crm_tag_unassign(h_, detail::str(customer_id).c_str(), detail::str(path).c_str()));
+    }
+
+    // Search
+    Cursor search(std::string_view query_json) { return cursor(crm_search, query_json); }
+
+    // Import / export
+    std::string import_file(const std::string& path, const ImportOptions& options) {
+        char* o = nullptr;
+        detail::check(crm_import_file(&o, h_, path.c_str(), options.get()));
+        return detail::take(o);
+    }
+    std::string import_file(const std::string& path) {
+        char* o = nullptr;
+        detail::check(crm_import_file(&o, h_, path.c_str(), nullptr));
+        return detail::take(o);
+    }
+    std::string export_file(std::string_view records, const std::string& path) {
+        char* o = nullptr;
+        detail::check(crm_export_file(&o, h_, detail::str(records).c_str(), path.c_str()));
+        return detail::take(o);
+    }
+
+private:
+    using OutFn = crm_status (*)(char**, crm_db*, const char*);
+    using CursorFn = crm_status (*)(crm_cursor**, crm_db*, const char*);
+    std::string out_str(OutFn fn, std::string_view arg) {
+        char* o = nullptr;
+        detail::check(fn(&o, h_, detail::str(arg).c_str()));
+        return detail::take(o);
+    }
+    Cursor cursor(CursorFn fn, std::string_view arg) {
+        crm_cursor* c = nullptr;
+        detail::check(fn(&c, h_, detail::str(arg).c_str()));
+        return Cursor(c);
+    }
+    crm_db* h_ = nullptr;
+};
+
+// Commits on commit(), rolls back if destroyed before.
+class Transaction {
+public:
+    explicit Transaction(Database& db) : db_(db) { db_.begin(); }
+    ~Transaction() {
+        if (!done_) crm_rollback(db_.handle());
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit() {
+        db_.commit();
+        done_ = true;
+    }
+
+private:
+    Database& db_;
+    bool done_ = false;
+};
+
+}  // namespace crm

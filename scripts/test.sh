@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, build with warnings as errors, and
+# run every test (Catch2, the C ABI test, quickstarts, Python binding, CLI,
+# package consumer) under ctest.
+#   scripts/test.sh            normal pass
+#   scripts/test.sh --asan     ASan+UBSan pass (separate build directory)
+#   scripts/test.sh --ci       everything CI runs: normal pass, ABI check, sanitizer pass
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-normal}
+"$root/scripts/deps.sh"
+
+normal_pass() {
+  "$root/scripts/build.sh" "$root/build"
+  (cd "$root/build" && ctest --output-on-failure -j "$(nproc)")
+}
+
+asan_pass() {
+  "$root/scripts/build.sh" "$root/build-asan" -DCRMLITE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  # Python (ctypes) cannot load an ASan-instrumented library without preloading
+  # the runtime into the interpreter; the C and C++ tests cover the same code.
+  (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest --output-on-failure -j "$(nproc)" -E 'python|quickstart_py|package')
+}
+
+case "$mode" in
+  normal|"") normal_pass ;;
+  --asan) asan_pass ;;
+  --ci)
+    normal_pass
+    "$root/scripts/abi-check.sh" "$root/build"
+    asan_pass ;;
+  *) echo "usage: scripts/test.sh [--asan|--ci]" >&2; exit 2 ;;
+esac
