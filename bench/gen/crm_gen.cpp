@@ -150,9 +150,12 @@ private:
         for (int c = 0; c < kColumnCount; ++c) {
             const std::string& value = row.field[static_cast<std::size_t>(c)];
             out_.json_key(kColumnNames[static_cast<std::size_t>(c)], c == 0);
-            if (value.empty()) out_.put("null");
-            else if (c == kColConsent) out_.put(value);
-            else out_.json_string(value);
+            if (value.empty())
+                out_.put("null");
+            else if (c == kColConsent)
+                out_.put(value);
+            else
+                out_.json_string(value);
         }
         out_.put('}');
         out_.end_line();
@@ -227,8 +230,8 @@ int run(const Options& o) {
                  "in %.2f s -> %s\n",
                  static_cast<unsigned long long>(totals.rows), static_cast<unsigned long long>(o.customers),
                  static_cast<unsigned long long>(totals.duplicates),
-                 static_cast<unsigned long long>(totals.interactions),
-                 static_cast<unsigned long long>(totals.churners), seconds, o.out.string().c_str());
+                 static_cast<unsigned long long>(totals.interactions), static_cast<unsigned long long>(totals.churners),
+                 seconds, o.out.string().c_str());
     return 0;
 }
 

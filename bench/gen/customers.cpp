@@ -23,8 +23,8 @@ enum Perturbation : unsigned {
     kPhoneFormat = 1u << 5,     // same number, another format
     kDropPhone = 1u << 6,
     kDropEmail = 1u << 7,
-    kEmailDomain = 1u << 8,     // same local part, another domain
-    kEmailLocal = 1u << 9,      // another spelling of the local part (hard mode only)
+    kEmailDomain = 1u << 8,  // same local part, another domain
+    kEmailLocal = 1u << 9,   // another spelling of the local part (hard mode only)
     kDropBirthday = 1u << 10,
 };
 
@@ -61,7 +61,26 @@ unsigned choose_perturbations(const Identity& id, Rng& rng, bool strong_ids) {
     return chosen;
 }
 
-bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+// Appends `domain` with another top-level domain: a company's web address registered twice.
+void other_top_level_domain(std::string_view domain, Rng& rng, std::string& out) {
+    static constexpr std::string_view tlds[] = {".com.cn", ".com", ".cn", ".net"};
+    std::string_view current;
+    for (std::string_view tld : tlds) {
+        if (domain.ends_with(tld)) {
+            current = tld;
+            break;
+        }
+    }
+    out.append(domain.substr(0, domain.size() - current.size()));
+    std::string_view next;
+    do next = rng.pick(tlds);
+    while (next == current);
+    out.append(next);
+}
+
+bool is_ascii_letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 char other_letter(Rng& rng, char c) {
     const char base = c >= 'a' ? 'a' : 'A';
@@ -93,7 +112,8 @@ void apply_typo(Rng& rng, std::string& s) {
                 return;
             }
             break;
-        default: break;
+        default:
+            break;
     }
     s[i] = other_letter(rng, s[i]);
 }
@@ -158,8 +178,10 @@ void CustomerMaker::Impl::render_name(unsigned p, Rng& rng, CustomerRow& row) {
         pinyin_given(id, given);
         capitalise(family);
         capitalise(given);
-        if (rng.chance(0.7)) display.assign(family).append(" ").append(given);
-        else display.assign(given).append(" ").append(family);
+        if (rng.chance(0.7))
+            display.assign(family).append(" ").append(given);
+        else
+            display.assign(given).append(" ").append(family);
         if (rng.chance(0.1)) uppercase(display);
         return;
     }
@@ -180,7 +202,8 @@ void CustomerMaker::Impl::render_company_name(unsigned p, Rng& rng, std::string&
                                                    CompanyVariant::UpperCase};
         variant = id.company.latin ? rng.pick(latin) : rng.pick(chinese);
         const int count = company_suffix_count(id.company.latin);
-        other_suffix = (id.company.suffix + 1 + static_cast<int>(rng.below(static_cast<std::uint32_t>(count - 1)))) % count;
+        other_suffix =
+            (id.company.suffix + 1 + static_cast<int>(rng.below(static_cast<std::uint32_t>(count - 1)))) % count;
     }
     render_company(id.company, variant, other_suffix, out);
     if (p & kNameTypo) apply_typo(rng, out);
@@ -223,7 +246,9 @@ void CustomerMaker::Impl::render_email(unsigned p, Rng& rng, std::string& out) {
         out.append(id.email_local);
     }
     out.push_back('@');
-    if (p & kEmailDomain) {
+    if ((p & kEmailDomain) && id.kind == EntityKind::Company) {
+        other_top_level_domain(id.email_domain, rng, out);  // hengda.com -> hengda.com.cn
+    } else if (p & kEmailDomain) {
         const auto weight = [&](const Choice& c) {
             return c.name == id.email_domain ? 0L : static_cast<long>(id.latin ? c.weight_latin : c.weight_cn);
         };
@@ -279,17 +304,20 @@ void CustomerMaker::Impl::render_tags(Lang lang, Rng& rng, std::string& out) {
 RecordTraits CustomerMaker::Impl::render_record_fields(Rng& rng, CustomerRow& row) {
     RecordTraits traits;
     traits.lang = id.latin ? Lang::En : Lang::Zh;
-    const auto source_weight = [&](const Choice& c) { return static_cast<long>(id.latin ? c.weight_latin : c.weight_cn); };
+    const auto source_weight = [&](const Choice& c) {
+        return static_cast<long>(id.latin ? c.weight_latin : c.weight_cn);
+    };
     row.field[kColSource] = kSources[rng.pick_index_weighted(kSources, source_weight)].name;
     const StageRow& stage = rng.pick_weighted(kStages);
     traits.stage = stage.stage;
     row.field[kColStage] = stage.name;
     traits.owner = 1 + static_cast<int>(rng.below(kOwners));
-    std::string& owner = row.field[kColOwner];
-    owner.assign("u");
-    owner.push_back(static_cast<char>('0' + traits.owner / 10));
-    owner.push_back(static_cast<char>('0' + traits.owner % 10));
-    row.field[kColConsent] = rng.chance(0.7) ? "1" : "0";
+    std::string& owner = row.field[kColOwner];  // u01..u20
+    owner.resize(3);
+    owner[0] = 'u';
+    owner[1] = static_cast<char>('0' + traits.owner / 10);
+    owner[2] = static_cast<char>('0' + traits.owner % 10);
+    row.field[kColConsent].assign(1, rng.chance(0.7) ? '1' : '0');
     row.field[kColNotes].clear();
     if (rng.chance(0.35)) row.field[kColNotes] = traits.lang == Lang::Zh ? rng.pick(kNotesZh) : rng.pick(kNotesEn);
     render_tags(traits.lang, rng, row.field[kColTags]);
@@ -304,8 +332,7 @@ CustomerMaker::~CustomerMaker() = default;
 
 RecordTraits CustomerMaker::make(std::uint64_t entity, int copy, CustomerRow& row) {
     Impl& m = *impl_;
-    Rng identity_rng(m.seed, Stream::Identity, entity);
-    m.identities.make(identity_rng, m.id);
+    m.identities.make(m.seed, entity, m.id);
 
     const std::uint64_t record_key = entity * 4 + static_cast<std::uint64_t>(copy);
     Rng perturb_rng(m.seed, Stream::Perturb, record_key);

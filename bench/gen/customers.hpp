@@ -14,15 +14,35 @@
 namespace gen {
 
 enum Column : int {
-    kColExternalId, kColKind, kColDisplayName, kColFamilyName, kColGivenName, kColGender, kColBirthday, kColPhone, kColPhone2,
-    kColEmail, kColCompany, kColProvince, kColCity, kColAddress, kColPostcode, kColSource, kColStage, kColOwner, kColConsent,
-    kColNationalId, kColNotes, kColTags, kColumnCount
+    kColExternalId,
+    kColKind,
+    kColDisplayName,
+    kColFamilyName,
+    kColGivenName,
+    kColGender,
+    kColBirthday,
+    kColPhone,
+    kColPhone2,
+    kColEmail,
+    kColCompany,
+    kColProvince,
+    kColCity,
+    kColAddress,
+    kColPostcode,
+    kColSource,
+    kColStage,
+    kColOwner,
+    kColConsent,
+    kColNationalId,
+    kColNotes,
+    kColTags,
+    kColumnCount
 };
 
 inline constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
-    "external_id", "kind", "display_name", "family_name", "given_name", "gender", "birthday", "phone",
-    "phone2", "email", "company", "province", "city", "address", "postcode", "source", "stage", "owner",
-    "consent_marketing", "national_id", "notes", "tags"};
+    "external_id", "kind",  "display_name",      "family_name", "given_name", "gender",  "birthday", "phone",
+    "phone2",      "email", "company",           "province",    "city",       "address", "postcode", "source",
+    "stage",       "owner", "consent_marketing", "national_id", "notes",      "tags"};
 
 struct CustomerRow {
     std::array<std::string, kColumnCount> field;  // empty string = no value
@@ -30,7 +50,7 @@ struct CustomerRow {
 
 // What the interaction generator needs to know about the record it writes history for.
 struct RecordTraits {
-    Lang lang = Lang::Zh;       // language of subjects and bodies (Zh or En)
+    Lang lang = Lang::Zh;  // language of subjects and bodies (Zh or En)
     Stage stage = Stage::Prospect;
     int owner = 1;              // sales rep number, 1..20
     std::string_view currency;  // ISO 4217

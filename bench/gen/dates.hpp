@@ -52,7 +52,9 @@ inline void append_ymd(std::string& out, int days) {
 }  // namespace detail
 
 // "YYYY-MM-DD" (years 1000-9999).
-inline void append_iso_date(std::string& out, int days) { detail::append_ymd(out, days); }
+inline void append_iso_date(std::string& out, int days) {
+    detail::append_ymd(out, days);
+}
 
 // "YYYY-MM-DDTHH:MM:SSZ" for seconds since the epoch.
 inline void append_iso_timestamp(std::string& out, std::int64_t seconds) {

@@ -27,9 +27,12 @@ void append_int(std::string& out, long v) {
 void append_pattern(Rng& rng, std::string& out, std::string_view pattern) {
     static constexpr std::string_view letters = "ABDEFGHJLNPQRSTUWXYZ";
     for (char c : pattern) {
-        if (c == '#') out.push_back(rng.digit());
-        else if (c == '@') out.push_back(letters[rng.below(static_cast<std::uint32_t>(letters.size()))]);
-        else out.push_back(c);
+        if (c == '#')
+            out.push_back(rng.digit());
+        else if (c == '@')
+            out.push_back(letters[rng.below(static_cast<std::uint32_t>(letters.size()))]);
+        else
+            out.push_back(c);
     }
 }
 
@@ -43,125 +46,31 @@ int district_count(const City& city) {
     return n;
 }
 
-// ---- phones
+// ---- per-entity unique numbers
 
-// clang-format off
-constexpr std::string_view kMobilePrefixes[] = {
-    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152", "153",
-    "155", "156", "157", "158", "159", "166", "170", "171", "173", "175", "176", "177", "178", "180",
-    "181", "182", "183", "184", "185", "186", "187", "188", "189", "191", "193", "195", "196", "197",
-    "198", "199"};
-// clang-format on
-
-// Relative frequency of each format; see render_phone() for what they look like.
-constexpr int kMobileFormatWeights[] = {50, 12, 5, 10, 4, 8, 7, 4};
-constexpr int kFixedFormatWeights[] = {35, 15, 30, 10, 10};
-constexpr int kForeignFormatWeights[] = {50, 25, 15, 10};
-
-int pick_format(Rng& rng, PhoneKind kind) {
-    auto pick = [&](const auto& weights) {
-        return static_cast<int>(rng.pick_index_weighted(weights, [](int w) { return static_cast<long>(w); }));
-    };
-    switch (kind) {
-        case PhoneKind::Mobile: return pick(kMobileFormatWeights);
-        case PhoneKind::Fixed: return pick(kFixedFormatWeights);
-        case PhoneKind::Foreign: return pick(kForeignFormatWeights);
-        case PhoneKind::None: break;
+// A keyed bijection on [0, 2^bits): every step (add, multiply by an odd number, xor-shift) is
+// invertible modulo 2^bits.
+std::uint64_t permute_bits(std::uint64_t x, int bits, std::uint64_t key) {
+    const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+    for (int round = 0; round < 3; ++round) {
+        x = (x + (key >> (round * 16))) & mask;
+        x = (x * 0x9E3779B97F4A7C15ull) & mask;
+        x ^= x >> (bits / 2);
+        x = (x * 0xC2B2AE3D27D4EB4Full) & mask;
+        x ^= x >> (bits / 3 + 1);
     }
-    return 0;
+    return x;
 }
 
-void make_mobile(Rng& rng, Phone& phone) {
-    phone.kind = PhoneKind::Mobile;
-    phone.digits.assign(rng.pick(kMobilePrefixes));
-    append_digits(rng, phone.digits, 8);
-    phone.format = pick_format(rng, phone.kind);
-}
-
-void make_fixed(Rng& rng, int city, Phone& phone) {
-    phone.kind = PhoneKind::Fixed;
-    phone.place = city;
-    phone.digits.clear();
-    phone.digits.push_back(static_cast<char>('2' + rng.below(7)));  // local numbers start 2-8
-    append_digits(rng, phone.digits, kCities[city].local_digits - 1);
-    phone.format = pick_format(rng, phone.kind);
-}
-
-void make_foreign(Rng& rng, int city, Phone& phone) {
-    const ForeignCity& fc = kForeignCities[city];
-    phone.kind = PhoneKind::Foreign;
-    phone.place = city;
-    phone.digits.assign(fc.local_prefix);
-    append_digits(rng, phone.digits, fc.local_digits - static_cast<int>(fc.local_prefix.size()));
-    phone.format = pick_format(rng, phone.kind);
-}
-
-// Writes `digits` in groups of the sizes listed in `groups` ("34" -> "555 0123").
-void append_grouped(std::string& out, std::string_view digits, std::string_view groups, char sep) {
-    std::size_t at = 0;
-    for (char g : groups) {
-        if (at > 0) out.push_back(sep);
-        const auto n = static_cast<std::size_t>(g - '0');
-        out.append(digits.substr(at, n));
-        at += n;
-    }
-}
-
-void render_mobile(std::string_view d, int format, std::string& out) {
-    const auto spaced = [&](std::string_view lead, char sep) {
-        out.append(lead);
-        append_grouped(out, d, "344", sep);
-    };
-    switch (format) {
-        case 0: out.append(d); break;                  // 13812345678
-        case 1: spaced("+86 ", ' '); break;            // +86 138 1234 5678
-        case 2: spaced("+86-", '-'); break;            // +86-138-1234-5678
-        case 3: spaced("", '-'); break;                // 138-1234-5678
-        case 4: out.append("0086 ").append(d); break;  // 0086 13812345678
-        case 5: spaced("", ' '); break;                // 138 1234 5678
-        case 6: out.append("+86").append(d); break;    // +8613812345678
-        default:                                       // full-width digits
-            for (char c : d) {
-                out.append("\xEF\xBC");
-                out.push_back(static_cast<char>(0x90 + (c - '0')));
-            }
-    }
-}
-
-void render_fixed(const City& city, std::string_view local, int format, std::string& out) {
-    const std::string_view head = local.substr(0, local.size() - 4), tail = local.substr(local.size() - 4);
-    const std::string_view area = city.area_code;
-    switch (format) {
-        case 0: out.append(area).append("-").append(head).append(" ").append(tail); break;   // 021-6234 5678
-        case 1: out.append("(").append(area).append(") ").append(head).append("-").append(tail); break;
-        case 2: out.append(area).append("-").append(local); break;                           // 021-62345678
-        case 3: out.append("+86 ").append(area.substr(1)).append(" ").append(head).append(" ").append(tail); break;
-        default: out.append(area).append(local);                                             // 02162345678
-    }
-}
-
-void render_foreign(const ForeignCity& fc, std::string_view local, int format, std::string& out) {
-    switch (format) {
-        case 0:  // +1 415 555 0123
-            out.append("+").append(fc.calling_code).append(" ").append(fc.area_code).append(" ");
-            append_grouped(out, local, fc.groups, ' ');
-            break;
-        case 1:  // +14155550123
-            out.append("+").append(fc.calling_code).append(fc.area_code).append(local);
-            break;
-        case 2:  // 001 415 555 0123 (dialled from China)
-            out.append("00").append(fc.calling_code).append(" ").append(fc.area_code).append(" ");
-            append_grouped(out, local, fc.groups, ' ');
-            break;
-        default:  // national format: (415) 555-0123, 020 7946 0958
-            if (fc.country == Country::US) {
-                out.append("(").append(fc.area_code).append(") ").append(local.substr(0, 3)).append("-").append(
-                    local.substr(3));
-            } else {
-                out.append(fc.trunk).append(fc.area_code).append(" ");
-                append_grouped(out, local, fc.groups, ' ');
-            }
-    }
+// A keyed bijection on [0, n) (cycle walking over the next power of two): distinct inputs below
+// n give distinct outputs, so entity numbers map to unique but scattered values.
+std::uint64_t permute_below(std::uint64_t x, std::uint64_t n, std::uint64_t key) {
+    int bits = 2;  // a 1-bit xor-shift by bits/2 would not be invertible
+    while ((std::uint64_t{1} << bits) < n) ++bits;
+    x %= n;
+    do x = permute_bits(x, bits, key);
+    while (x >= n);
+    return x;
 }
 
 // ---- national id (GB 11643: region, birth date, sequence with gender parity, check digit)
@@ -184,9 +93,11 @@ void make_national_id(Rng& rng, const Identity& id, std::string& out) {
     append_iso_date(date, id.birth_day);
     for (char c : date)
         if (c != '-') out.push_back(c);
-    append_digits(rng, out, 2);
-    const int parity = id.male ? 1 : 0;  // odd for men, even for women
-    out.push_back(static_cast<char>('0' + 2 * rng.below(5) + static_cast<unsigned>(parity)));
+    // Digits 15-17: (birth day, sequence) is unique per entity, so ids never collide.
+    const int parity = id.male ? 1 : 0;  // the 17th digit is odd for men, even for women
+    out.push_back(static_cast<char>('0' + id.id_sequence / 50));
+    out.push_back(static_cast<char>('0' + id.id_sequence / 5 % 10));
+    out.push_back(static_cast<char>('0' + 2 * (id.id_sequence % 5) + parity));
     out.push_back(id_check_digit(out));
 }
 
@@ -203,7 +114,12 @@ void chinese_address(Rng& rng, const City& city, int district, std::string& out)
     append_int(out, rng.range(1, rng.chance(0.8) ? 200 : 1500));
     out.append("号");
     switch (rng.below(5)) {
-        case 0: append_int(out, rng.range(1, 20)); out.append("栋"); room_number(rng, out); out.append("室"); break;
+        case 0:
+            append_int(out, rng.range(1, 20));
+            out.append("栋");
+            room_number(rng, out);
+            out.append("室");
+            break;
         case 1:
             append_int(out, rng.range(1, 12));
             out.append("号楼");
@@ -212,8 +128,14 @@ void chinese_address(Rng& rng, const City& city, int district, std::string& out)
             room_number(rng, out);
             out.append("室");
             break;
-        case 2: out.push_back(static_cast<char>('A' + rng.below(4))); out.append("座"); room_number(rng, out); out.append("室"); break;
-        default: break;  // street number only
+        case 2:
+            out.push_back(static_cast<char>('A' + rng.below(4)));
+            out.append("座");
+            room_number(rng, out);
+            out.append("室");
+            break;
+        default:
+            break;  // street number only
     }
 }
 
@@ -258,26 +180,6 @@ void foreign_address(Rng& rng, Country country, std::string& out) {
 
 // ---- public renderers
 
-int phone_format_count(PhoneKind kind) {
-    switch (kind) {
-        case PhoneKind::Mobile: return static_cast<int>(std::size(kMobileFormatWeights));
-        case PhoneKind::Fixed: return static_cast<int>(std::size(kFixedFormatWeights));
-        case PhoneKind::Foreign: return static_cast<int>(std::size(kForeignFormatWeights));
-        case PhoneKind::None: break;
-    }
-    return 0;
-}
-
-void render_phone(const Phone& phone, int format, std::string& out) {
-    out.clear();
-    switch (phone.kind) {
-        case PhoneKind::Mobile: render_mobile(phone.digits, format, out); break;
-        case PhoneKind::Fixed: render_fixed(kCities[phone.place], phone.digits, format, out); break;
-        case PhoneKind::Foreign: render_foreign(kForeignCities[phone.place], phone.digits, format, out); break;
-        case PhoneKind::None: break;
-    }
-}
-
 int company_suffix_count(bool latin) {
     return static_cast<int>(latin ? std::size(kLatinCompanySuffixes) : std::size(kChineseCompanySuffixes));
 }
@@ -287,23 +189,26 @@ void render_company(const CompanyName& name, CompanyVariant variant, int other_s
     const int suffix = variant == CompanyVariant::OtherSuffix ? other_suffix : name.suffix;
     const bool with_suffix = variant != CompanyVariant::NoSuffix;
     if (name.latin) {
-        const std::string_view brand = kLatinBrands[name.brand], industry = kIndustries[name.industry].english;
+        const std::string_view head = kLatinBrandHeads[name.brand], rest = kLatinBrandTails[name.brand_tail];
+        const std::string_view industry = kIndustries[name.industry].english;
         const std::string_view tail = kLatinCompanySuffixes[suffix].text;
         if (variant == CompanyVariant::UpperCase) {
-            append_upper(out, brand);
+            append_upper(out, head);
+            append_upper(out, rest);
             out.push_back(' ');
             append_upper(out, industry);
             out.push_back(' ');
             append_upper(out, tail);
             return;
         }
-        out.append(brand).append(" ").append(industry);
+        out.append(head).append(rest).append(" ").append(industry);
         if (with_suffix) out.append(" ").append(tail);
         return;
     }
     const bool prefix = name.city_prefix != (variant == CompanyVariant::TogglePrefix);
     if (prefix) out.append(kCities[name.city].city_bare);
-    out.append(kBrands[name.brand].hanzi).append(kIndustries[name.industry].hanzi);
+    out.append(kBrandHeads[name.brand].hanzi).append(kBrandTails[name.brand_tail].hanzi);
+    out.append(kIndustries[name.industry].hanzi);
     if (with_suffix) out.append(kChineseCompanySuffixes[suffix].text);
 }
 
@@ -315,7 +220,9 @@ void hanzi_given(const Identity& id, int alt_slot, std::string& out) {
     }
 }
 
-void pinyin_family(const Identity& id, std::string& out) { out.assign(kSurnames[id.surname].pinyin); }
+void pinyin_family(const Identity& id, std::string& out) {
+    out.assign(kSurnames[id.surname].pinyin);
+}
 
 void pinyin_given(const Identity& id, std::string& out) {
     out.clear();
@@ -336,8 +243,7 @@ void email_local(const Identity& id, int pattern, Rng& rng, std::string& out) {
         return;
     }
     if (pattern == kNamePatterns) {  // QQ number
-        out.push_back(static_cast<char>('1' + rng.below(9)));
-        append_digits(rng, out, static_cast<int>(rng.range(5, 9)));
+        append_int(out, static_cast<long>(id.qq));
         return;
     }
     // a/b: the name parts in the order people usually write them in an address.
@@ -351,27 +257,57 @@ void email_local(const Identity& id, int pattern, Rng& rng, std::string& out) {
         pinyin_given(id, b);
         for (int i = 0; i < id.given_count; ++i) initials.push_back(kGivenChars[id.given[i]].pinyin[0]);
     }
-    std::string year;
-    append_iso_date(year, id.birth_day);
-    const std::string_view yy = std::string_view(year).substr(2, 2), yyyy = std::string_view(year).substr(0, 4);
+    std::string date;  // YYYY-MM-DD
+    append_iso_date(date, id.birth_day);
+    const std::string_view d = date;
     switch (pattern) {
-        case 0: out.append(a).append(".").append(b); if (rng.chance(0.4)) out.append(yy); break;
-        case 1: out.append(b).append(".").append(a); break;
-        case 2: out.append(a).append(b); if (rng.chance(0.5)) append_digits(rng, out, static_cast<int>(rng.range(2, 3))); break;
-        case 3:
-            if (id.latin) out.append(initials).append(b);  // jsmith
-            else out.append(a).append(initials);           // wangxm
-            if (rng.chance(0.4)) out.append(yy);
+        case 0:
+            out.append(a).append(".").append(b);
+            break;  // wang.xiaoming / john.smith
+        case 1:
+            out.append(b).append(".").append(a);
+            break;  // xiaoming.wang / smith.john
+        case 2:
+            out.append(a).append(b);
+            break;  // wangxiaoming
+        case 3:     // wangxm / jsmith
+            if (id.latin)
+                out.append(initials).append(b);
+            else
+                out.append(a).append(initials);
             break;
-        case 4:
+        case 4:  // wxm19880823 / smithj0823
             if (id.latin) {
-                out.append(b).append(initials);  // smithj
+                out.append(b).append(initials).append(d.substr(5, 2)).append(d.substr(8, 2));
             } else {
-                out.push_back(a[0]);  // wxm1988
-                out.append(initials).append(yyyy);
+                out.push_back(a[0]);
+                out.append(initials).append(d.substr(0, 4)).append(d.substr(5, 2)).append(d.substr(8, 2));
             }
+            return;
+        default:
+            out.append(a).append("_").append(b);  // wang_xiaoming
+    }
+    // Mailbox providers hand out plain names once; most people carry some digits.
+    switch (rng.below(10)) {
+        case 0:
             break;
-        default: out.append(a).append("_").append(b);
+        case 1:
+        case 2:
+            out.append(d.substr(2, 2));
+            break;  // 88
+        case 3:
+            out.append(d.substr(0, 4));
+            break;  // 1988
+        case 4:
+        case 5:
+            out.append(d.substr(5, 2)).append(d.substr(8, 2));
+            break;  // 0823
+        case 6:
+        case 7:
+            append_digits(rng, out, 3);
+            break;
+        default:
+            append_digits(rng, out, 4);
     }
 }
 
@@ -388,7 +324,8 @@ IdentityMaker::IdentityMaker() {
     }
 }
 
-void IdentityMaker::make(Rng& rng, Identity& id) const {
+void IdentityMaker::make(std::uint64_t seed, std::uint64_t entity, Identity& id) const {
+    Rng rng(seed, Stream::Identity, entity);
     id.kind = rng.chance(0.10) ? EntityKind::Company : EntityKind::Person;
     const bool person = id.kind == EntityKind::Person;
     id.latin = rng.chance(person ? 0.30 : 0.25);
@@ -405,7 +342,13 @@ void IdentityMaker::make(Rng& rng, Identity& id) const {
     // draws up to here; they are simply not written for companies.
     id.male = rng.chance(0.5);
     id.gender_stated = rng.chance(0.92);
-    id.birth_day = static_cast<int>(rng.range(days_from_ymd(1950, 1, 1), days_from_ymd(2005, 12, 31)));
+    // Birth day and id sequence come from one slot unique per entity (for the first ~10 million).
+    const int first_day = days_from_ymd(1950, 1, 1);
+    const auto days = static_cast<std::uint64_t>(days_from_ymd(2005, 12, 31) - first_day + 1);
+    const std::uint64_t slot = permute_below(entity, days * 500, seed);
+    id.birth_day = first_day + static_cast<int>(slot % days);
+    id.id_sequence = static_cast<int>(slot / days);
+    id.qq = 100000 + permute_below(entity, 3'000'000'000ull - 100000, seed ^ 0x5151515151515151ull);
     id.birthday_stated = person && rng.chance(0.80);
 
     if (person) {
@@ -442,28 +385,40 @@ void IdentityMaker::make_person_name(Rng& rng, Identity& id) const {
     id.given[1] = draw();
     const bool doubled = !id.male && rng.chance(0.04);  // 婷婷, 丽丽
     if (id.given_count == 2 && doubled) id.given[1] = id.given[0];
-    while (id.given_count == 2 && !doubled && id.given[1] == id.given[0]) id.given[1] = draw();
+    // 小 only leads a given name (小明, not 明小).
+    while (id.given_count == 2 && !doubled && (id.given[1] == id.given[0] || kGivenChars[id.given[1]].hanzi == "小"))
+        id.given[1] = draw();
 }
 
 void IdentityMaker::make_company(Rng& rng, bool latin, int city, CompanyName& name, std::string& domain) const {
+    const auto index = [&](std::size_t size) { return static_cast<int>(rng.below(static_cast<std::uint32_t>(size))); };
     name.latin = latin;
     name.city = city;
-    name.industry = static_cast<int>(rng.below(static_cast<std::uint32_t>(std::size(kIndustries))));
+    name.industry = index(std::size(kIndustries));
     domain.clear();
     if (latin) {
-        name.brand = static_cast<int>(rng.below(static_cast<std::uint32_t>(std::size(kLatinBrands))));
+        name.brand = index(std::size(kLatinBrandHeads));
+        name.brand_tail = index(std::size(kLatinBrandTails));
         name.suffix = static_cast<int>(rng.pick_index_weighted(kLatinCompanySuffixes));
         name.city_prefix = false;
-        for (char c : kLatinBrands[name.brand]) domain.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+        for (char c : kLatinBrandHeads[name.brand])
+            domain.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+        domain.append(kLatinBrandTails[name.brand_tail]);
         if (rng.chance(0.4)) domain.append(kIndustries[name.industry].domain);
+        if (rng.chance(0.4)) domain.append(rng.pick(kDomainNumbers));
         domain.append(rng.chance(0.8) ? ".com" : ".net");
         return;
     }
-    name.brand = static_cast<int>(rng.below(static_cast<std::uint32_t>(std::size(kBrands))));
+    name.brand = index(std::size(kBrandHeads));
+    do name.brand_tail = index(std::size(kBrandTails));
+    while (kBrandTails[name.brand_tail].hanzi == kBrandHeads[name.brand].hanzi);
     name.suffix = static_cast<int>(rng.pick_index_weighted(kChineseCompanySuffixes));
     name.city_prefix = rng.chance(0.6);
-    domain.assign(kBrands[name.brand].pinyin);
-    if (rng.chance(0.5)) domain.append(rng.chance(0.3) ? "-" : "").append(kIndustries[name.industry].domain);
+    // hengda.com, sh-hengdatrade.com.cn, hengda168.cn
+    if (rng.chance(0.5)) domain.append(kCities[city].abbr).append(rng.chance(0.4) ? "-" : "");
+    domain.append(kBrandHeads[name.brand].pinyin).append(kBrandTails[name.brand_tail].pinyin);
+    if (rng.chance(0.5)) domain.append(kIndustries[name.industry].domain);
+    if (rng.chance(0.5)) domain.append(rng.pick(kDomainNumbers));
     const std::uint32_t tld = rng.below(20);
     domain.append(tld < 10 ? ".com" : tld < 17 ? ".com.cn" : ".cn");
 }
@@ -475,9 +430,12 @@ void IdentityMaker::make_phones(Rng& rng, Identity& id) const {
     id.phone2.digits.clear();
     if (rng.chance(0.05)) return;
     const auto make_one = [&](Phone& phone, bool prefer_fixed) {
-        if (id.abroad) make_foreign(rng, id.city, phone);
-        else if (prefer_fixed) make_fixed(rng, id.city, phone);
-        else make_mobile(rng, phone);
+        if (id.abroad)
+            make_foreign(rng, id.city, phone);
+        else if (prefer_fixed)
+            make_fixed(rng, id.city, phone);
+        else
+            make_mobile(rng, phone);
     };
     make_one(id.phone, person ? rng.chance(0.10) : rng.chance(0.70));
     if (rng.chance(person ? 0.10 : 0.30)) make_one(id.phone2, id.phone.kind == PhoneKind::Mobile);
@@ -518,8 +476,10 @@ void IdentityMaker::make_place(Rng& rng, Identity& id) const {
     } else {
         const City& city = kCities[id.city];
         if (with_address) {
-            if (id.latin && rng.chance(0.7)) romanised_address(rng, city, id.district, id.address);
-            else chinese_address(rng, city, id.district, id.address);
+            if (id.latin && rng.chance(0.7))
+                romanised_address(rng, city, id.district, id.address);
+            else
+                chinese_address(rng, city, id.district, id.address);
         }
         append_pattern(rng, id.postcode, city.postcode);
     }

@@ -3,29 +3,21 @@
 // those facts into field text in the various spellings and formats duplicates use.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "phones.hpp"
 #include "rng.hpp"
 
 namespace gen {
 
 enum class EntityKind { Person, Company };
-enum class PhoneKind { None, Mobile, Fixed, Foreign };
-
-struct Phone {
-    PhoneKind kind = PhoneKind::None;
-    int place = 0;        // kCities index (Fixed) or kForeignCities index (Foreign)
-    int format = 0;       // index into the formats of its kind
-    std::string digits;   // Mobile: 11 digits; Fixed/Foreign: local number without area code
-};
-
-int phone_format_count(PhoneKind kind);
-void render_phone(const Phone& phone, int format, std::string& out);
 
 struct CompanyName {
     bool latin = false;
-    int brand = 0;
+    int brand = 0;       // head of the trade name (kBrandHeads / kLatinBrandHeads)
+    int brand_tail = 0;  // its tail (kBrandTails / kLatinBrandTails)
     int industry = 0;
     int suffix = 0;
     int city = 0;              // kCities index for the optional city prefix (Chinese names)
@@ -47,10 +39,12 @@ struct Identity {
     int district = 0;     // kCities[city].districts index (China only)
 
     bool male = false;
-    bool gender_stated = true;  // false: the source system says "unknown"
+    bool gender_stated = true;                            // false: the source system says "unknown"
     int surname = 0, given[2] = {0, 0}, given_count = 0;  // Chinese names
     int latin_given = 0, latin_family = 0;                // Latin names
     int birth_day = 0;                                    // days since 1970-01-01
+    int id_sequence = 0;   // 0..499, with birth_day unique per entity (national id digits 15-17)
+    std::uint64_t qq = 0;  // QQ number, unique per entity
     bool birthday_stated = true;
 
     bool has_company = false;  // always true for companies; a person's employer otherwise
@@ -58,20 +52,21 @@ struct Identity {
     std::string company_domain;
 
     Phone phone, phone2;
-    int email_pattern = 0;     // name pattern, QQ number (kNamePatterns) or company mailbox
-    std::string email_local;   // empty: no e-mail
+    int email_pattern = 0;    // name pattern, QQ number (kNamePatterns) or company mailbox
+    std::string email_local;  // empty: no e-mail
     std::string email_domain;
 
-    bool has_place = true;     // province and city known
+    bool has_place = true;                          // province and city known
     bool province_bare = false, city_bare = false;  // written without 省/市
     std::string address, postcode;
-    std::string national_id;   // empty: none
+    std::string national_id;  // empty: none
 };
 
 class IdentityMaker {
 public:
     IdentityMaker();
-    void make(Rng& rng, Identity& id) const;
+    // Everything about entity number `entity` under run seed `seed`.
+    void make(std::uint64_t seed, std::uint64_t entity, Identity& id) const;
 
 private:
     void make_person_name(Rng& rng, Identity& id) const;

@@ -13,7 +13,7 @@ namespace gen {
 namespace {
 
 enum class Kind : std::uint8_t { Call, Email, Visit, Meeting, Chat, Note, Order, Ticket, Survey };
-constexpr std::string_view kKindNames[] = {"call", "email", "visit", "meeting", "chat",
+constexpr std::string_view kKindNames[] = {"call", "email", "visit",  "meeting", "chat",
                                            "note", "order", "ticket", "survey"};
 // Relative frequency of each kind, in the order above.
 constexpr int kBuyerKindWeights[] = {18, 16, 5, 5, 15, 7, 20, 8, 6};
@@ -26,7 +26,9 @@ constexpr std::string_view kTicketStatuses[] = {"open", "pending", "resolved", "
 constexpr int kMaxInteractions = 5000;
 constexpr int kMaxItems = 3;
 
-long weight_of(int w) { return static_cast<long>(w); }
+long weight_of(int w) {
+    return static_cast<long>(w);
+}
 
 template <std::size_t N>
 int pick_by_weights(Rng& rng, const int (&weights)[N]) {
@@ -51,20 +53,30 @@ static_assert(std::size(kCallZh) == std::size(kCallEn) && std::size(kEmailZh) ==
               std::size(kOrderZh) == std::size(kOrderEn) && std::size(kRefundZh) == std::size(kRefundEn) &&
               std::size(kTicketZh) == std::size(kTicketEn));
 static_assert(std::size(kOrderZh) == 3 && std::size(kVisitZh) == 3 && std::size(kChatZh) == 3 &&
-              std::size(kMeetingZh) == 3, "pick_template() relies on these layouts");
+                  std::size(kMeetingZh) == 3,
+              "pick_template() relies on these layouts");
 
 std::span<const Template> templates_for(Kind kind, Lang lang) {
     const bool zh = lang == Lang::Zh;
     switch (kind) {
-        case Kind::Call: return zh ? std::span<const Template>(kCallZh) : kCallEn;
-        case Kind::Email: return zh ? std::span<const Template>(kEmailZh) : kEmailEn;
-        case Kind::Visit: return zh ? std::span<const Template>(kVisitZh) : kVisitEn;
-        case Kind::Meeting: return zh ? std::span<const Template>(kMeetingZh) : kMeetingEn;
-        case Kind::Chat: return zh ? std::span<const Template>(kChatZh) : kChatEn;
-        case Kind::Note: return zh ? std::span<const Template>(kNoteZh) : kNoteEn;
-        case Kind::Order: return zh ? std::span<const Template>(kOrderZh) : kOrderEn;
-        case Kind::Ticket: return zh ? std::span<const Template>(kTicketZh) : kTicketEn;
-        case Kind::Survey: break;
+        case Kind::Call:
+            return zh ? std::span<const Template>(kCallZh) : kCallEn;
+        case Kind::Email:
+            return zh ? std::span<const Template>(kEmailZh) : kEmailEn;
+        case Kind::Visit:
+            return zh ? std::span<const Template>(kVisitZh) : kVisitEn;
+        case Kind::Meeting:
+            return zh ? std::span<const Template>(kMeetingZh) : kMeetingEn;
+        case Kind::Chat:
+            return zh ? std::span<const Template>(kChatZh) : kChatEn;
+        case Kind::Note:
+            return zh ? std::span<const Template>(kNoteZh) : kNoteEn;
+        case Kind::Order:
+            return zh ? std::span<const Template>(kOrderZh) : kOrderEn;
+        case Kind::Ticket:
+            return zh ? std::span<const Template>(kTicketZh) : kTicketEn;
+        case Kind::Survey:
+            break;
     }
     return {};
 }
@@ -83,7 +95,9 @@ void render_template(std::string_view pattern, std::string_view product, std::st
     }
 }
 
-int nps_band(int nps) { return nps <= 6 ? 0 : nps <= 8 ? 1 : 2; }
+int nps_band(int nps) {
+    return nps <= 6 ? 0 : nps <= 8 ? 1 : 2;
+}
 
 }  // namespace
 
@@ -93,7 +107,7 @@ struct InteractionWriter::Interaction {
         int quantity;  // negative on refunds
         std::int64_t unit_price_minor;
     };
-    std::int64_t at = 0;  // seconds since the epoch
+    std::int64_t at = 0;    // seconds since the epoch
     std::uint32_t seq = 0;  // generation order, breaks ties when sorting
     Kind kind = Kind::Call;
     Channel channel = Channel::Phone;
@@ -106,7 +120,6 @@ struct InteractionWriter::Interaction {
     Item items[kMaxItems] = {};
     std::int64_t amount_minor = 0;
     int refund_of = -1;  // index in the sorted history of the order this refunds
-    bool refunded = false;
     // tickets and surveys
     int status = 0;
     int nps = 0, rating = 0;
@@ -123,15 +136,23 @@ namespace {
 Channel pick_channel(Rng& rng, Kind kind, Lang lang, bool& inbound) {
     const bool zh = lang == Lang::Zh;
     switch (kind) {
-        case Kind::Call: inbound = rng.chance(0.4); return Channel::Phone;
-        case Kind::Email: inbound = rng.chance(0.4); return Channel::Email;
+        case Kind::Call:
+            inbound = rng.chance(0.4);
+            return Channel::Phone;
+        case Kind::Email:
+            inbound = rng.chance(0.4);
+            return Channel::Email;
         case Kind::Visit: {
             const bool store = rng.chance(0.5);
             inbound = store;
             return store ? Channel::Store : Channel::Field;
         }
-        case Kind::Meeting: inbound = rng.chance(0.2); return rng.chance(0.6) ? Channel::Field : Channel::Web;
-        case Kind::Chat: inbound = rng.chance(0.65); return rng.chance(zh ? 0.75 : 0.35) ? Channel::Wechat : Channel::Web;
+        case Kind::Meeting:
+            inbound = rng.chance(0.2);
+            return rng.chance(0.6) ? Channel::Field : Channel::Web;
+        case Kind::Chat:
+            inbound = rng.chance(0.65);
+            return rng.chance(zh ? 0.75 : 0.35) ? Channel::Wechat : Channel::Web;
         case Kind::Note: {
             inbound = false;
             static constexpr Channel note_channels[] = {Channel::Phone, Channel::Wechat, Channel::Field};
@@ -189,7 +210,8 @@ int pick_template(Rng& rng, Kind kind, Channel channel) {
             return channel == Channel::Wechat ? static_cast<int>(rng.below(3)) : 1 + static_cast<int>(rng.below(2));
         case Kind::Meeting:  // 1 is an online demo
             return channel == Channel::Web ? static_cast<int>(rng.below(3)) : rng.chance(0.5) ? 0 : 2;
-        default: break;
+        default:
+            break;
     }
     return static_cast<int>(rng.below(static_cast<std::uint32_t>(templates_for(kind, Lang::Zh).size())));
 }
@@ -239,9 +261,12 @@ void InteractionWriter::generate(std::uint64_t record_key, const RecordTraits& t
         Interaction it;
         it.seq = static_cast<std::uint32_t>(i);
         it.kind = static_cast<Kind>(pick_by_weights(rng, buyer ? kBuyerKindWeights : kProspectKindWeights));
-        if (it.kind == Kind::Order) it.at = moment(start_day, cut_day);
-        else if (churner && rng.chance(0.15)) it.at = moment(cut_day, as_of_day_);  // win-back attempts
-        else it.at = moment(start_day, churner ? cut_day : as_of_day_);
+        if (it.kind == Kind::Order)
+            it.at = moment(start_day, cut_day);
+        else if (churner && rng.chance(0.15))
+            it.at = moment(cut_day, as_of_day_);  // win-back attempts
+        else
+            it.at = moment(start_day, churner ? cut_day : as_of_day_);
         it.channel = pick_channel(rng, it.kind, traits.lang, it.inbound);
         it.user = rng.chance(0.85) ? traits.owner : 1 + static_cast<int>(rng.below(kOwners));
         it.product = static_cast<int>(rng.below(static_cast<std::uint32_t>(std::size(kProducts))));
@@ -269,21 +294,19 @@ void InteractionWriter::generate(std::uint64_t record_key, const RecordTraits& t
         }
     }
 
-    std::sort(history_.begin(), history_.end(), [](const Interaction& a, const Interaction& b) {
-        return a.at != b.at ? a.at < b.at : a.seq < b.seq;
-    });
+    std::sort(history_.begin(), history_.end(),
+              [](const Interaction& a, const Interaction& b) { return a.at != b.at ? a.at < b.at : a.seq < b.seq; });
 
-    // About 3% of orders are refunds of the latest earlier order not yet refunded.
+    // About 3% of orders are refunds, each of the latest earlier order (never of a refund, never twice).
     int candidate = -1;
     for (int i = 0; i < static_cast<int>(history_.size()); ++i) {
         Interaction& it = history_[static_cast<std::size_t>(i)];
         if (it.kind != Kind::Order) continue;
-        if (candidate < 0 || !rng.chance(0.035)) {
+        if (candidate < 0 || !rng.chance(0.045)) {
             candidate = i;
             continue;
         }
         Interaction& original = history_[static_cast<std::size_t>(candidate)];
-        original.refunded = true;
         it.refund_of = candidate;
         it.n_items = original.n_items;
         for (int k = 0; k < it.n_items; ++k) {
@@ -320,7 +343,7 @@ void InteractionWriter::write_one(const Interaction& it, std::uint64_t first_id,
     const std::string_view product = zh ? kProducts[it.product].zh : kProducts[it.product].en;
     const bool refund = it.refund_of >= 0;
     const Template& tmpl = it.kind == Kind::Survey ? (zh ? kSurveyZh : kSurveyEn)[nps_band(it.nps)][it.templ]
-                           : refund ? (zh ? kRefundZh : kRefundEn)[it.templ]
+                           : refund                ? (zh ? kRefundZh : kRefundEn)[it.templ]
                                     : templates_for(it.kind, traits.lang)[static_cast<std::size_t>(it.templ)];
     OutFile& o = out_;
     o.put('{');
@@ -351,7 +374,9 @@ void InteractionWriter::write_one(const Interaction& it, std::uint64_t first_id,
     o.put('"');
 
     switch (it.kind) {
-        case Kind::Order: write_order(it, first_id, traits); break;
+        case Kind::Order:
+            write_order(it, first_id, traits);
+            break;
         case Kind::Ticket:
             o.json_key("status");
             o.json_string(kTicketStatuses[it.status]);
@@ -362,7 +387,8 @@ void InteractionWriter::write_one(const Interaction& it, std::uint64_t first_id,
             o.json_key("rating");
             o.put_int(it.rating);
             break;
-        default: break;
+        default:
+            break;
     }
     o.put('}');
     o.end_line();

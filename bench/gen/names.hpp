@@ -180,15 +180,27 @@ struct Brand {
     std::string_view pinyin;
 };
 
+// A trade name (字号) is a head and a tail character: 恒 + 达 -> 恒达 (hengda).
 // clang-format off
-inline constexpr Brand kBrands[] = {
-    {"恒达", "hengda"}, {"华信", "huaxin"}, {"永兴", "yongxing"}, {"鑫源", "xinyuan"}, {"瑞丰", "ruifeng"},
-    {"宏图", "hongtu"}, {"金鼎", "jinding"}, {"天成", "tiancheng"}, {"博远", "boyuan"}, {"中联", "zhonglian"},
-    {"东方", "dongfang"}, {"新创", "xinchuang"}, {"长城", "changcheng"}, {"海润", "hairun"}, {"盛世", "shengshi"},
-    {"嘉禾", "jiahe"}, {"泰和", "taihe"}, {"汇通", "huitong"}, {"德润", "derun"}, {"明远", "mingyuan"},
-    {"启航", "qihang"}, {"卓越", "zhuoyue"}, {"星辰", "xingchen"}, {"智联", "zhilian"}, {"云帆", "yunfan"},
-    {"锦程", "jincheng"}, {"同创", "tongchuang"}, {"百川", "baichuan"}, {"凯旋", "kaixuan"}, {"光华", "guanghua"},
-    {"万通", "wantong"}, {"立信", "lixin"}, {"正泰", "zhengtai"}, {"联创", "lianchuang"}, {"远航", "yuanhang"},
+inline constexpr Brand kBrandHeads[] = {
+    {"恒", "heng"}, {"华", "hua"}, {"永", "yong"}, {"鑫", "xin"}, {"瑞", "rui"}, {"宏", "hong"}, {"金", "jin"},
+    {"天", "tian"}, {"博", "bo"}, {"中", "zhong"}, {"东", "dong"}, {"新", "xin"}, {"长", "chang"}, {"海", "hai"},
+    {"盛", "sheng"}, {"嘉", "jia"}, {"泰", "tai"}, {"汇", "hui"}, {"德", "de"}, {"明", "ming"}, {"启", "qi"},
+    {"卓", "zhuo"}, {"星", "xing"}, {"智", "zhi"}, {"云", "yun"}, {"锦", "jin"}, {"同", "tong"}, {"百", "bai"},
+    {"凯", "kai"}, {"光", "guang"}, {"万", "wan"}, {"立", "li"}, {"正", "zheng"}, {"联", "lian"}, {"远", "yuan"},
+    {"兴", "xing"}, {"信", "xin"}, {"富", "fu"}, {"荣", "rong"}, {"众", "zhong"}, {"佳", "jia"}, {"宝", "bao"},
+    {"美", "mei"}, {"骏", "jun"}, {"昌", "chang"}, {"泓", "hong"}, {"晟", "sheng"}, {"创", "chuang"}, {"科", "ke"},
+    {"睿", "rui"},
+};
+inline constexpr Brand kBrandTails[] = {
+    {"达", "da"}, {"信", "xin"}, {"兴", "xing"}, {"源", "yuan"}, {"丰", "feng"}, {"图", "tu"}, {"鼎", "ding"},
+    {"成", "cheng"}, {"远", "yuan"}, {"联", "lian"}, {"方", "fang"}, {"创", "chuang"}, {"城", "cheng"}, {"润", "run"},
+    {"世", "shi"}, {"禾", "he"}, {"和", "he"}, {"通", "tong"}, {"泰", "tai"}, {"航", "hang"}, {"越", "yue"},
+    {"辰", "chen"}, {"帆", "fan"}, {"程", "cheng"}, {"川", "chuan"}, {"旋", "xuan"}, {"华", "hua"}, {"安", "an"},
+    {"康", "kang"}, {"盈", "ying"}, {"隆", "long"}, {"发", "fa"}, {"科", "ke"}, {"利", "li"}, {"宇", "yu"},
+    {"业", "ye"}, {"峰", "feng"}, {"晖", "hui"}, {"腾", "teng"}, {"耀", "yao"}, {"诚", "cheng"}, {"祥", "xiang"},
+    {"弘", "hong"}, {"邦", "bang"}, {"泽", "ze"}, {"森", "sen"}, {"泉", "quan"}, {"纳", "na"}, {"德", "de"},
+    {"威", "wei"},
 };
 // clang-format on
 
@@ -217,16 +229,25 @@ struct Weighted {
 inline constexpr Weighted kChineseCompanySuffixes[] = {
     {"有限公司", 75}, {"股份有限公司", 10}, {"有限责任公司", 10}, {"集团有限公司", 5}};
 
+// Latin trade names are compounds too: North + wind -> Northwind.
 // clang-format off
-inline constexpr std::string_view kLatinBrands[] = {
-    "Northwind", "Bluepeak", "Silverline", "Evergreen", "Harborview", "Summit", "Redwood", "Ironbridge",
-    "Brightstar", "Oakridge", "Westfield", "Crescent", "Pinecrest", "Starlight", "Riverside", "Blackwood",
-    "Lakeshore", "Fairway", "Greenleaf", "Horizon", "Keystone", "Maplewood", "Northstar", "Seabreeze",
+inline constexpr std::string_view kLatinBrandHeads[] = {
+    "North", "Blue", "Silver", "Ever", "Harbor", "Red", "Iron", "Bright", "Oak", "West", "Pine", "Star",
+    "River", "Black", "Lake", "Green", "Maple", "Sea", "Gold", "Stone", "Eagle", "Sun", "Cedar", "Fox",
+    "Crystal", "Swift", "High", "Clear", "True", "Grand",
+};
+inline constexpr std::string_view kLatinBrandTails[] = {
+    "wind", "peak", "line", "green", "view", "wood", "bridge", "star", "ridge", "field", "crest", "light",
+    "side", "stone", "shore", "way", "leaf", "gate", "point", "brook", "hill", "haven", "port", "works",
+    "mark", "path", "wave", "rock", "dale", "forge",
 };
 // clang-format on
 
-inline constexpr Weighted kLatinCompanySuffixes[] = {
-    {"Ltd", 30}, {"Ltd.", 10}, {"Inc.", 15}, {"LLC", 10}, {"GmbH", 10}, {"Co., Ltd.", 15}, {"S.A.S.", 5},
-    {"Limited", 5}};
+// Tokens Chinese companies like in their domains: hengda168.com
+inline constexpr std::string_view kDomainNumbers[] = {"168",  "888", "666", "88",  "8",
+                                                      "2008", "365", "99",  "518", "100"};
+
+inline constexpr Weighted kLatinCompanySuffixes[] = {{"Ltd", 30},  {"Ltd.", 10},      {"Inc.", 15},  {"LLC", 10},
+                                                     {"GmbH", 10}, {"Co., Ltd.", 15}, {"S.A.S.", 5}, {"Limited", 5}};
 
 }  // namespace gen

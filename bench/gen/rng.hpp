@@ -53,9 +53,7 @@ public:
     }
 
     // Uniform in [0, n) for n < 2^32 (multiply-shift; the bias is far below anything measurable).
-    std::uint32_t below(std::uint32_t n) {
-        return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32);
-    }
+    std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32); }
     // Uniform in [lo, hi], both inclusive.
     std::int64_t range(std::int64_t lo, std::int64_t hi) {
         return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
@@ -74,15 +72,17 @@ public:
     double lognormal(double median, double sigma) { return median * std::exp(sigma * normal()); }
 
     // Lomax (Pareto type II): support [0, inf), mean scale/(shape-1), tail ~ x^-shape.
-    double lomax(double scale, double shape) {
-        return scale * (std::pow(1.0 - uniform(), -1.0 / shape) - 1.0);
-    }
+    double lomax(double scale, double shape) { return scale * (std::pow(1.0 - uniform(), -1.0 / shape) - 1.0); }
 
     template <class T, std::size_t N>
-    const T& pick(const T (&table)[N]) { return table[below(N)]; }
+    const T& pick(const T (&table)[N]) {
+        return table[below(N)];
+    }
 
     template <class T>
-    const T& pick(std::span<const T> table) { return table[below(static_cast<std::uint32_t>(table.size()))]; }
+    const T& pick(std::span<const T> table) {
+        return table[below(static_cast<std::uint32_t>(table.size()))];
+    }
 
     // Index into a table of rows carrying weights, chosen via `weight_of(row)`.
     template <class Table, class WeightOf>

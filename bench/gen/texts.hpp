@@ -12,9 +12,9 @@ struct Choice {
     int weight_latin;  // weight for Latin-named customers
 };
 
-inline constexpr Choice kSources[] = {
-    {"web", 22, 35}, {"referral", 15, 20}, {"trade_show", 10, 15}, {"phone", 12, 10},
-    {"wechat", 22, 4}, {"store", 13, 8}, {"partner", 6, 8}};
+inline constexpr Choice kSources[] = {{"web", 22, 35},   {"referral", 15, 20}, {"trade_show", 10, 15},
+                                      {"phone", 12, 10}, {"wechat", 22, 4},    {"store", 13, 8},
+                                      {"partner", 6, 8}};
 
 enum class Stage { Prospect, Customer, Repeat, Loyal, AtRisk, Churned };
 
@@ -25,17 +25,16 @@ struct StageRow {
     double churn_probability;  // chance that a buying customer of this stage stops ordering
 };
 
-inline constexpr StageRow kStages[] = {
-    {Stage::Prospect, "prospect", 20, 0.0}, {Stage::Customer, "customer", 30, 0.02},
-    {Stage::Repeat, "repeat", 18, 0.02},    {Stage::Loyal, "loyal", 10, 0.02},
-    {Stage::AtRisk, "at_risk", 12, 0.30},   {Stage::Churned, "churned", 10, 0.80}};
+inline constexpr StageRow kStages[] = {{Stage::Prospect, "prospect", 20, 0.0}, {Stage::Customer, "customer", 30, 0.02},
+                                       {Stage::Repeat, "repeat", 18, 0.02},    {Stage::Loyal, "loyal", 10, 0.02},
+                                       {Stage::AtRisk, "at_risk", 12, 0.25},   {Stage::Churned, "churned", 10, 0.70}};
 
 inline constexpr Choice kEmailDomains[] = {
-    {"qq.com", 25, 0},  {"163.com", 20, 1},     {"126.com", 10, 0},  {"sina.com", 4, 0},
-    {"foxmail.com", 4, 0}, {"gmail.com", 8, 30}, {"outlook.com", 6, 20}, {"hotmail.com", 3, 12},
-    {"yahoo.com", 1, 8}, {"icloud.com", 3, 8}};
+    {"qq.com", 25, 0},    {"163.com", 20, 1},     {"126.com", 10, 0},     {"sina.com", 4, 0},  {"foxmail.com", 4, 0},
+    {"gmail.com", 8, 30}, {"outlook.com", 6, 20}, {"hotmail.com", 3, 12}, {"yahoo.com", 1, 8}, {"icloud.com", 3, 8}};
 
-inline constexpr std::string_view kCompanyMailboxes[] = {"info", "sales", "contact", "service", "office"};
+inline constexpr std::string_view kCompanyMailboxes[] = {"info", "sales", "contact", "service", "office",
+                                                         "hr",   "admin", "support", "market",  "kefu"};
 
 // clang-format off
 inline constexpr std::string_view kNotesZh[] = {

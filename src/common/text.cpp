@@ -117,6 +117,16 @@ std::string sort_key(std::string_view s) {
     return key;
 }
 
+std::string name_sort_key(std::string_view name) {
+    // ICU sort keys contain no NUL byte, so keeping the first key's terminating
+    // NUL makes the concatenation order by (first key, second key).
+    const std::string reading = has_han(name) ? pinyin(name) : std::string(name);
+    std::string key = sort_key(reading);
+    key.push_back('\0');
+    key += sort_key(name);
+    return key;
+}
+
 std::string digits_only(std::string_view s) {
     const std::string folded = nfkc(s);
     std::string out;

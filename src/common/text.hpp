@@ -21,6 +21,10 @@ std::string pinyin_search_forms(std::string_view name);
 // ICU collation sort key (root collation with zh pinyin ordering for Han).
 // Compare with memcmp: SQLite's BLOB ordering gives the collation order.
 std::string sort_key(std::string_view s);
+// Sort key for a person's or company's name: Chinese names sort by their pinyin
+// among Latin names (李四 "li si" between "Lee" and "Lin"), ties broken by the
+// full collation key of the name itself. Keys compare with memcmp.
+std::string name_sort_key(std::string_view name);
 // Digits of s (after NFKC), in order: "+86 138-1234 5678" -> "8613812345678".
 std::string digits_only(std::string_view s);
 

@@ -172,7 +172,7 @@ void set_derived(SQLite::Statement& st, int index, const std::string& display_na
     const std::string pinyin = text::pinyin_search_forms(display_name);
     if (pinyin.empty()) st.bind(index);
     else st.bind(index, pinyin);
-    const std::string key = text::sort_key(display_name);
+    const std::string key = text::name_sort_key(display_name);
     st.bind(index + 1, key.data(), static_cast<int>(key.size()));
 }
 

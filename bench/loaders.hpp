@@ -1,0 +1,19 @@
+// Bulk loaders for the import benchmark: crmlite's import through the C ABI,
+// and the baseline — the best hand-written raw SQLite C API loader inserting
+// the same rows into the same tables, indexes and full-text index (one
+// transaction, prepared statements). With `extras`, the baseline also does what
+// only crmlite does (pinyin and collation keys, phone normalisation, change
+// capture rows), which prices those features separately.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace bench {
+
+nlohmann::json import_crmlite(const std::string& db_path, const std::string& data_dir);
+nlohmann::json import_raw(const std::string& db_path, const std::string& data_dir, bool extras);
+std::string sqlite_version();
+
+}  // namespace bench

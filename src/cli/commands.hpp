@@ -1,0 +1,25 @@
+// The command declarations, one factory per command; main.cpp lists them in
+// the order `crm --help` shows them.
+#pragma once
+
+#include "cli.hpp"
+
+namespace crmcli {
+
+// commands_db.cpp: the database file as a whole
+Command init_command();
+Command info_command();
+Command import_command();
+Command export_command();
+// commands_customers.cpp: customer records
+Command add_command();
+Command list_command();
+Command count_command();
+Command tag_command();
+// commands_show.cpp: the 360-degree view
+Command show_command();
+// commands_activity.cpp: interactions and search
+Command log_command();
+Command search_command();
+
+}  // namespace crmcli

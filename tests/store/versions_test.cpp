@@ -1,0 +1,123 @@
+// The packed per-record field versions stored in sync_versions.vers.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "store/versions.hpp"
+
+using crmlite::FieldVersion;
+
+namespace {
+
+template <class F>
+crmlite::Error thrown(F&& f) {
+    try {
+        f();
+    } catch (const crmlite::Error& e) {
+        return e;
+    }
+    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
+}
+
+bool same(const std::vector<FieldVersion>& a, const std::vector<FieldVersion>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].field != b[i].field || a[i].stamp != b[i].stamp || a[i].site != b[i].site) return false;
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("varints round-trip at every width", "[store][versions]") {
+    const std::uint64_t v = GENERATE(0ull, 1ull, 127ull, 128ull, 300ull, 16383ull, 16384ull, 0xFFFFFFFFull,
+                                     0x7FFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull);
+    std::string buf = "x";  // decoding starts at an offset
+    crmlite::put_varint(buf, v);
+    std::size_t pos = 1;
+    std::uint64_t out = 0;
+    REQUIRE(crmlite::get_varint(buf, pos, out));
+    CHECK(out == v);
+    CHECK(pos == buf.size());
+    CHECK(buf.size() - 1 == (v == 0 ? 1 : (64 - static_cast<std::size_t>(__builtin_clzll(v)) + 6) / 7));
+}
+
+TEST_CASE("a truncated varint is refused", "[store][versions]") {
+    std::string buf;
+    crmlite::put_varint(buf, 300);
+    buf.pop_back();
+    std::size_t pos = 0;
+    std::uint64_t out = 0;
+    CHECK_FALSE(crmlite::get_varint(buf, pos, out));
+    pos = 0;
+    CHECK_FALSE(crmlite::get_varint("", pos, out));
+}
+
+// versions.hpp: get_varint "returns false on truncation or overlong encoding".
+TEST_CASE("a non-canonical or overflowing varint is refused", "[store][versions][!mayfail]") {
+    std::uint64_t out = 0;
+    SECTION("overlong: a zero continuation byte") {
+        std::size_t pos = 0;
+        CHECK_FALSE(crmlite::get_varint(std::string("\x81\x00", 2), pos, out));
+    }
+    SECTION("overflow: more than 64 bits of payload") {
+        std::string buf(9, '\xFF');
+        buf.push_back('\x7F');  // the tenth byte may only carry the 64th bit
+        std::size_t pos = 0;
+        CHECK_FALSE(crmlite::get_varint(buf, pos, out));
+    }
+}
+
+TEST_CASE("field versions round-trip through the packed encoding", "[store][versions]") {
+    const std::int64_t row = 1'795'424'400'000LL << 16;
+    const std::vector<FieldVersion> in = {
+        {13, row, 1}, {0, row - 5, 1}, {63, row - (1LL << 40), 300}, {1, 0, 2}, {7, row, 0}};
+    const std::string blob = crmlite::encode_versions(in, row);
+    const auto out = crmlite::decode_versions(blob, row);
+    // Decoded in field order, with the same stamps and sites.
+    const std::vector<FieldVersion> sorted = {
+        {0, row - 5, 1}, {1, 0, 2}, {7, row, 0}, {13, row, 1}, {63, row - (1LL << 40), 300}};
+    CHECK(same(out, sorted));
+    CHECK(crmlite::encode_versions(out, row) == blob);
+
+    SECTION("a freshly created record costs three bytes per field") {
+        std::vector<FieldVersion> fresh;
+        for (int f = 0; f < 20; ++f) fresh.push_back({f, row, 1});
+        CHECK(crmlite::encode_versions(fresh, row).size() == 60);
+    }
+    SECTION("no fields is an empty blob") {
+        CHECK(crmlite::encode_versions({}, row).empty());
+        CHECK(crmlite::decode_versions("", row).empty());
+    }
+}
+
+TEST_CASE("a malformed version blob is reported as corruption", "[store][versions]") {
+    const std::int64_t row = 1000;
+    std::string good;
+    crmlite::put_varint(good, 3);
+    crmlite::put_varint(good, 10);
+    crmlite::put_varint(good, 1);
+    REQUIRE(crmlite::decode_versions(good, row).size() == 1);
+
+    std::string field_too_big;
+    crmlite::put_varint(field_too_big, 64);
+    crmlite::put_varint(field_too_big, 0);
+    crmlite::put_varint(field_too_big, 1);
+
+    std::string stamp_below_zero;
+    crmlite::put_varint(stamp_below_zero, 1);
+    crmlite::put_varint(stamp_below_zero, static_cast<std::uint64_t>(row) + 1);
+    crmlite::put_varint(stamp_below_zero, 1);
+
+    const std::string bad = GENERATE_COPY(as<std::string>{},
+                                          good.substr(0, 2),          // site missing
+                                          good.substr(0, 1),          // delta and site missing
+                                          good + "\x80",              // truncated varint after a record
+                                          std::string("\xFF\xFF"),   // unterminated varint
+                                          field_too_big, stamp_below_zero, std::string(11, '\x80'));
+    const auto e = thrown([&] { crmlite::decode_versions(bad, row); });
+    CHECK(e.code() == CRM_ECORRUPT);
+}
