@@ -419,8 +419,12 @@ void InteractionWriter::write_order(const Interaction& it, std::uint64_t first_i
     o.json_key("status");
     if (it.refund_of >= 0) {
         o.json_string("refunded");
-        o.json_key("refund_of");
+        // Application data goes under "attributes" (the API's free-form object).
+        o.json_key("attributes");
+        o.put('{');
+        o.json_key("refund_of", true);
         o.json_id('I', first_id + static_cast<std::uint64_t>(it.refund_of), 8);
+        o.put('}');
     } else {
         o.json_string("paid");
     }

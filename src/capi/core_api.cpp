@@ -1,4 +1,7 @@
 // Versions, errors, memory, options, database handles, transactions, cursors.
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -21,7 +24,7 @@ crm_cursor* new_cursor(crm_db* db, std::unique_ptr<Cursor> impl) {
     auto* c = new crm_cursor;
     c->owner = db;
     c->impl = std::move(impl);
-    ++db->open_cursors;
+    db->cursors.insert(c);
     return c;
 }
 
@@ -90,6 +93,13 @@ crm_status crm_options_set_timezone(crm_options* opts, const char* tz) noexcept 
         const std::string zone(tz);
         bool ok = !zone.empty() && zone.size() <= 64;
         for (const char c : zone) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '+');
+        if (ok) {
+            // ICU knows the IANA database: an unknown name comes back as the
+            // "Etc/Unknown" zone.
+            std::unique_ptr<icu::TimeZone> known(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(zone)));
+            icu::UnicodeString id;
+            ok = known && known->getID(id) != icu::UnicodeString("Etc/Unknown");
+        }
         if (!ok) return capi::fail(CRM_EINVAL, "timezone: not an IANA time zone name: \"" + zone + "\"");
         opts->open.timezone = zone;
         return capi::ok();)
@@ -106,6 +116,8 @@ crm_status crm_open(crm_db** out, const char* path, const crm_options* opts) noe
     CRM_REQUIRE(out);
     *out = nullptr;
     CRM_REQUIRE(path);
+    if (path[0] == '\0' || std::strcmp(path, ":memory:") == 0)
+        return capi::fail(CRM_EINVAL, "path: a crmlite database is a file; \"\" and \":memory:\" are not accepted");
     CRM_API_GUARD(
         auto handle = std::make_unique<crm_db>();
         handle->db = std::make_unique<Database>(path, opts ? opts->open : OpenOptions{});
@@ -113,7 +125,16 @@ crm_status crm_open(crm_db** out, const char* path, const crm_options* opts) noe
         return capi::ok();)
 }
 
-void crm_close(crm_db* db) noexcept { delete db; }
+void crm_close(crm_db* db) noexcept {
+    if (db == nullptr) return;
+    // Closing with cursors open is misuse, but must not crash: detach them so
+    // their statements are finalised first; they then report CRM_EMISUSE.
+    for (crm_cursor* c : db->cursors) {
+        c->impl.reset();
+        c->owner = nullptr;
+    }
+    delete db;
+}
 
 crm_status crm_begin(crm_db* db) noexcept {
     CRM_REQUIRE(db);
@@ -153,6 +174,7 @@ crm_status crm_cursor_next(const char** out_json, crm_cursor* cursor) noexcept {
     *out_json = nullptr;
     CRM_REQUIRE(cursor);
     CRM_API_GUARD(
+        if (!cursor->impl) return capi::fail(CRM_EMISUSE, "cursor: its database was closed");
         if (cursor->done) { capi::ok(); return CRM_DONE; }
         if (!cursor->impl->next(cursor->row)) {
             cursor->done = true;
@@ -169,13 +191,14 @@ crm_status crm_cursor_token(char** out_token, crm_cursor* cursor) noexcept {
     *out_token = nullptr;
     CRM_REQUIRE(cursor);
     CRM_API_GUARD(
+        if (!cursor->impl) return capi::fail(CRM_EMISUSE, "cursor: its database was closed");
         if (auto t = cursor->impl->token()) *out_token = capi::dup_string(*t);
         return capi::ok();)
 }
 
 void crm_cursor_free(crm_cursor* cursor) noexcept {
     if (cursor == nullptr) return;
-    if (cursor->owner) --cursor->owner->open_cursors;
+    if (cursor->owner) cursor->owner->cursors.erase(cursor);
     delete cursor;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "capi/guard.hpp"
@@ -20,13 +21,17 @@ struct crm_options : crm_handle_base {
     crmlite::OpenOptions open;
 };
 
+struct crm_cursor;
+
 struct crm_db : crm_handle_base {
     std::unique_ptr<crmlite::Database> db;
-    std::int64_t open_cursors = 0;
+    // Cursors still open on this handle: crm_close() detaches them (their
+    // statements must be finalised before the connection can close).
+    std::set<crm_cursor*> cursors;
 };
 
 struct crm_cursor : crm_handle_base {
-    crm_db* owner = nullptr;
+    crm_db* owner = nullptr;  // NULL once the database was closed under it
     std::unique_ptr<crmlite::Cursor> impl;
     std::string row;
     bool done = false;

@@ -70,6 +70,7 @@ std::vector<ContactPoint> parse_contact_points(const Json& list, const std::stri
         const Json& item = list[i];
         if (item.is_string()) {
             cp.value = item.get<std::string>();
+            if (cp.value.find('\0') != std::string::npos) invalid(item_field, "contains a NUL character");
         } else if (item.is_object()) {
             Input in(item, item_field);
             in.allow_only({"value", "label", "primary"});

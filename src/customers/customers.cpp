@@ -106,6 +106,7 @@ bool apply_external_ids(WriteScope& w, const Uuid& customer, const Json& ids) {
     for (const auto& [system, ext] : ids.items()) {
         const std::string field = "customer.external_ids." + system;
         if (system.empty() || utf8_length(system) > 64) invalid(field, "system name must be 1 to 64 characters");
+        if (system.find('\0') != std::string::npos) invalid(field, "system name contains a NUL character");
         if (ext.is_null()) {
             auto& del = w.db().stmt("DELETE FROM external_ids WHERE system = ? AND customer_id = ? RETURNING id");
             del.bind(1, system);
@@ -120,6 +121,7 @@ bool apply_external_ids(WriteScope& w, const Uuid& customer, const Json& ids) {
         if (!ext.is_string() || ext.get_ref<const std::string&>().empty()) invalid(field, "expected a non-empty string");
         const std::string& value = ext.get_ref<const std::string&>();
         if (utf8_length(value) > 200) invalid(field, "longer than 200 characters");
+        if (value.find('\0') != std::string::npos) invalid(field, "contains a NUL character");
         auto& find = w.db().stmt("SELECT customer_id FROM external_ids WHERE system = ? AND external_id = ?");
         find.bind(1, system);
         find.bind(2, value);
@@ -260,6 +262,11 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch) {
     }
     if (text_of(next[kDisplayName]).empty()) invalid("customer.display_name", "cannot be empty");
     if (next[kCompanyId] != row->values[kCompanyId]) check_company_ref(db, next[kCompanyId], &id);
+    if (text_of(row->values[kKind]) == "company" && text_of(next[kKind]) != "company") {
+        auto& members = db.stmt("SELECT 1 FROM customers WHERE company_id = ? LIMIT 1");
+        members.bind(1, id.data(), Uuid::size());
+        if (members.executeStep()) invalid("customer.kind", "a company with members cannot become a person");
+    }
 
     std::uint64_t mask = 0;
     bool search_changed = false;
@@ -427,7 +434,8 @@ std::optional<Uuid> find_external(Database& db, const std::string& system, const
 Upsert upsert_external(Database& db, const std::string& system, const std::string& external_id, const Json& input) {
     WriteScope w(db);
     Json record = input;
-    if (!record.contains("external_ids") || !record["external_ids"].is_object()) record["external_ids"] = Json::object();
+    if (!record.contains("external_ids") || record["external_ids"].is_null()) record["external_ids"] = Json::object();
+    if (!record["external_ids"].is_object()) invalid("customer.external_ids", "expected an object {\"system\": \"id\"}");
     record["external_ids"][system] = external_id;
     Upsert result;
     if (auto existing = find_external(db, system, external_id)) {

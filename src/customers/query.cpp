@@ -167,7 +167,7 @@ public:
             const auto parts = parse_token(*after, 2, "query.after");
             if (parts[1].size() != 16) invalid("query.after", "not a token returned by this query");
             sql += " AND (" + col + ", c.id) " + (desc ? "<" : ">") + " (?, ?)";
-            if (key_.type == SortKey::integer) binds.push_back(std::stoll(parts[0]));
+            if (key_.type == SortKey::integer) binds.push_back(token_int(parts[0], "query.after"));
             else binds.push_back(parts[0]);
             blob_after_ = key_.type == SortKey::blob;
             binds.push_back(Uuid::from_blob(parts[1].data(), 16));

@@ -59,7 +59,8 @@ std::int64_t check_items(const std::string& items_json) {
         in.text("sku", 64);
         if (!in.has("quantity") || !items[i]["quantity"].is_number()) invalid(field + ".quantity", "expected a number");
         const double q = items[i]["quantity"].get<double>();
-        if (!(q > 0) || q > 1e9) invalid(field + ".quantity", "must be positive");
+        // Negative quantities are returns (refund orders carry them).
+        if (!(q != 0) || q > 1e9 || q < -1e9) invalid(field + ".quantity", "must be a non-zero number");
         const auto price = in.integer("unit_price_minor", -1000000000000, 1000000000000);
         if (!price) invalid(field + ".unit_price_minor", "required");
         total += q * static_cast<double>(*price);
@@ -218,7 +219,7 @@ public:
         std::string after_id;
         if (auto after = in.text("after", 200)) {
             const auto parts = parse_token(*after, 2, "timeline.after");
-            after_time = std::stoll(parts[0]);
+            after_time = token_int(parts[0], "timeline.after");
             after_id = parts[1];
             if (after_id.size() != 16) invalid("timeline.after", "not a token returned by this query");
             sql += " AND (occurred_at < ?3 OR (occurred_at = ?3 AND id < ?4))";

@@ -1,5 +1,6 @@
 #include "store/cursor.hpp"
 
+#include <charconv>
 #include <vector>
 
 #include "common/error.hpp"
@@ -17,6 +18,14 @@ std::string make_token(std::initializer_list<std::string> parts) {
         }
     }
     return out;
+}
+
+std::int64_t token_int(const std::string& part, const std::string& field) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (ec != std::errc() || end != part.data() + part.size() || part.empty())
+        invalid(field, "not a token returned by this query");
+    return v;
 }
 
 std::vector<std::string> parse_token(const std::string& token, std::size_t n, const std::string& field) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ public:
 std::string make_token(std::initializer_list<std::string> parts);
 // Splits and un-hexes a token made by make_token with `n` parts; throws
 // CRM_EINVAL naming `field` when malformed.
+// An integer part of a token; CRM_EINVAL naming `field` when it is not one.
+std::int64_t token_int(const std::string& part, const std::string& field);
 std::vector<std::string> parse_token(const std::string& token, std::size_t n, const std::string& field);
 
 }  // namespace crmlite

@@ -265,6 +265,14 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
         if (it == versions.end()) versions.push_back({f, now_stamp, kLocalSite});
         else *it = {f, now_stamp, kLocalSite};
     }
+    if (versions.size() == static_cast<std::size_t>(__builtin_popcountll(fields))) {
+        // A brand-new version row: a record re-created under a deterministic id
+        // after a local delete is live again, so its tombstone goes.
+        auto& live = db_.stmt("DELETE FROM sync_tombstones WHERE tbl = ? AND id = ?");
+        live.bind(1, static_cast<int>(table));
+        live.bind(2, id.data(), Uuid::size());
+        live.exec();
+    }
     const std::string packed = encode_versions(versions, now_stamp);
     auto& put = db_.stmt("INSERT OR REPLACE INTO sync_versions(tbl, id, hlc, seq, vers) VALUES (?, ?, ?, ?, ?)");
     put.bind(1, static_cast<int>(table));

@@ -55,7 +55,7 @@ CREATE TABLE contact_points(
   label TEXT, value TEXT NOT NULL, normalized TEXT NOT NULL,
   is_primary INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX contact_points_customer ON contact_points(customer_id);
+CREATE INDEX contact_points_customer ON contact_points(customer_id, type);
 CREATE INDEX contact_points_normalized ON contact_points(type, normalized);
 
 CREATE TABLE external_ids(

@@ -19,8 +19,10 @@ bool get_varint(std::string_view in, std::size_t& pos, std::uint64_t& v) {
     for (int shift = 0; shift < 64; shift += 7) {
         if (pos >= in.size()) return false;
         const auto byte = static_cast<std::uint8_t>(in[pos++]);
+        // Canonical encodings only: no trailing zero continuation, no bits past 64.
+        if (shift == 63 && byte > 1) return false;
         v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-        if ((byte & 0x80) == 0) return true;
+        if ((byte & 0x80) == 0) return byte != 0 || shift == 0;
     }
     return false;
 }

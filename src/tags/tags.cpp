@@ -37,6 +37,7 @@ bool customer_exists(Database& db, const Uuid& id) {
 
 std::string canonical_path(const std::string& path, const std::string& field) {
     if (!utf8_valid(path)) invalid(field, "not valid UTF-8");
+    if (path.find('\0') != std::string::npos) invalid(field, "contains a NUL character");
     std::string out;
     int levels = 0;
     std::size_t start = 0;
