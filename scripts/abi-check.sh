@@ -9,15 +9,16 @@ build=${1:-$root/build}
 lib="$build/src/libcrmlite.so"
 baseline="$root/abi/libcrmlite.abi"
 if [ "${2:-}" = "--store" ]; then
-  abidw --no-corpus-path --headers-dir "$root/include/crmlite" --out-file "$baseline" "$lib"
+  abidw --no-corpus-path --no-comp-dir-path --short-locs --drop-private-types --exported-interfaces-only --headers-dir "$root/include/crmlite" --out-file "$baseline" "$lib"
   echo "abi: baseline written to $baseline"
   exit 0
 fi
+if [ ! -f "$baseline" ]; then echo "abi: no baseline at $baseline; write it with: scripts/abi-check.sh build --store" >&2; exit 1; fi
 # Only crm_* may be exported.
 leaked=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBRVW]/ {print $3}' | grep -v '^crm_' || true)
 if [ -n "$leaked" ]; then echo "abi: symbols outside crm_* exported: $leaked" >&2; exit 1; fi
 set +e
-abidiff --headers-dir2 "$root/include/crmlite" "$baseline" "$lib" > "$build/abidiff.txt"
+abidiff --drop-private-types --exported-interfaces-only --headers-dir2 "$root/include/crmlite" "$baseline" "$lib" > "$build/abidiff.txt"
 rc=$?
 set -e
 cat "$build/abidiff.txt"

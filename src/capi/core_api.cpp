@@ -138,16 +138,19 @@ void crm_close(crm_db* db) noexcept {
 
 crm_status crm_begin(crm_db* db) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(db->db->begin(); return capi::ok();)
 }
 
 crm_status crm_commit(crm_db* db) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(db->db->commit(); return capi::ok();)
 }
 
 crm_status crm_rollback(crm_db* db) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(db->db->rollback(); return capi::ok();)
 }
 
@@ -155,6 +158,7 @@ crm_status crm_db_info(char** out_json, crm_db* db) noexcept {
     CRM_REQUIRE(out_json);
     *out_json = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(
         Database& d = *db->db;
         Json info = {{"schema_version", d.schema_version()},
@@ -175,6 +179,8 @@ crm_status crm_cursor_next(const char** out_json, crm_cursor* cursor) noexcept {
     CRM_REQUIRE(cursor);
     CRM_API_GUARD(
         if (!cursor->impl) return capi::fail(CRM_EMISUSE, "cursor: its database was closed");
+        // Rows may be rendered with the handle's cached statements (full records).
+        capi::StatementReset reset_guard{*cursor->owner->db};
         if (cursor->done) { capi::ok(); return CRM_DONE; }
         if (!cursor->impl->next(cursor->row)) {
             cursor->done = true;

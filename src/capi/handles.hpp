@@ -49,6 +49,13 @@ struct crm_import_options : crm_handle_base {
 
 namespace crmlite::capi {
 
+// Declared first in every call on a crm_db: resets its cached statements when
+// the call returns, whatever the outcome (see Database::reset_statements).
+struct StatementReset {
+    crmlite::Database& db;
+    ~StatementReset() { db.reset_statements(); }
+};
+
 // Copies a string into a malloc'ed buffer the caller frees with crm_free().
 char* dup_string(const std::string& s);
 // Makes a new cursor handle over `impl`.

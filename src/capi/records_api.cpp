@@ -25,6 +25,7 @@ crm_status crm_customer_create(char** out_id, crm_db* db, const char* json) noex
     CRM_REQUIRE(out_id);
     *out_id = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(json);
     CRM_API_GUARD(
         const Uuid id = customers::create(*db->db, object_arg(json, "customer"));
@@ -36,6 +37,7 @@ crm_status crm_customer_get(char** out_json, crm_db* db, const char* id) noexcep
     CRM_REQUIRE(out_json);
     *out_json = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
         *out_json = capi::dup_string(dump(customers::get(*db->db, id_arg(id, "id"))));
@@ -44,6 +46,7 @@ crm_status crm_customer_get(char** out_json, crm_db* db, const char* id) noexcep
 
 crm_status crm_customer_update(crm_db* db, const char* id, const char* json) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_REQUIRE(json);
     CRM_API_GUARD(
@@ -54,6 +57,7 @@ crm_status crm_customer_update(crm_db* db, const char* id, const char* json) noe
 
 crm_status crm_customer_delete(crm_db* db, const char* id) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(customers::remove(*db->db, id_arg(id, "id")); return capi::ok();)
 }
@@ -62,6 +66,7 @@ crm_status crm_customer_find_external(char** out_id, crm_db* db, const char* sys
     CRM_REQUIRE(out_id);
     *out_id = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(system);
     CRM_REQUIRE(external_id);
     CRM_API_GUARD(
@@ -75,6 +80,7 @@ crm_status crm_customer_view(char** out_json, crm_db* db, const char* id) noexce
     CRM_REQUIRE(out_json);
     *out_json = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
         *out_json = capi::dup_string(dump(view::customer_view(*db->db, id_arg(id, "id"))));
@@ -85,6 +91,7 @@ crm_status crm_customer_query(crm_cursor** out, crm_db* db, const char* query_js
     CRM_REQUIRE(out);
     *out = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(
         const Json q = query_json ? object_arg(query_json, "query") : Json::object();
         *out = capi::new_cursor(db, customers::query(*db->db, q));
@@ -95,6 +102,7 @@ crm_status crm_customer_count(int64_t* out_count, crm_db* db, const char* filter
     CRM_REQUIRE(out_count);
     *out_count = 0;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(
         const Json f = filter_json ? object_arg(filter_json, "filter") : Json::object();
         *out_count = customers::count(*db->db, f);
@@ -105,6 +113,7 @@ crm_status crm_interaction_add(char** out_id, crm_db* db, const char* json) noex
     CRM_REQUIRE(out_id);
     *out_id = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(json);
     CRM_API_GUARD(
         const Uuid id = interactions::add(*db->db, object_arg(json, "interaction"));
@@ -116,6 +125,7 @@ crm_status crm_interaction_get(char** out_json, crm_db* db, const char* id) noex
     CRM_REQUIRE(out_json);
     *out_json = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
         *out_json = capi::dup_string(dump(interactions::get(*db->db, id_arg(id, "id"))));
@@ -124,6 +134,7 @@ crm_status crm_interaction_get(char** out_json, crm_db* db, const char* id) noex
 
 crm_status crm_interaction_update(crm_db* db, const char* id, const char* json) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_REQUIRE(json);
     CRM_API_GUARD(
@@ -134,6 +145,7 @@ crm_status crm_interaction_update(crm_db* db, const char* id, const char* json) 
 
 crm_status crm_interaction_delete(crm_db* db, const char* id) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(interactions::remove(*db->db, id_arg(id, "id")); return capi::ok();)
 }
@@ -142,6 +154,7 @@ crm_status crm_timeline(crm_cursor** out, crm_db* db, const char* query_json) no
     CRM_REQUIRE(out);
     *out = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(query_json);
     CRM_API_GUARD(
         *out = capi::new_cursor(db, interactions::timeline(*db->db, object_arg(query_json, "timeline")));
@@ -152,6 +165,7 @@ crm_status crm_tag_create(char** out_id, crm_db* db, const char* json) noexcept 
     CRM_REQUIRE(out_id);
     *out_id = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(json);
     CRM_API_GUARD(
         const Uuid id = tags::create(*db->db, object_arg(json, "tag"));
@@ -163,17 +177,20 @@ crm_status crm_tag_list(char** out_json, crm_db* db) noexcept {
     CRM_REQUIRE(out_json);
     *out_json = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(*out_json = capi::dup_string(dump(tags::list(*db->db))); return capi::ok();)
 }
 
 crm_status crm_tag_delete(crm_db* db, const char* path) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(path);
     CRM_API_GUARD(tags::remove(*db->db, path); return capi::ok();)
 }
 
 crm_status crm_tag_assign(crm_db* db, const char* customer_id, const char* path) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(customer_id);
     CRM_REQUIRE(path);
     CRM_API_GUARD(tags::assign(*db->db, id_arg(customer_id, "customer_id"), path); return capi::ok();)
@@ -181,6 +198,7 @@ crm_status crm_tag_assign(crm_db* db, const char* customer_id, const char* path)
 
 crm_status crm_tag_unassign(crm_db* db, const char* customer_id, const char* path) noexcept {
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(customer_id);
     CRM_REQUIRE(path);
     CRM_API_GUARD(tags::unassign(*db->db, id_arg(customer_id, "customer_id"), path); return capi::ok();)

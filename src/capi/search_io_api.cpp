@@ -11,6 +11,7 @@ crm_status crm_search(crm_cursor** out, crm_db* db, const char* query_json) noex
     CRM_REQUIRE(out);
     *out = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(query_json);
     CRM_API_GUARD(
         *out = capi::new_cursor(db, search::run(*db->db, parse_object(query_json, "search")));
@@ -85,6 +86,7 @@ crm_status crm_import_file(char** out_report, crm_db* db, const char* path, cons
     CRM_REQUIRE(out_report);
     *out_report = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(path);
     CRM_API_GUARD(
         io::ImportOptions o;
@@ -108,6 +110,7 @@ crm_status crm_export_file(char** out_report, crm_db* db, const char* records, c
     CRM_REQUIRE(out_report);
     *out_report = nullptr;
     CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(records);
     CRM_REQUIRE(path);
     CRM_API_GUARD(*out_report = capi::dup_string(dump(io::export_file(*db->db, records, path))); return capi::ok();)

@@ -156,6 +156,10 @@ SQLite::Statement& Database::stmt(const std::string& sql) {
     return st;
 }
 
+void Database::reset_statements() noexcept {
+    for (auto& [sql, st] : cache_) (void)st->tryReset();
+}
+
 std::int64_t Database::counter(const std::string& name) {
     auto& st = stmt("SELECT value FROM crm_counters WHERE name = ?");
     st.bind(1, name);

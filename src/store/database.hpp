@@ -55,6 +55,12 @@ public:
     // may fetch the same SQL text again.
     SQLite::Statement& stmt(const std::string& sql);
 
+    // Resets every cached statement. A statement left mid-result holds a read
+    // snapshot open, which blocks WAL checkpoints and makes this handle's next
+    // write fail once another connection has committed; the C ABI calls this at
+    // the end of every call.
+    void reset_statements() noexcept;
+
     // Explicit caller transactions (crm_begin/commit/rollback).
     void begin();
     void commit();
