@@ -9,6 +9,7 @@
 #include <unicode/utf8.h>
 
 #include <memory>
+#include <unordered_map>
 
 #include "common/error.hpp"
 
@@ -40,6 +41,11 @@ IcuServices& icu_services() {
     return services;
 }
 
+bool is_han(UChar32 c) {
+    UErrorCode status = U_ZERO_ERROR;
+    return uscript_getScript(c, &status) == USCRIPT_HAN;
+}
+
 std::string to_utf8(const icu::UnicodeString& u) {
     std::string out;
     u.toUTF8String(out);
@@ -66,19 +72,64 @@ bool has_han(std::string_view s) {
     while (i < len) {
         UChar32 c;
         U8_NEXT(s.data(), i, len, c);
-        if (c < 0) continue;
-        UErrorCode status = U_ZERO_ERROR;
-        if (uscript_getScript(c, &status) == USCRIPT_HAN) return true;
+        if (c >= 0 && is_han(c)) return true;
     }
     return false;
 }
 
+namespace {
+
+// ICU's rule-based Han-Latin transliterator costs microseconds a character;
+// names repeat the same few thousand characters, so each character's reading
+// is computed once per thread and cached. Characters are read one at a time,
+// which is also how a surname reading table (issue: data quality) plugs in.
+const std::string& han_syllable(UChar32 c) {
+    thread_local std::unordered_map<UChar32, std::string> cache;
+    auto it = cache.find(c);
+    if (it != cache.end()) return it->second;
+    icu::UnicodeString u(c);
+    icu_services().to_pinyin->transliterate(u);
+    std::string syllable = to_utf8(u);
+    std::erase(syllable, ' ');
+    return cache.emplace(c, std::move(syllable)).first->second;
+}
+
+// Text between Han characters: ASCII is lower-cased directly, anything else
+// goes through the same transliterator (accents dropped, lower-cased).
+void append_other(std::string& out, std::string_view run) {
+    bool ascii = true;
+    for (const char ch : run)
+        if (static_cast<unsigned char>(ch) >= 0x80) ascii = false;
+    if (ascii) {
+        for (const char ch : run) out.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
+        return;
+    }
+    auto u = icu::UnicodeString::fromUTF8(icu::StringPiece(run.data(), static_cast<int32_t>(run.size())));
+    icu_services().to_pinyin->transliterate(u);
+    out += to_utf8(u);
+}
+
+}  // namespace
+
 std::string pinyin(std::string_view s) {
     if (!has_han(s)) return {};
-    auto u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
-    icu_services().to_pinyin->transliterate(u);
-    // ICU separates syllables with spaces; collapse any runs of spaces.
-    std::string raw = to_utf8(u), out;
+    std::string raw;
+    const auto len = static_cast<int32_t>(s.size());
+    int32_t i = 0, run_start = 0;
+    while (i < len) {
+        const int32_t at = i;
+        UChar32 c;
+        U8_NEXT(s.data(), i, len, c);
+        if (c < 0 || !is_han(c)) continue;
+        if (run_start < at) append_other(raw, s.substr(static_cast<std::size_t>(run_start), static_cast<std::size_t>(at - run_start)));
+        raw.push_back(' ');
+        raw += han_syllable(c);
+        raw.push_back(' ');
+        run_start = i;
+    }
+    if (run_start < len) append_other(raw, s.substr(static_cast<std::size_t>(run_start)));
+    // One space between syllables and words, none at the ends.
+    std::string out;
     for (const char c : raw) {
         if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
         out.push_back(c);

@@ -6,7 +6,7 @@
 #include "common/text.hpp"
 #include "common/time.hpp"
 #include "customers/contact_points.hpp"
-#include "search/customer_index.hpp"
+#include "search/index_queue.hpp"
 #include "tags/tags.hpp"
 
 namespace crmlite::customers {
@@ -231,7 +231,7 @@ Uuid create_in(WriteScope& w, const Json& input) {
     replace_contact_points(w, id, "email", emails);
     if (input.contains("external_ids")) apply_external_ids(w, id, input["external_ids"]);
     apply_tags(w, id, tag_paths);
-    search::index_customer(db, rid);
+    search::after_insert(db, search::Doc::customer, rid);
     w.count("customers", 1);
     return id;
 }
@@ -284,7 +284,7 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch) {
 
     // Remove the old index entry while the old values are still readable.
     const bool touch_index = search_changed || set_phones || set_emails;
-    if (touch_index) search::unindex_customer(db, row->rid);
+    if (touch_index) search::before_change(db, search::Doc::customer, row->rid);
     bool changed = false;
     if (mask != 0) {
         std::string sql = "UPDATE customers SET updated_at = ?";
@@ -316,7 +316,6 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch) {
         touch.bind(2, row->rid);
         touch.exec();
     }
-    if (touch_index) search::index_customer(db, row->rid);
     return changed;
 }
 
@@ -342,7 +341,7 @@ void remove(Database& db, const Uuid& id) {
     WriteScope w(db);
     auto row = load_row(db, id);
     if (!row) throw Error(CRM_ENOTFOUND, "customer: no customer " + id.str());
-    search::unindex_customer(db, row->rid);
+    search::before_change(db, search::Doc::customer, row->rid);
     // Children are synced records of their own: each gets a tombstone before the
     // cascade removes the rows.
     const auto tombstone_children = [&](const char* sql, Table table) {
@@ -356,8 +355,21 @@ void remove(Database& db, const Uuid& id) {
     };
     tombstone_children("SELECT id FROM contact_points WHERE customer_id = ?", Table::contact_points);
     tombstone_children("SELECT id FROM external_ids WHERE customer_id = ?", Table::external_ids);
-    const auto n_interactions =
-        tombstone_children("SELECT id FROM interactions WHERE customer_id = ?", Table::interactions);
+    std::size_t n_interactions = 0;
+    {
+        // The cascade removes them: each leaves the index and gets a tombstone.
+        auto& st = db.stmt("SELECT rid, id FROM interactions WHERE customer_id = ?");
+        st.bind(1, id.data(), Uuid::size());
+        std::vector<std::pair<std::int64_t, Uuid>> gone;
+        while (st.executeStep())
+            gone.emplace_back(st.getColumn(0).getInt64(), Uuid::from_blob(st.getColumn(1).getBlob(), 16));
+        st.reset();
+        for (const auto& [rid, iid] : gone) {
+            search::before_change(db, search::Doc::interaction, rid);
+            w.record_delete(Table::interactions, iid);
+        }
+        n_interactions = gone.size();
+    }
     {
         auto& st = db.stmt("SELECT tag_id FROM customer_tags WHERE customer_id = ?");
         st.bind(1, id.data(), Uuid::size());

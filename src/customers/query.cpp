@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "customers/customers.hpp"
+#include "search/index_queue.hpp"
 #include "search/match_query.hpp"
 #include "tags/tags.hpp"
 
@@ -152,6 +153,7 @@ public:
         Input in(q, "query");
         in.allow_only({"filter", "sort", "order", "limit", "after", "full"});
         const Compiled filter = q.contains("filter") ? compile_filter(q["filter"]) : Compiled{};
+        search::flush(db);  // a "text" filter sees this transaction's own writes
         key_ = sort_key_for(in.text("sort", 32).value_or("name"));
         const bool desc = in.choice("order", {"asc", "desc"}).value_or("asc") == "desc";
         const std::int64_t limit = in.integer("limit", 1, 10000).value_or(50);
@@ -231,6 +233,7 @@ std::int64_t count(Database& db, const Json& filter) {
     if (!filter.is_object()) invalid("filter", "expected a JSON object");
     if (filter.empty()) return db.counter("customers");
     const Compiled c = compile_filter(filter);
+    search::flush(db);
     SQLite::Statement st(db.sql(), "SELECT count(*) FROM customers c WHERE 1" + c.where);
     for (std::size_t i = 0; i < c.binds.size(); ++i) bind_value(st, static_cast<int>(i) + 1, c.binds[i]);
     st.executeStep();

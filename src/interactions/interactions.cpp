@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "search/index_queue.hpp"
 
 namespace crmlite::interactions {
 
@@ -114,6 +115,15 @@ std::optional<std::vector<Value>> load(Database& db, const Uuid& id) {
     return out;
 }
 
+std::int64_t rid_of(Database& db, const Uuid& id) {
+    auto& st = db.stmt("SELECT rid FROM interactions WHERE id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    if (!st.executeStep()) throw Error(CRM_ENOTFOUND, "interaction: no interaction " + id.str());
+    const std::int64_t rid = st.getColumn(0).getInt64();
+    st.reset();
+    return rid;
+}
+
 void insert_in(WriteScope& w, const Uuid& id, const Json& input) {
     check_keys(input);
     Input in(input, "interaction");
@@ -140,6 +150,7 @@ void insert_in(WriteScope& w, const Uuid& id, const Json& input) {
     ins.bind(p++, w.now());
     ins.bind(p, w.now());
     ins.exec();
+    search::after_insert(w.db(), search::Doc::interaction, w.db().sql().getLastInsertRowid());
     w.record_change(Table::interactions, id, mask);
     w.count("interactions", 1);
 }
@@ -162,6 +173,7 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch, std::vector<Val
         sql += std::string(", ") + kFields[i].column + " = ?";
     }
     if (mask == 0) return false;
+    if (mask & ((1ull << kSubject) | (1ull << kBody))) search::before_change(w.db(), search::Doc::interaction, rid_of(w.db(), id));
     auto& up = w.db().stmt(sql + " WHERE id = ?");
     int p = 1;
     up.bind(p++, w.now());
@@ -213,7 +225,7 @@ public:
             for (std::size_t i = 0; i < kinds.size(); ++i)
                 if (!kinds[i].is_string()) invalid("timeline.kinds[" + std::to_string(i) + "]", "expected a string");
             kinds_ = kinds.dump();
-            sql += " AND kind IN (SELECT value FROM json_each(?2))";
+            sql += " AND +kind IN (SELECT value FROM json_each(?2))";  // + : stay on the timeline index
         }
         std::int64_t after_time = 0;
         std::string after_id;
@@ -295,10 +307,11 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
 
 void remove(Database& db, const Uuid& id) {
     WriteScope w(db);
-    auto& del = db.stmt("DELETE FROM interactions WHERE id = ?");
-    del.bind(1, id.data(), Uuid::size());
+    const std::int64_t rid = rid_of(db, id);
+    search::before_change(db, search::Doc::interaction, rid);
+    auto& del = db.stmt("DELETE FROM interactions WHERE rid = ?");
+    del.bind(1, rid);
     del.exec();
-    if (db.sql().getChanges() == 0) throw Error(CRM_ENOTFOUND, "interaction: no interaction " + id.str());
     w.record_delete(Table::interactions, id);
     w.count("interactions", -1);
     w.commit();
@@ -328,7 +341,8 @@ Json summary(Database& db, const Uuid& customer, int latest) {
     {
         auto& st = db.stmt(
             "SELECT currency, count(*), sum(amount_minor), max(occurred_at) FROM interactions "
-            "WHERE customer_id = ? AND kind = 'order' AND amount_minor IS NOT NULL GROUP BY currency ORDER BY currency");
+            // +kind: the kind index would scan every order of every customer.
+            "WHERE customer_id = ? AND +kind = 'order' AND amount_minor IS NOT NULL GROUP BY currency ORDER BY currency");
         st.bind(1, customer.data(), Uuid::size());
         while (st.executeStep())
             totals.push_back({{"currency", st.getColumn(0).getString()},

@@ -25,6 +25,7 @@ namespace {
 enum class Format { csv, jsonl };
 
 constexpr std::size_t kMaxListedErrors = 1000;
+constexpr std::int64_t kIndexBatch = 20000;
 
 Format pick_format(const ImportOptions& o, const std::string& path) {
     const std::string f = ascii_lower(o.format);
@@ -83,6 +84,10 @@ private:
     void fail(std::int64_t line, const std::string& message);
     void row_done() {
         if (rows_ % opt_.batch_size == 0) report_progress(false);
+        // Index maintenance is queued to the end of the transaction; applying
+        // it every few thousand rows keeps the queue's memory bounded and turns
+        // each batch into one full-text segment.
+        if (rows_ % kIndexBatch == 0) db_.flush_deferred();
     }
     void report_progress(bool at_end);
 

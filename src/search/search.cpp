@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "search/index_queue.hpp"
 #include "search/match_query.hpp"
 
 namespace crmlite::search {
@@ -54,6 +55,7 @@ std::unique_ptr<Cursor> run(Database& db, const Json& query) {
     const std::string match = build_match_expression(q);
     std::vector<Hit> hits;
     if (match.empty()) return std::make_unique<HitCursor>(std::move(hits));
+    flush(db);  // this transaction's own writes are searchable too
     if (scope != "interactions") {
         auto& st = db.stmt(kCustomerSql);
         st.bind(1, match);

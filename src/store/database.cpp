@@ -58,6 +58,10 @@ Database::Database(const std::string& path, const OpenOptions& options) : readon
     }
     db_->exec("PRAGMA foreign_keys=ON");
     db_->exec("PRAGMA temp_store=MEMORY");
+    // 2 MB (the default) spills a bulk import's pages to the WAL and reads them
+    // back; 32 MB keeps a large transaction's working set in memory (allocated
+    // only as used).
+    db_->exec("PRAGMA cache_size=-32768");
     if (!readonly_) migrate();
     load_meta();
     if (!options.timezone.empty() && options.timezone != timezone_) {
@@ -184,6 +188,21 @@ void Database::persist_clock() {
     clock_dirty_ = false;
 }
 
+DeferredWork& Database::deferred(const std::string& key, std::unique_ptr<DeferredWork> (*make)()) {
+    for (auto& [k, work] : deferred_)
+        if (k == key) return *work;
+    deferred_.emplace_back(key, make());
+    return *deferred_.back().second;
+}
+
+void Database::flush_deferred() {
+    for (auto& entry : deferred_) entry.second->flush(*this);
+}
+
+void Database::discard_deferred() noexcept {
+    for (auto& entry : deferred_) entry.second->discard();
+}
+
 void Database::begin() {
     if (readonly_) throw Error(CRM_EPERM, "the database is open read-only");
     if (explicit_txn_) throw Error(CRM_EMISUSE, "a transaction is already open (no nesting)");
@@ -194,6 +213,14 @@ void Database::begin() {
 
 void Database::commit() {
     if (!explicit_txn_) throw Error(CRM_EMISUSE, "no transaction is open");
+    try {
+        flush_deferred();
+    } catch (...) {
+        // Half-applied deferred work must not be committed: give up the whole
+        // transaction and say so.
+        rollback();
+        throw;
+    }
     if (clock_dirty_) persist_clock();
     db_->exec("COMMIT");
     explicit_txn_ = false;
@@ -202,6 +229,7 @@ void Database::commit() {
 void Database::rollback() {
     if (!explicit_txn_) throw Error(CRM_EMISUSE, "no transaction is open");
     explicit_txn_ = false;
+    discard_deferred();
     db_->exec("ROLLBACK");
 }
 
@@ -229,6 +257,7 @@ WriteScope::~WriteScope() {
     if (done_) return;
     try {
         if (top_level_) {
+            db_.discard_deferred();
             db_.db_->exec("ROLLBACK");
         } else {
             db_.db_->exec("ROLLBACK TO " + savepoint_);
@@ -310,6 +339,7 @@ void WriteScope::commit() {
         st.bind(2, name);
         st.exec();
     }
+    if (top_level_) db_.flush_deferred();
     if (stamp_ != 0 || seq_ != 0) db_.clock_dirty_ = true;
     // The clock is persisted once per outermost transaction, not per nested scope.
     if (top_level_ && db_.clock_dirty_) db_.persist_clock();

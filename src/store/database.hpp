@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "store/hlc.hpp"
 #include "store/ids.hpp"
@@ -37,6 +39,21 @@ struct OpenOptions {
 };
 
 class WriteScope;
+class Database;
+
+// Work a module defers to the end of the outermost transaction. Full-text index
+// maintenance is the case in point: FTS5 flushes its pending terms to a new
+// segment at every SAVEPOINT once it has been written in a transaction, so
+// indexing row by row inside per-row savepoints (a bulk import) costs a segment
+// per row. flush() runs inside the transaction just before COMMIT (and whenever
+// a reader needs the work done, e.g. before a search); discard() runs when the
+// outermost transaction rolls back.
+class DeferredWork {
+public:
+    virtual ~DeferredWork() = default;
+    virtual void flush(Database& db) = 0;
+    virtual void discard() noexcept = 0;
+};
 
 class Database {
 public:
@@ -60,6 +77,12 @@ public:
     // write fail once another connection has committed; the C ABI calls this at
     // the end of every call.
     void reset_statements() noexcept;
+
+    // The deferred work registered under `key`, created by make() on first use.
+    DeferredWork& deferred(const std::string& key, std::unique_ptr<DeferredWork> (*make)());
+    // Runs every registered flush (in registration order). Callers: the
+    // outermost commit, readers that need the deferred work done.
+    void flush_deferred();
 
     // Explicit caller transactions (crm_begin/commit/rollback).
     void begin();
@@ -85,7 +108,10 @@ private:
     void persist_clock();
 
     std::unique_ptr<SQLite::Database> db_;
+    void discard_deferred() noexcept;
+
     std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+    std::vector<std::pair<std::string, std::unique_ptr<DeferredWork>>> deferred_;
     bool readonly_ = false;
     bool explicit_txn_ = false;
     int scope_depth_ = 0;

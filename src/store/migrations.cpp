@@ -126,8 +126,18 @@ END;
 
 }  // namespace
 
+// v2: the interactions' full-text index is maintained by the search module's
+// deferred queue (search/index_queue.cpp) like the customers', not by
+// triggers: a trigger writes FTS5 row by row inside savepoints, which costs a
+// segment per row in a bulk import.
+constexpr const char* kV2 = R"sql(
+DROP TRIGGER interactions_fts_ai;
+DROP TRIGGER interactions_fts_ad;
+DROP TRIGGER interactions_fts_au;
+)sql";
+
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}};
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}};
     return all;
 }
 
