@@ -5,6 +5,7 @@
 // customers (~10M interactions), the scale our claims are made at.
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -17,9 +18,8 @@
 
 #include "child.hpp"
 #include "crmlite/crmlite.h"
-#include "latency.hpp"
 #include "loaders.hpp"
-#include "stats.hpp"
+#include "suite.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -78,17 +78,24 @@ std::string machine() {
     return cpu + ", " + std::to_string(std::thread::hardware_concurrency()) + " cores, " + u.sysname + " " + u.release;
 }
 
-double ratio(double a, double b) { return b > 0 ? a / b : 0; }
-
 }  // namespace
+
+namespace bench {
+std::vector<Suite>& registry() {
+    static std::vector<Suite> suites;
+    return suites;
+}
+}  // namespace bench
 
 int main(int argc, char** argv) {
     const Args args = parse(argc, argv);
     fs::create_directories(args.work);
-    const std::string data = args.work + "/data";
+    bench::Context ctx{args.scale, args.customers, args.work, args.work + "/data", args.work + "/crmlite.db",
+                       args.iterations};
     json report = {{"scale", args.scale}, {"customers", args.customers}, {"machine", machine()},
                    {"crmlite", crm_version()}, {"sqlite", bench::sqlite_version()}};
 
+    const std::string& data = ctx.data;
     if (!fs::exists(data + "/customers.csv") || !fs::exists(data + "/.n" + std::to_string(args.customers))) {
         fs::remove_all(data);
         const std::string cmd = std::string(CRM_GEN_PATH) + " --customers " + std::to_string(args.customers) +
@@ -98,53 +105,45 @@ int main(int argc, char** argv) {
         std::ofstream(data + "/.n" + std::to_string(args.customers)) << "ok";
     }
 
-    const std::string crm_db = args.work + "/crmlite.db", raw_db = args.work + "/raw.db", full_db = args.work + "/raw_full.db";
-    std::fprintf(stderr, "bench: crmlite import\n");
-    const json ours = bench::run_in_child("crmlite import", [&] { return bench::import_crmlite(crm_db, data); });
-    std::fprintf(stderr, "bench: raw SQLite loader\n");
-    const json raw = bench::run_in_child("raw import", [&] { return bench::import_raw(raw_db, data, false); });
-    std::fprintf(stderr, "bench: raw SQLite loader + derived columns + change capture\n");
-    const json full = bench::run_in_child("raw+ import", [&] { return bench::import_raw(full_db, data, true); });
-    report["import"] = {{"crmlite", ours}, {"raw", raw}, {"raw_plus_normalise_and_capture", full}};
-    for (const auto* j : {&ours, &raw, &full})
-        if (j->contains("error")) {
-            std::cerr << "bench: failed: " << j->dump() << "\n";
+    auto suites = bench::registry();
+    std::stable_sort(suites.begin(), suites.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+    json figures = json::array(), details = json::object();
+    for (const auto& suite : suites) {
+        std::fprintf(stderr, "bench: %s\n", suite.name.c_str());
+        const json r = bench::run_in_child(suite.name, [&] {
+            const bench::Result res = suite.run(ctx);
+            json fs = json::array();
+            for (const auto& f : res.figures) fs.push_back(bench::to_json(f));
+            return json{{"figures", fs}, {"details", res.details}};
+        });
+        if (r.contains("error")) {
+            std::cerr << "bench: suite " << suite.name << " failed: " << r["error"].get<std::string>() << "\n";
             return 1;
         }
-    std::fprintf(stderr, "bench: latencies\n");
-    const json lat = bench::run_in_child("latency", [&] {
-        json out = json::array();
-        for (const auto& f : bench::run_latency(crm_db, args.iterations))
-            out.push_back({{"name", f.name}, {"p50_us", f.p50}, {"p99_us", f.p99}, {"baseline_p50_us", f.base_p50},
-                           {"baseline_p99_us", f.base_p99}, {"n", f.n}});
-        return json{{"figures", out}};
-    });
-    if (lat.contains("error")) {
-        std::cerr << "bench: failed: " << lat.dump() << "\n";
-        return 1;
+        for (auto f : r["figures"]) {
+            f["suite"] = suite.name;
+            figures.push_back(f);
+        }
+        details[suite.name] = r["details"];
+        details[suite.name]["peak_rss_mib"] = r["peak_rss_mib"];
     }
-    report["latency"] = lat;
+    report["figures"] = figures;
+    report["suites"] = details;
 
-    // Markdown table on stdout.
+    // Markdown table on stdout. ratio = crmlite / baseline: above 1 is better
+    // for rates (rows/s), below 1 is better for times, sizes and memory.
     std::printf("\n## crm-bench %s: %ld customers, %s\n\n", args.scale.c_str(), args.customers,
                 report["machine"].get<std::string>().c_str());
-    std::printf("| figure | crmlite | baseline (raw SQLite) | ratio |\n|---|---:|---:|---:|\n");
-    for (const char* what : {"customers", "interactions"}) {
-        const double a = ours[what]["rows_per_s"], b = raw[what]["rows_per_s"], c = full[what]["rows_per_s"];
-        std::printf("| import %s, rows/s | %.0f | %.0f | %.2fx |\n", what, a, b, ratio(a, b));
-        std::printf("| import %s, rows/s vs raw + normalise + capture | %.0f | %.0f | %.2fx |\n", what, a, c, ratio(a, c));
+    std::printf("| suite | figure | unit | crmlite | baseline | ratio |\n|---|---|---|---:|---:|---:|\n");
+    for (const auto& f : figures) {
+        std::printf("| %s | %s | %s%s | %.1f | %.1f | %.2fx |\n", f["suite"].get<std::string>().c_str(),
+                    f["name"].get<std::string>().c_str(), f["unit"].get<std::string>().c_str(),
+                    f["higher_is_better"].get<bool>() ? " (higher is better)" : "", f["crmlite"].get<double>(),
+                    f["baseline"].get<double>(), f["ratio"].get<double>());
     }
-    std::printf("| peak RSS during import, MiB | %.1f | %.1f | %.2fx |\n", ours["peak_rss_mib"].get<double>(),
-                raw["peak_rss_mib"].get<double>(), ratio(ours["peak_rss_mib"], raw["peak_rss_mib"]));
-    std::printf("| file bytes per customer | %.0f | %.0f | %.2fx |\n", ours["bytes_per_customer"].get<double>(),
-                raw["bytes_per_customer"].get<double>(), ratio(ours["bytes_per_customer"], raw["bytes_per_customer"]));
-    for (const auto& f : lat["figures"]) {
-        std::printf("| %s, p50 / p99 µs | %.0f / %.0f | %.0f / %.0f | %.2fx / %.2fx |\n",
-                    f["name"].get<std::string>().c_str(), f["p50_us"].get<double>(), f["p99_us"].get<double>(),
-                    f["baseline_p50_us"].get<double>(), f["baseline_p99_us"].get<double>(),
-                    ratio(f["p50_us"], f["baseline_p50_us"]), ratio(f["p99_us"], f["baseline_p99_us"]));
-    }
-    std::printf("| latency peak RSS, MiB | %.1f | | |\n", lat["peak_rss_mib"].get<double>());
+    for (auto it = details.begin(); it != details.end(); ++it)
+        std::printf("| %s | peak RSS of the suite's process | MiB | %.1f | | |\n", it.key().c_str(),
+                    it.value()["peak_rss_mib"].get<double>());
     if (!args.json_out.empty()) std::ofstream(args.json_out) << report.dump(2) << "\n";
     else std::cout << "\n" << report.dump(2) << "\n";
     return 0;

@@ -86,7 +86,7 @@ Probes sample(sqlite3* db, int n, std::mt19937_64& rng) {
     return p;
 }
 
-Figure figure(const std::string& name, Samples& ours, Samples& base) {
+LatencyFigure figure(const std::string& name, Samples& ours, Samples& base) {
     return {name, ours.percentile(50), ours.percentile(99), base.percentile(50), base.percentile(99), ours.size()};
 }
 
@@ -102,7 +102,7 @@ void cursor_drain(F open) {
 
 }  // namespace
 
-std::vector<Figure> run_latency(const std::string& db_path, int iterations) {
+std::vector<LatencyFigure> run_latency(const std::string& db_path, int iterations) {
     std::mt19937_64 rng(7);
     crm_db* db = nullptr;
     check(crm_open(&db, db_path.c_str(), nullptr), "open");
@@ -112,7 +112,7 @@ std::vector<Figure> run_latency(const std::string& db_path, int iterations) {
     // The same durability as crmlite's connections (WAL + synchronous=NORMAL).
     sqlite3_exec(raw, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     const Probes p = sample(raw, iterations, rng);
-    std::vector<Figure> out;
+    std::vector<LatencyFigure> out;
 
     {  // create: one customer with a phone per call, each its own transaction
         Samples ours, base;

@@ -315,7 +315,7 @@ json import_raw(const std::string& db_path, const std::string& data_dir, bool ex
     sqlite3* db = nullptr;
     sq(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), db, "open raw");
     crmlite::search::register_tokenizer(db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768", nullptr, nullptr, nullptr);
     json out;
     {
         RawLoader loader(db, extras);

@@ -84,6 +84,7 @@ typedef enum crm_status {
     CRM_EMISUSE = 12,   /* API misuse: wrong order of calls, handle in wrong state */
     CRM_ECANCELED = 13, /* a callback asked to stop; the work was rolled back */
     CRM_EUSER = 14,     /* reserved for callbacks to report their own failure */
+    CRM_EFORMAT = 15,   /* a changeset of a newer format or an incompatible schema; nothing applied */
     CRM_ROW = 100,      /* crm_cursor_next(): a row is available */
     CRM_DONE = 101      /* crm_cursor_next(): no more rows */
 } crm_status;
@@ -236,7 +237,7 @@ typedef int (*crm_progress_fn)(void* user_data, int64_t done, int64_t total);
  * "customers", no external system, columns named as the JSON fields, batch 5000. */
 CRM_API crm_status crm_import_options_new(crm_import_options** out) CRM_NOEXCEPT;
 CRM_API void crm_import_options_free(crm_import_options* opts) CRM_NOEXCEPT;
-/* "csv" or "jsonl". */
+/* "csv" or "jsonl" ("ndjson" is accepted as jsonl). */
 CRM_API crm_status crm_import_options_set_format(crm_import_options* opts, const char* format) CRM_NOEXCEPT;
 /* "customers" or "interactions". */
 CRM_API crm_status crm_import_options_set_records(crm_import_options* opts, const char* records) CRM_NOEXCEPT;
@@ -245,14 +246,15 @@ CRM_API crm_status crm_import_options_set_records(crm_import_options* opts, cons
 CRM_API crm_status crm_import_options_set_system(crm_import_options* opts, const char* system) CRM_NOEXCEPT;
 /* Column mapping as a JSON object {"<column>":"<field>"}; see docs/import.md. */
 CRM_API crm_status crm_import_options_set_mapping(crm_import_options* opts, const char* mapping_json) CRM_NOEXCEPT;
-/* Rows per transaction batch (1..1000000). The import is still all-or-nothing
- * with respect to cancellation. */
+/* Rows between progress callbacks (1..1000000). It does not split the import
+ * into transactions: the whole import is one transaction (each row a savepoint,
+ * so a bad row is skipped whole), which is what lets a cancel undo it all. */
 CRM_API crm_status crm_import_options_set_batch_size(crm_import_options* opts, int rows) CRM_NOEXCEPT;
 CRM_API crm_status crm_import_options_set_progress(crm_import_options* opts, crm_progress_fn fn,
                                                    void* user_data) CRM_NOEXCEPT;
 
 /* Imports a CSV or JSON Lines file. Bad rows are skipped and reported; good rows
- * land. Returns a JSON report {"rows","inserted","updated","unchanged","failed",
+ * land. A file that does not exist is CRM_ENOTFOUND. Returns a JSON report {"rows","inserted","updated","unchanged","failed",
  * "errors":[{"line","field","reason"}]} (caller frees; at most 1000 errors are
  * listed, "failed" counts all). */
 CRM_API crm_status crm_import_file(char** out_report, crm_db* db, const char* path,

@@ -31,7 +31,8 @@ crm_status crm_import_options_set_format(crm_import_options* opts, const char* f
     CRM_REQUIRE(format);
     CRM_API_GUARD(
         const std::string f(format);
-        if (f != "csv" && f != "jsonl") return capi::fail(CRM_EINVAL, "format: \"" + f + "\" is not one of: csv, jsonl");
+        if (f != "csv" && f != "jsonl" && f != "ndjson")
+            return capi::fail(CRM_EINVAL, "format: \"" + f + "\" is not one of: csv, jsonl, ndjson");
         opts->format = f;
         return capi::ok();)
 }

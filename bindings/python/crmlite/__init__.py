@@ -15,13 +15,13 @@ from . import _ffi
 from .database import Cursor, Database
 from .errors import (AlreadyExists, Busy, Canceled, CrmError, Corrupt, InternalError,
                      InvalidInput, IOFailure, Misuse, NotADatabase, NotFound, OutOfMemory,
-                     PermissionDenied, TooNew, UserError)
+                     PermissionDenied, TooNew, UserError, FormatError)
 
 __all__ = [
     "Database", "Cursor", "version", "version_number", "abi_version", "live_handles",
     "library_path", "CrmError", "InternalError", "InvalidInput", "NotFound", "AlreadyExists",
     "NotADatabase", "TooNew", "IOFailure", "Busy", "OutOfMemory", "PermissionDenied", "Corrupt",
-    "Misuse", "Canceled", "UserError",
+    "Misuse", "Canceled", "UserError", "FormatError",
 ]
 
 #: The path the shared library was loaded from.

@@ -106,9 +106,14 @@ class UserError(CrmError):
     status = _ffi.EUSER
 
 
+class FormatError(CrmError):
+    """CRM_EFORMAT: a changeset of a newer format or an incompatible schema; nothing was applied."""
+    status = _ffi.EFORMAT
+
+
 _BY_STATUS = {cls.status: cls for cls in (
     InternalError, InvalidInput, NotFound, AlreadyExists, NotADatabase, TooNew, IOFailure,
-    Busy, OutOfMemory, PermissionDenied, Corrupt, Misuse, Canceled, UserError)}
+    Busy, OutOfMemory, PermissionDenied, Corrupt, Misuse, Canceled, UserError, FormatError)}
 
 
 def error_for(status, message, sqlite_code=0):

@@ -1,0 +1,78 @@
+// The changeset blob: what one replica sends another. A self-describing,
+// versioned, compact binary encoding, validated whole before anything is
+// applied. Layout (docs/sync.md has the full grammar):
+//
+//   magic "CRMS" | varint format | u64le schema fingerprint | varint through_seq
+//   | site dictionary (16-byte site ids; [0] is the sender)
+//   | field-name dictionary (each name once) | varint min_hlc | varint hlc span
+//   | records ... | u32le CRC-32C of everything before it
+//
+// A record: varint table | 16-byte id | flags (bit 0: tombstone) | tombstone:
+// clock + site | fields: count, then per field name index, site index, clock,
+// value. Clocks are zigzag deltas from the previous clock in the blob (fields of
+// one edit share a clock and cost one byte); values are tagged (null, integer
+// as zigzag varint, text, 16-byte id).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.hpp"
+#include "store/ids.hpp"
+#include "store/record.hpp"
+
+namespace crmlite::sync {
+
+constexpr std::uint64_t kFormatVersion = 1;
+// Hard limits a decoder enforces on any input (hostile blobs included).
+constexpr std::size_t kMaxBlobBytes = std::size_t{1} << 30;
+constexpr std::size_t kMaxSites = 65535;
+constexpr std::size_t kMaxNames = 4096;
+constexpr std::size_t kMaxNameBytes = 64;
+constexpr std::size_t kMaxFieldsPerRecord = 256;
+constexpr std::size_t kMaxValueBytes = std::size_t{16} << 20;
+
+struct FieldChange {
+    std::uint32_t name = 0;  // index into Changeset::names
+    std::uint32_t site = 0;  // index into Changeset::sites
+    std::int64_t hlc = 0;
+    Value value;
+};
+
+struct RecordChange {
+    int table = 0;  // crmlite::Table value
+    Uuid id;
+    bool tombstone = false;
+    std::int64_t hlc = 0;    // tombstone: when it was deleted
+    std::uint32_t site = 0;  // tombstone: by which site
+    std::vector<FieldChange> fields;
+};
+
+struct Changeset {
+    std::uint64_t fingerprint = 0;  // of the synced schema (sync/schema)
+    std::int64_t through_seq = 0;   // the sender's change sequence this blob covers up to
+    std::vector<Uuid> sites;        // [0] = the sender
+    std::vector<std::string> names;
+    std::vector<RecordChange> records;
+
+    std::uint32_t site_index(const Uuid& site);  // adds on first use
+    std::uint32_t name_index(std::string_view name);
+};
+
+// Encodes; the hlc range is computed from the records.
+std::string encode(const Changeset& cs);
+
+// Decodes and validates everything (structure, limits, indexes, UTF-8, the
+// checksum) before returning. Throws Error(CRM_ECORRUPT) naming what is wrong,
+// or Error(CRM_EFORMAT) for a blob of a newer format version.
+Changeset decode(std::string_view blob);
+
+// A JSON rendering for debugging (`crm sync dump`). Table and field names are
+// resolved by the caller-provided function when it knows them.
+Json to_json(const Changeset& cs, const std::vector<std::string>& table_names);
+
+std::uint32_t crc32c(std::string_view data);
+
+}  // namespace crmlite::sync

@@ -1,0 +1,35 @@
+"""Runs crm-bench --scale small on a reduced data set and checks the report."""
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+bench, work = sys.argv[1], pathlib.Path(sys.argv[2])
+shutil.rmtree(work, ignore_errors=True)
+report_path = work / "report.json"
+out = subprocess.run([bench, "--scale", "small", "--customers", "2000", "--iterations", "50",
+                      "--work", str(work), "--json", str(report_path)],
+                     capture_output=True, text=True, timeout=540)
+sys.stdout.write(out.stdout)
+sys.stderr.write(out.stderr)
+if out.returncode != 0:
+    sys.exit(f"crm-bench failed with exit status {out.returncode}")
+report = json.loads(report_path.read_text())
+figures = report["figures"]
+names = [f["name"] for f in figures]
+expected = ["import customers", "import interactions", "peak RSS during import", "file bytes per customer",
+            "create customer", "update one field", "360 view read", "search Chinese", "search Latin",
+            "search phone", "filter stage+owner"]
+missing = [e for e in expected if not any(n.startswith(e) for n in names)]
+if missing:
+    sys.exit(f"report lacks figures: {missing}; has {names}")
+for f in figures:
+    if not (f["crmlite"] > 0 and f["baseline"] > 0):
+        sys.exit(f"figure {f['name']}: expected positive values, got {f}")
+for suite in ("import", "latency"):
+    if report["suites"].get(suite, {}).get("peak_rss_mib", 0) <= 0:
+        sys.exit(f"suite {suite}: no peak RSS")
+if "| suite | figure |" not in out.stdout:
+    sys.exit("no markdown table on stdout")
+print(f"bench_smoke: {len(names)} figures")
