@@ -141,9 +141,6 @@ int main(int argc, char** argv) {
                     f["higher_is_better"].get<bool>() ? " (higher is better)" : "", f["crmlite"].get<double>(),
                     f["baseline"].get<double>(), f["ratio"].get<double>());
     }
-    for (auto it = details.begin(); it != details.end(); ++it)
-        std::printf("| %s | peak RSS of the suite's process | MiB | %.1f | | |\n", it.key().c_str(),
-                    it.value()["peak_rss_mib"].get<double>());
     if (!args.json_out.empty()) std::ofstream(args.json_out) << report.dump(2) << "\n";
     else std::cout << "\n" << report.dump(2) << "\n";
     return 0;

@@ -14,6 +14,8 @@ const Register latency{{"latency", 20, [](const Context& c) {
                                 r.figures.push_back({f.name + ", p99", "µs", f.p99, f.base_p99, false});
                                 r.details[f.name] = {{"samples", f.n}};
                             }
+                            // Both sides run in this one process: one figure, no baseline.
+                            r.details["note"] = "peak RSS of the latency process is in suites.latency.peak_rss_mib";
                             return r;
                         }}};
 

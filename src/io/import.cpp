@@ -307,6 +307,7 @@ Json import_file(Database& db, const std::string& path, const ImportOptions& opt
         invalid("batch_size", "must be between 1 and 1000000");
     if (options.system.size() > 64) invalid("system", "longer than 64 bytes");
     ByteSource src(path);
+    const BulkLoadJournal bulk(db);
     // One scope for everything: rows commit as savepoints inside it, and its
     // destruction on a cancel or a fatal error rolls the whole import back.
     WriteScope all(db);

@@ -116,7 +116,8 @@ void Database::migrate() {
     const int locked_current = schema_version();
     for (const auto& m : migrations()) {
         if (m.version <= locked_current) continue;
-        db_->exec(m.sql);
+        if (*m.sql) db_->exec(m.sql);
+        if (m.rewrite) m.rewrite(*db_);
         db_->exec("PRAGMA user_version = " + std::to_string(m.version));
     }
     if (locked_current == 0) {
@@ -167,7 +168,14 @@ void Database::reset_statements() noexcept {
 std::int64_t Database::counter(const std::string& name) {
     auto& st = stmt("SELECT value FROM crm_counters WHERE name = ?");
     st.bind(1, name);
-    return st.executeStep() ? st.getColumn(0).getInt64() : 0;
+    std::int64_t value = st.executeStep() ? st.getColumn(0).getInt64() : 0;
+    st.reset();
+    // Counts of scopes still open (applied when the outermost one commits).
+    for (const WriteScope* w = current_scope_; w != nullptr; w = w->parent_) {
+        const auto it = w->counts_.find(name);
+        if (it != w->counts_.end()) value += it->second;
+    }
+    return value;
 }
 
 void Database::reload_clock() {
@@ -233,6 +241,28 @@ void Database::rollback() {
     db_->exec("ROLLBACK");
 }
 
+// -------------------------------------------------------------- bulk loading
+
+BulkLoadJournal::BulkLoadJournal(Database& db) : db_(db) {
+    if (db.readonly() || db.in_transaction()) return;
+    try {
+        const std::string mode = db.sql().execAndGet("PRAGMA journal_mode=TRUNCATE").getString();
+        active_ = mode == "truncate";
+    } catch (const SQLite::Exception&) {
+        active_ = false;  // another connection holds the file: stay in WAL
+    }
+}
+
+BulkLoadJournal::~BulkLoadJournal() {
+    if (!active_) return;
+    try {
+        db_.reset_statements();  // a statement mid-result would make the switch fail
+        db_.sql().exec("PRAGMA journal_mode=WAL");
+    } catch (...) {
+        // The next open switches the file back to WAL.
+    }
+}
+
 // ------------------------------------------------------------------ WriteScope
 
 WriteScope::WriteScope(Database& db) : db_(db), top_level_(!db.explicit_txn_ && db.scope_depth_ == 0), now_(now_ms()) {
@@ -247,13 +277,16 @@ WriteScope::WriteScope(Database& db) : db_(db), top_level_(!db.explicit_txn_ && 
         }
     } else {
         savepoint_ = "crm_sp" + std::to_string(db.scope_depth_);
-        db_.db_->exec("SAVEPOINT " + savepoint_);
+        db_.stmt("SAVEPOINT " + savepoint_).exec();  // cached: an import opens one per row
     }
     ++db_.scope_depth_;
+    parent_ = db_.current_scope_;
+    db_.current_scope_ = this;
 }
 
 WriteScope::~WriteScope() {
     --db_.scope_depth_;
+    db_.current_scope_ = parent_;
     if (done_) return;
     try {
         if (top_level_) {
@@ -281,22 +314,23 @@ std::int64_t WriteScope::next_seq() {
 void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields) {
     if (fields == 0) return;
     const auto now_stamp = stamp();
-    auto& get = db_.stmt("SELECT hlc, vers FROM sync_versions WHERE tbl = ? AND id = ?");
+    const std::int64_t seq = next_seq();
+    auto& get = db_.stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
     get.bind(1, static_cast<int>(table));
     get.bind(2, id.data(), Uuid::size());
     std::vector<FieldVersion> versions;
     if (get.executeStep()) {
-        const auto blob = get.getColumn(1);
+        const auto blob = get.getColumn(2);
         versions = decode_versions(
             std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
-            get.getColumn(0).getInt64());
+            get.getColumn(0).getInt64(), get.getColumn(1).getInt64());
     }
     get.reset();
     for (int f = 0; f < 64; ++f) {
         if (!(fields & (std::uint64_t{1} << f))) continue;
         auto it = std::find_if(versions.begin(), versions.end(), [f](const FieldVersion& v) { return v.field == f; });
-        if (it == versions.end()) versions.push_back({f, now_stamp, kLocalSite});
-        else *it = {f, now_stamp, kLocalSite};
+        if (it == versions.end()) versions.push_back({f, now_stamp, kLocalSite, seq});
+        else *it = {f, now_stamp, kLocalSite, seq};
     }
     if (versions.size() == static_cast<std::size_t>(__builtin_popcountll(fields))) {
         // A brand-new version row: a record re-created under a deterministic id
@@ -306,12 +340,15 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
         live.bind(2, id.data(), Uuid::size());
         live.exec();
     }
-    const std::string packed = encode_versions(versions, now_stamp);
+    // A field merged from a remote site may carry a stamp ahead of ours (skew).
+    std::int64_t row_stamp = now_stamp;
+    for (const auto& v : versions) row_stamp = std::max(row_stamp, v.stamp);
+    const std::string packed = encode_versions(versions, row_stamp, seq);
     auto& put = db_.stmt("INSERT OR REPLACE INTO sync_versions(tbl, id, hlc, seq, vers) VALUES (?, ?, ?, ?, ?)");
     put.bind(1, static_cast<int>(table));
     put.bind(2, id.data(), Uuid::size());
-    put.bind(3, now_stamp);
-    put.bind(4, next_seq());
+    put.bind(3, row_stamp);
+    put.bind(4, seq);
     put.bind(5, packed.data(), static_cast<int>(packed.size()));
     put.exec();
 }
@@ -332,19 +369,24 @@ void WriteScope::record_delete(Table table, const Uuid& id) {
 
 void WriteScope::commit() {
     if (done_) throw Error(CRM_EMISUSE, "write scope committed twice");
-    for (const auto& [name, delta] : counts_) {
-        if (delta == 0) continue;
-        auto& st = db_.stmt("UPDATE crm_counters SET value = value + ? WHERE name = ?");
-        st.bind(1, delta);
-        st.bind(2, name);
-        st.exec();
+    if (parent_ != nullptr) {
+        // The enclosing scope writes the counts once (an import: once, not per row).
+        for (const auto& [name, delta] : counts_) parent_->counts_[name] += delta;
+    } else {
+        for (const auto& [name, delta] : counts_) {
+            if (delta == 0) continue;
+            auto& st = db_.stmt("UPDATE crm_counters SET value = value + ? WHERE name = ?");
+            st.bind(1, delta);
+            st.bind(2, name);
+            st.exec();
+        }
     }
     if (top_level_) db_.flush_deferred();
     if (stamp_ != 0 || seq_ != 0) db_.clock_dirty_ = true;
     // The clock is persisted once per outermost transaction, not per nested scope.
     if (top_level_ && db_.clock_dirty_) db_.persist_clock();
     if (top_level_) db_.db_->exec("COMMIT");
-    else db_.db_->exec("RELEASE " + savepoint_);
+    else db_.stmt("RELEASE " + savepoint_).exec();
     done_ = true;
 }
 

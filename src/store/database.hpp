@@ -89,6 +89,7 @@ public:
     void commit();
     void rollback();
     bool in_explicit_transaction() const { return explicit_txn_; }
+    bool in_transaction() const { return explicit_txn_ || scope_depth_ > 0; }
 
     bool readonly() const { return readonly_; }
     const Uuid& site_id() const { return site_id_; }
@@ -115,11 +116,35 @@ private:
     bool readonly_ = false;
     bool explicit_txn_ = false;
     int scope_depth_ = 0;
+    WriteScope* current_scope_ = nullptr;  // innermost open WriteScope
     Uuid site_id_;
     std::string timezone_;
     HybridClock clock_;
     std::int64_t seq_ = 0;
     bool clock_dirty_ = false;
+};
+
+// Bulk-load mode for one large transaction (an import). In WAL mode every page
+// a transaction spills out of the cache goes to the WAL, and every later read
+// of such a page searches the WAL index, whose cost grows with the WAL: a
+// million-row import in one transaction slowed down as it went. With a rollback
+// journal, spilled pages go to the database file itself and only the original
+// content of pages that existed before is journaled (next to nothing for a
+// fresh file); it is just as crash-safe. The switch needs the file to itself:
+// when another connection has it open, or a transaction is open, the handle
+// stays in WAL mode and the import is merely slower. The destructor switches
+// back to WAL.
+class BulkLoadJournal {
+public:
+    explicit BulkLoadJournal(Database& db);
+    ~BulkLoadJournal();
+    BulkLoadJournal(const BulkLoadJournal&) = delete;
+    BulkLoadJournal& operator=(const BulkLoadJournal&) = delete;
+    bool active() const { return active_; }
+
+private:
+    Database& db_;
+    bool active_ = false;
 };
 
 // One atomic mutating operation. Opens BEGIN IMMEDIATE (or a SAVEPOINT when the
@@ -150,6 +175,7 @@ public:
     void commit();
 
 private:
+    friend class Database;
     std::int64_t next_seq();
 
     Database& db_;
@@ -160,6 +186,7 @@ private:
     HybridClock::Stamp stamp_ = 0;
     std::int64_t seq_ = 0;
     std::map<std::string, std::int64_t> counts_;
+    WriteScope* parent_ = nullptr;  // the enclosing scope, if any
 };
 
 }  // namespace crmlite

@@ -1,5 +1,13 @@
 #include "store/migrations.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <string>
+
+#include "common/error.hpp"
+#include "store/versions.hpp"
+
 namespace crmlite {
 
 namespace {
@@ -136,8 +144,38 @@ DROP TRIGGER interactions_fts_ad;
 DROP TRIGGER interactions_fts_au;
 )sql";
 
+// v3: packed field versions gain a per-field change sequence number, so a
+// changeset carries only the fields changed since a peer's cursor. Old entries
+// (field, stamp delta, site) get the row's seq (seq delta 0).
+void v3_per_field_seq(SQLite::Database& db) {
+    SQLite::Statement read(db, "SELECT tbl, id, hlc, seq, vers FROM sync_versions");
+    SQLite::Statement write(db, "UPDATE sync_versions SET vers = ? WHERE tbl = ? AND id = ?");
+    while (read.executeStep()) {
+        const auto blob = read.getColumn(4);
+        const std::string_view old(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()));
+        const std::int64_t hlc = read.getColumn(2).getInt64(), seq = read.getColumn(3).getInt64();
+        std::vector<FieldVersion> versions;
+        std::size_t pos = 0;
+        while (pos < old.size()) {
+            std::uint64_t field, delta, site;
+            if (!get_varint(old, pos, field) || !get_varint(old, pos, delta) || !get_varint(old, pos, site) ||
+                field > 63 || delta > static_cast<std::uint64_t>(hlc))
+                throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector (migration 3)");
+            versions.push_back({static_cast<int>(field), hlc - static_cast<std::int64_t>(delta),
+                                static_cast<std::int64_t>(site), seq});
+        }
+        const std::string packed = encode_versions(versions, hlc, seq);
+        write.bind(1, packed.data(), static_cast<int>(packed.size()));
+        const auto id = read.getColumn(1);
+        write.bind(2, read.getColumn(0).getInt64());
+        write.bind(3, id.getBlob(), id.getBytes());
+        write.exec();
+        write.reset();
+    }
+}
+
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}};
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}};
     return all;
 }
 

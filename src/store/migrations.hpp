@@ -5,11 +5,17 @@
 
 #include <vector>
 
+namespace SQLite {
+class Database;
+}
+
 namespace crmlite {
 
 struct Migration {
     int version;
     const char* sql;
+    // Data rewrites SQL cannot express run after the SQL, in the same transaction.
+    void (*rewrite)(SQLite::Database&) = nullptr;
 };
 
 const std::vector<Migration>& migrations();

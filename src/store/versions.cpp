@@ -27,29 +27,31 @@ bool get_varint(std::string_view in, std::size_t& pos, std::uint64_t& v) {
     return false;
 }
 
-std::string encode_versions(const std::vector<FieldVersion>& versions, std::int64_t row_stamp) {
+std::string encode_versions(const std::vector<FieldVersion>& versions, std::int64_t row_stamp, std::int64_t row_seq) {
     std::vector<FieldVersion> sorted(versions);
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.field < b.field; });
     std::string out;
-    out.reserve(sorted.size() * 3);
+    out.reserve(sorted.size() * 4);
     for (const auto& v : sorted) {
         put_varint(out, static_cast<std::uint64_t>(v.field));
         put_varint(out, static_cast<std::uint64_t>(row_stamp - v.stamp));
         put_varint(out, static_cast<std::uint64_t>(v.site));
+        put_varint(out, static_cast<std::uint64_t>(row_seq - v.seq));
     }
     return out;
 }
 
-std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t row_stamp) {
+std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t row_stamp, std::int64_t row_seq) {
     std::vector<FieldVersion> out;
     std::size_t pos = 0;
     while (pos < blob.size()) {
-        std::uint64_t field, delta, site;
+        std::uint64_t field, delta, site, seq_delta;
         if (!get_varint(blob, pos, field) || !get_varint(blob, pos, delta) || !get_varint(blob, pos, site) ||
-            field > 63 || delta > static_cast<std::uint64_t>(row_stamp))
+            !get_varint(blob, pos, seq_delta) || field > 63 || delta > static_cast<std::uint64_t>(row_stamp) ||
+            seq_delta > static_cast<std::uint64_t>(row_seq) || site > INT64_MAX)
             throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector");
         out.push_back({static_cast<int>(field), row_stamp - static_cast<std::int64_t>(delta),
-                       static_cast<std::int64_t>(site)});
+                       static_cast<std::int64_t>(site), row_seq - static_cast<std::int64_t>(seq_delta)});
     }
     return out;
 }

@@ -1,8 +1,11 @@
 // Per-record field versions, packed. One row per synced record in
 // sync_versions(tbl, id, hlc, seq, vers) instead of one row per field: `hlc` is
-// the newest stamp of any field, and `vers` lists, for each field ever written,
-// varint(field index) varint(hlc - field stamp) varint(site index). A freshly
-// created record costs three bytes per field; see docs/architecture.md.
+// the newest stamp of any field, `seq` the newest change sequence number of any
+// field, and `vers` lists, for each field ever written, varint(field index)
+// varint(hlc - field stamp) varint(site index) varint(seq - field seq). A freshly
+// created record costs four bytes per field; see docs/architecture.md. The
+// per-field sequence number is what lets a changeset carry only the fields
+// changed since a peer's cursor.
 #pragma once
 
 #include <cstdint>
@@ -16,15 +19,17 @@ struct FieldVersion {
     int field;
     std::int64_t stamp;
     std::int64_t site;  // index into sync_sites
+    std::int64_t seq = 0;  // the local change sequence number that last wrote it
 };
 
 void put_varint(std::string& out, std::uint64_t v);
 // Reads a varint at pos; returns false on truncation or overlong encoding.
 bool get_varint(std::string_view in, std::size_t& pos, std::uint64_t& v);
 
-// Encodes versions sorted by field; `row_stamp` must be >= every stamp.
-std::string encode_versions(const std::vector<FieldVersion>& versions, std::int64_t row_stamp);
+// Encodes versions sorted by field; `row_stamp` must be >= every stamp and
+// `row_seq` >= every seq.
+std::string encode_versions(const std::vector<FieldVersion>& versions, std::int64_t row_stamp, std::int64_t row_seq);
 // Decodes; throws Error(CRM_ECORRUPT) on a malformed blob.
-std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t row_stamp);
+std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t row_stamp, std::int64_t row_seq);
 
 }  // namespace crmlite

@@ -111,14 +111,14 @@ TEST_CASE("a person can belong to a company, and company_id must name a company"
         const auto before = t->last_stamp();
         customers::remove(*t, company);
         CHECK_FALSE(customers::get(*t, member).contains("company_id"));
-        SQLite::Statement st(t->sql(), "SELECT hlc, vers FROM sync_versions WHERE tbl = 1 AND id = ?");
+        SQLite::Statement st(t->sql(), "SELECT hlc, vers, seq FROM sync_versions WHERE tbl = 1 AND id = ?");
         st.bind(1, member.data(), Uuid::size());
         REQUIRE(st.executeStep());
         const std::string blob(static_cast<const char*>(st.getColumn(1).getBlob()),
                                static_cast<std::size_t>(st.getColumn(1).getBytes()));
         const int company_field = crmlite::field_index(customers::fields(), "company_id");
         bool stamped = false;
-        for (const auto& v : crmlite::decode_versions(blob, st.getColumn(0).getInt64()))
+        for (const auto& v : crmlite::decode_versions(blob, st.getColumn(0).getInt64(), st.getColumn(2).getInt64()))
             if (v.field == company_field) stamped = v.stamp > before;
         CHECK(stamped);
     }

@@ -226,12 +226,12 @@ TEST_CASE("an interaction is stored with its fields, times in UTC, and versioned
         CHECK(now["occurred_at"] == now["created_at"]);
     }
     SECTION("the version row lists exactly the fields given, plus the defaulted time") {
-        SQLite::Statement st(f.t->sql(), "SELECT hlc, vers FROM sync_versions WHERE tbl = 3 AND id = ?");
+        SQLite::Statement st(f.t->sql(), "SELECT hlc, vers, seq FROM sync_versions WHERE tbl = 3 AND id = ?");
         st.bind(1, id.data(), Uuid::size());
         REQUIRE(st.executeStep());
         const std::string blob(static_cast<const char*>(st.getColumn(1).getBlob()), static_cast<std::size_t>(st.getColumn(1).getBytes()));
         std::set<std::string> fields;
-        for (const auto& v : crmlite::decode_versions(blob, st.getColumn(0).getInt64()))
+        for (const auto& v : crmlite::decode_versions(blob, st.getColumn(0).getInt64(), st.getColumn(2).getInt64()))
             fields.insert(interactions::fields()[static_cast<std::size_t>(v.field)].json);
         CHECK(fields == std::set<std::string>{"customer_id", "kind", "channel", "direction", "occurred_at", "subject", "body",
                                               "user", "status", "attributes"});

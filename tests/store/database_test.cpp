@@ -111,7 +111,7 @@ std::optional<VersionRow> version_row(Database& db, Table tbl, const Uuid& id) {
     r.hlc = st.getColumn(0).getInt64();
     r.seq = st.getColumn(1).getInt64();
     r.blob.assign(static_cast<const char*>(st.getColumn(2).getBlob()), static_cast<std::size_t>(st.getColumn(2).getBytes()));
-    r.fields = crmlite::decode_versions(r.blob, r.hlc);
+    r.fields = crmlite::decode_versions(r.blob, r.hlc, r.seq);
     return r;
 }
 
@@ -554,11 +554,11 @@ TEST_CASE("creating a customer records one version row per record with exactly t
         CHECK(scalar(*t, "SELECT count(DISTINCT seq) FROM sync_versions") == 1);
         CHECK(scalar(*t, "SELECT min(seq) FROM sync_versions") == seq);
         CHECK(scalar(*t, "SELECT count(*) FROM sync_tombstones") == 0);
-        SQLite::Statement st(t->sql(), "SELECT hlc, vers FROM sync_versions");
+        SQLite::Statement st(t->sql(), "SELECT hlc, vers, seq FROM sync_versions");
         while (st.executeStep()) {
             const std::string blob(static_cast<const char*>(st.getColumn(1).getBlob()),
                                    static_cast<std::size_t>(st.getColumn(1).getBytes()));
-            for (const auto& v : crmlite::decode_versions(blob, st.getColumn(0).getInt64())) {
+            for (const auto& v : crmlite::decode_versions(blob, st.getColumn(0).getInt64(), st.getColumn(2).getInt64())) {
                 CHECK(v.stamp == stamp);
                 CHECK(v.site == 1);
             }
@@ -740,4 +740,44 @@ TEST_CASE("a record re-added after its deletion is live again, not also tombston
         CHECK(version_row(*t, Table::tags, vip));
         CHECK_FALSE(tombstone(*t, Table::tags, vip));
     }
+}
+
+TEST_CASE("migration 3 gives every packed field version the row's sequence number", "[store][migration]") {
+    TempDb t;
+    const Uuid id = crmlite::customers::create(*t, Json{{"display_name", "迁移"}, {"city", "杭州"}});
+    auto row = version_row(*t, Table::customers, id);
+    REQUIRE(row);
+    // Write the version vector back in the v2 layout (field, stamp delta, site),
+    // as a file of schema 2 holds it, and reopen.
+    std::string old;
+    for (const auto& v : row->fields) {
+        crmlite::put_varint(old, static_cast<std::uint64_t>(v.field));
+        crmlite::put_varint(old, static_cast<std::uint64_t>(row->hlc - v.stamp));
+        crmlite::put_varint(old, static_cast<std::uint64_t>(v.site));
+    }
+    {
+        SQLite::Statement st(t->sql(), "UPDATE sync_versions SET vers = ? WHERE tbl = 1 AND id = ?");
+        st.bind(1, old.data(), static_cast<int>(old.size()));
+        st.bind(2, id.data(), Uuid::size());
+        st.exec();
+    }
+    t->sql().exec("PRAGMA user_version = 2");
+    t.reopen();
+    CHECK(t->schema_version() == Database::latest_schema_version());
+    const auto migrated = version_row(*t, Table::customers, id);
+    REQUIRE(migrated);
+    REQUIRE(migrated->fields.size() == row->fields.size());
+    for (std::size_t i = 0; i < row->fields.size(); ++i) {
+        CHECK(migrated->fields[i].field == row->fields[i].field);
+        CHECK(migrated->fields[i].stamp == row->fields[i].stamp);
+        CHECK(migrated->fields[i].seq == migrated->seq);
+    }
+    // And the record keeps working: an update stamps one field with a newer seq.
+    crmlite::customers::update(*t, id, Json{{"city", "宁波"}});
+    const auto after = version_row(*t, Table::customers, id);
+    REQUIRE(after);
+    int newer = 0;
+    for (const auto& v : after->fields) newer += v.seq == after->seq;
+    CHECK(newer == 1);
+    CHECK(after->seq > migrated->seq);
 }

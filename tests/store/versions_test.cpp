@@ -73,51 +73,63 @@ TEST_CASE("a non-canonical or overflowing varint is refused", "[store][versions]
 
 TEST_CASE("field versions round-trip through the packed encoding", "[store][versions]") {
     const std::int64_t row = 1'795'424'400'000LL << 16;
+    const std::int64_t seq = 90000;
     const std::vector<FieldVersion> in = {
-        {13, row, 1}, {0, row - 5, 1}, {63, row - (1LL << 40), 300}, {1, 0, 2}, {7, row, 0}};
-    const std::string blob = crmlite::encode_versions(in, row);
-    const auto out = crmlite::decode_versions(blob, row);
-    // Decoded in field order, with the same stamps and sites.
+        {13, row, 1, seq}, {0, row - 5, 1, 7}, {63, row - (1LL << 40), 300, 0}, {1, 0, 2, seq - 1}, {7, row, 0, seq}};
+    const std::string blob = crmlite::encode_versions(in, row, seq);
+    const auto out = crmlite::decode_versions(blob, row, seq);
+    // Decoded in field order, with the same stamps, sites and sequence numbers.
     const std::vector<FieldVersion> sorted = {
-        {0, row - 5, 1}, {1, 0, 2}, {7, row, 0}, {13, row, 1}, {63, row - (1LL << 40), 300}};
+        {0, row - 5, 1, 7}, {1, 0, 2, seq - 1}, {7, row, 0, seq}, {13, row, 1, seq}, {63, row - (1LL << 40), 300, 0}};
     CHECK(same(out, sorted));
-    CHECK(crmlite::encode_versions(out, row) == blob);
+    CHECK(crmlite::encode_versions(out, row, seq) == blob);
 
-    SECTION("a freshly created record costs three bytes per field") {
+    SECTION("a freshly created record costs four bytes per field") {
         std::vector<FieldVersion> fresh;
-        for (int f = 0; f < 20; ++f) fresh.push_back({f, row, 1});
-        CHECK(crmlite::encode_versions(fresh, row).size() == 60);
+        for (int f = 0; f < 20; ++f) fresh.push_back({f, row, 1, seq});
+        CHECK(crmlite::encode_versions(fresh, row, seq).size() == 80);
     }
     SECTION("no fields is an empty blob") {
-        CHECK(crmlite::encode_versions({}, row).empty());
-        CHECK(crmlite::decode_versions("", row).empty());
+        CHECK(crmlite::encode_versions({}, row, seq).empty());
+        CHECK(crmlite::decode_versions("", row, seq).empty());
     }
 }
 
 TEST_CASE("a malformed version blob is reported as corruption", "[store][versions]") {
     const std::int64_t row = 1000;
     std::string good;
+    const std::int64_t seq = 50;
     crmlite::put_varint(good, 3);
     crmlite::put_varint(good, 10);
     crmlite::put_varint(good, 1);
-    REQUIRE(crmlite::decode_versions(good, row).size() == 1);
+    crmlite::put_varint(good, 2);
+    REQUIRE(crmlite::decode_versions(good, row, seq).size() == 1);
 
     std::string field_too_big;
     crmlite::put_varint(field_too_big, 64);
     crmlite::put_varint(field_too_big, 0);
     crmlite::put_varint(field_too_big, 1);
+    crmlite::put_varint(field_too_big, 0);
 
     std::string stamp_below_zero;
     crmlite::put_varint(stamp_below_zero, 1);
     crmlite::put_varint(stamp_below_zero, static_cast<std::uint64_t>(row) + 1);
     crmlite::put_varint(stamp_below_zero, 1);
+    crmlite::put_varint(stamp_below_zero, 0);
+
+    std::string seq_below_zero;
+    crmlite::put_varint(seq_below_zero, 1);
+    crmlite::put_varint(seq_below_zero, 0);
+    crmlite::put_varint(seq_below_zero, 1);
+    crmlite::put_varint(seq_below_zero, static_cast<std::uint64_t>(seq) + 1);
 
     const std::string bad = GENERATE_COPY(as<std::string>{},
-                                          good.substr(0, 2),          // site missing
-                                          good.substr(0, 1),          // delta and site missing
+                                          good.substr(0, 3),          // seq missing
+                                          good.substr(0, 2),          // site and seq missing
+                                          good.substr(0, 1),          // delta, site and seq missing
                                           good + "\x80",              // truncated varint after a record
                                           std::string("\xFF\xFF"),   // unterminated varint
-                                          field_too_big, stamp_below_zero, std::string(11, '\x80'));
-    const auto e = thrown([&] { crmlite::decode_versions(bad, row); });
+                                          field_too_big, stamp_below_zero, seq_below_zero, std::string(11, '\x80'));
+    const auto e = thrown([&] { crmlite::decode_versions(bad, row, seq); });
     CHECK(e.code() == CRM_ECORRUPT);
 }
