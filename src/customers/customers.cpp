@@ -400,6 +400,20 @@ void remove(Database& db, const Uuid& id) {
     w.commit();
 }
 
+void refresh_derived(Database& db, std::int64_t rid) {
+    std::string name;
+    {
+        auto& get = db.stmt("SELECT display_name FROM customers WHERE rid = ?");
+        get.bind(1, rid);
+        if (!get.executeStep()) return;
+        name = get.getColumn(0).getString();
+    }
+    auto& up = db.stmt("UPDATE customers SET name_pinyin = ?, sort_key = ? WHERE rid = ?");
+    set_derived(up, 1, name);
+    up.bind(3, rid);
+    up.exec();
+}
+
 bool exists(Database& db, const Uuid& id) {
     auto& st = db.stmt("SELECT 1 FROM customers WHERE id = ?");
     st.bind(1, id.data(), Uuid::size());

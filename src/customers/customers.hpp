@@ -25,6 +25,9 @@ void remove(Database& db, const Uuid& id);
 Json get(Database& db, const Uuid& id);
 std::optional<Uuid> find_external(Database& db, const std::string& system, const std::string& external_id);
 bool exists(Database& db, const Uuid& id);
+// Recomputes a customer's local derived columns (pinyin forms, sort key) from
+// its display name; sync calls it after merging remote fields.
+void refresh_derived(Database& db, std::int64_t rid);
 
 enum class Upsert { inserted, updated, unchanged };
 // Creates or updates the customer that `system`'s `external_id` maps to:

@@ -1,5 +1,7 @@
 #include "store/database.hpp"
 
+#include <optional>
+
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
@@ -241,6 +243,31 @@ void Database::rollback() {
     db_->exec("ROLLBACK");
 }
 
+std::int64_t Database::site_index(const Uuid& site) {
+    if (site == site_id_) return kLocalSite;
+    auto& find = stmt("SELECT idx FROM sync_sites WHERE site = ?");
+    find.bind(1, site.data(), Uuid::size());
+    if (find.executeStep()) {
+        const auto idx = find.getColumn(0).getInt64();
+        find.reset();
+        return idx;
+    }
+    find.reset();
+    auto& add = stmt("INSERT INTO sync_sites(site) VALUES (?)");
+    add.bind(1, site.data(), Uuid::size());
+    add.exec();
+    return db_->getLastInsertRowid();
+}
+
+Uuid Database::site_of(std::int64_t index) {
+    auto& st = stmt("SELECT site FROM sync_sites WHERE idx = ?");
+    st.bind(1, index);
+    if (!st.executeStep()) throw Error(CRM_ECORRUPT, "sync_sites: no site " + std::to_string(index));
+    const Uuid site = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+    st.reset();
+    return site;
+}
+
 // -------------------------------------------------------------- bulk loading
 
 BulkLoadJournal::BulkLoadJournal(Database& db) : db_(db) {
@@ -311,28 +338,96 @@ std::int64_t WriteScope::next_seq() {
     return seq_;
 }
 
+std::optional<std::vector<FieldVersion>> WriteScope::load_versions(Table table, const Uuid& id) {
+    auto& get = db_.stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
+    get.bind(1, static_cast<int>(table));
+    get.bind(2, id.data(), Uuid::size());
+    if (!get.executeStep()) return std::nullopt;
+    const auto blob = get.getColumn(2);
+    auto versions = decode_versions(
+        std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
+        get.getColumn(0).getInt64(), get.getColumn(1).getInt64());
+    get.reset();
+    return versions;
+}
+
+namespace {
+std::vector<std::int64_t> seqs_of(const std::vector<FieldVersion>& v) {
+    std::vector<std::int64_t> s;
+    for (const auto& f : v) s.push_back(f.seq);
+    std::sort(s.begin(), s.end());
+    s.erase(std::unique(s.begin(), s.end()), s.end());
+    return s;
+}
+}  // namespace
+
+// sync_log lists, for every change sequence number still carried by some field
+// of a record, that record: changes_since pages through it by seq, so every
+// field change is sent exactly in the page of its own seq (a record whose
+// fields were written at several seqs appears once per seq).
+void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
+                                const std::vector<FieldVersion>& after) {
+    const auto old_seqs = seqs_of(before), new_seqs = seqs_of(after);
+    for (const auto s : old_seqs) {
+        if (std::binary_search(new_seqs.begin(), new_seqs.end(), s)) continue;
+        auto& del = db_.stmt("DELETE FROM sync_log WHERE seq = ? AND tbl = ? AND id = ?");
+        del.bind(1, s);
+        del.bind(2, static_cast<int>(table));
+        del.bind(3, id.data(), Uuid::size());
+        del.exec();
+    }
+    for (const auto s : new_seqs) {
+        if (std::binary_search(old_seqs.begin(), old_seqs.end(), s)) continue;
+        auto& ins = db_.stmt("INSERT OR IGNORE INTO sync_log(seq, tbl, id) VALUES (?, ?, ?)");
+        ins.bind(1, s);
+        ins.bind(2, static_cast<int>(table));
+        ins.bind(3, id.data(), Uuid::size());
+        ins.exec();
+    }
+    std::int64_t row_stamp = 0, row_seq = 0;
+    for (const auto& v : after) {
+        row_stamp = std::max(row_stamp, v.stamp);
+        row_seq = std::max(row_seq, v.seq);
+    }
+    const std::string packed = encode_versions(after, row_stamp, row_seq);
+    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_versions(tbl, id, hlc, seq, vers) VALUES (?, ?, ?, ?, ?)");
+    put.bind(1, static_cast<int>(table));
+    put.bind(2, id.data(), Uuid::size());
+    put.bind(3, row_stamp);
+    put.bind(4, row_seq);
+    put.bind(5, packed.data(), static_cast<int>(packed.size()));
+    put.exec();
+}
+
+void WriteScope::drop_versions(Table table, const Uuid& id) {
+    const auto before = load_versions(table, id);
+    if (!before) return;
+    for (const auto s : seqs_of(*before)) {
+        auto& del = db_.stmt("DELETE FROM sync_log WHERE seq = ? AND tbl = ? AND id = ?");
+        del.bind(1, s);
+        del.bind(2, static_cast<int>(table));
+        del.bind(3, id.data(), Uuid::size());
+        del.exec();
+    }
+    auto& del = db_.stmt("DELETE FROM sync_versions WHERE tbl = ? AND id = ?");
+    del.bind(1, static_cast<int>(table));
+    del.bind(2, id.data(), Uuid::size());
+    del.exec();
+}
+
 void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields) {
     if (fields == 0) return;
     const auto now_stamp = stamp();
     const std::int64_t seq = next_seq();
-    auto& get = db_.stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
-    get.bind(1, static_cast<int>(table));
-    get.bind(2, id.data(), Uuid::size());
-    std::vector<FieldVersion> versions;
-    if (get.executeStep()) {
-        const auto blob = get.getColumn(2);
-        versions = decode_versions(
-            std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
-            get.getColumn(0).getInt64(), get.getColumn(1).getInt64());
-    }
-    get.reset();
+    const auto before = load_versions(table, id);
+    std::vector<FieldVersion> versions = before.value_or(std::vector<FieldVersion>{});
     for (int f = 0; f < 64; ++f) {
         if (!(fields & (std::uint64_t{1} << f))) continue;
         auto it = std::find_if(versions.begin(), versions.end(), [f](const FieldVersion& v) { return v.field == f; });
         if (it == versions.end()) versions.push_back({f, now_stamp, kLocalSite, seq});
         else *it = {f, now_stamp, kLocalSite, seq};
     }
-    if (versions.size() == static_cast<std::size_t>(__builtin_popcountll(fields))) {
+    if (!before) {
         // A brand-new version row: a record re-created under a deterministic id
         // after a local delete is live again, so its tombstone goes.
         auto& live = db_.stmt("DELETE FROM sync_tombstones WHERE tbl = ? AND id = ?");
@@ -340,24 +435,11 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
         live.bind(2, id.data(), Uuid::size());
         live.exec();
     }
-    // A field merged from a remote site may carry a stamp ahead of ours (skew).
-    std::int64_t row_stamp = now_stamp;
-    for (const auto& v : versions) row_stamp = std::max(row_stamp, v.stamp);
-    const std::string packed = encode_versions(versions, row_stamp, seq);
-    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_versions(tbl, id, hlc, seq, vers) VALUES (?, ?, ?, ?, ?)");
-    put.bind(1, static_cast<int>(table));
-    put.bind(2, id.data(), Uuid::size());
-    put.bind(3, row_stamp);
-    put.bind(4, seq);
-    put.bind(5, packed.data(), static_cast<int>(packed.size()));
-    put.exec();
+    store_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
 }
 
 void WriteScope::record_delete(Table table, const Uuid& id) {
-    auto& del = db_.stmt("DELETE FROM sync_versions WHERE tbl = ? AND id = ?");
-    del.bind(1, static_cast<int>(table));
-    del.bind(2, id.data(), Uuid::size());
-    del.exec();
+    drop_versions(table, id);
     auto& put = db_.stmt("INSERT OR REPLACE INTO sync_tombstones(tbl, id, hlc, site, seq) VALUES (?, ?, ?, ?, ?)");
     put.bind(1, static_cast<int>(table));
     put.bind(2, id.data(), Uuid::size());
@@ -365,6 +447,35 @@ void WriteScope::record_delete(Table table, const Uuid& id) {
     put.bind(4, kLocalSite);
     put.bind(5, next_seq());
     put.exec();
+}
+
+void WriteScope::put_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& versions) {
+    const auto before = load_versions(table, id);
+    store_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
+    db_.clock_dirty_ = true;
+}
+
+void WriteScope::put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site) {
+    drop_versions(table, id);
+    // Newest (clock, site id) wins, as for fields: every replica keeps the same one.
+    auto& put = db_.stmt(
+        "INSERT INTO sync_tombstones(tbl, id, hlc, site, seq) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT(tbl, id) DO UPDATE SET hlc = ?3, site = ?4, seq = ?5 "
+        "WHERE ?3 > sync_tombstones.hlc OR (?3 = sync_tombstones.hlc AND "
+        "(SELECT site FROM sync_sites WHERE idx = ?4) > (SELECT site FROM sync_sites WHERE idx = sync_tombstones.site))");
+    put.bind(1, static_cast<int>(table));
+    put.bind(2, id.data(), Uuid::size());
+    put.bind(3, hlc);
+    put.bind(4, site);
+    put.bind(5, next_seq());
+    put.exec();
+    db_.clock_dirty_ = true;
+}
+
+bool WriteScope::observe(std::int64_t remote, std::int64_t max_skew_ms) {
+    if (!db_.clock_.observe(remote, now_, max_skew_ms)) return false;
+    db_.clock_dirty_ = true;
+    return true;
 }
 
 void WriteScope::commit() {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -18,6 +19,7 @@
 
 #include "store/hlc.hpp"
 #include "store/ids.hpp"
+#include "store/versions.hpp"
 
 namespace crmlite {
 
@@ -99,6 +101,9 @@ public:
     std::int64_t counter(const std::string& name);
     HybridClock::Stamp last_stamp() const { return clock_.last(); }
     std::int64_t last_seq() const { return seq_; }
+    // sync_sites index of a site id, added on first sight (the local site is 1).
+    std::int64_t site_index(const Uuid& site);
+    Uuid site_of(std::int64_t index);
 
 private:
     friend class WriteScope;
@@ -174,9 +179,23 @@ public:
 
     void commit();
 
+    // ---- for sync apply (src/sync): merged remote versions, kept as given.
+    // This scope's change sequence number (allocated on first use).
+    std::int64_t seq() { return next_seq(); }
+    // Replaces the record's version vector (row stamp and seq computed).
+    void put_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& versions);
+    // A tombstone with the deleting site's clock (max with any existing one).
+    void put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site);
+    // Merges a remote clock; false when it is more than max_skew_ms ahead of now.
+    bool observe(std::int64_t remote, std::int64_t max_skew_ms);
+
 private:
     friend class Database;
     std::int64_t next_seq();
+    std::optional<std::vector<FieldVersion>> load_versions(Table table, const Uuid& id);
+    void store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
+                        const std::vector<FieldVersion>& after);
+    void drop_versions(Table table, const Uuid& id);
 
     Database& db_;
     bool top_level_;

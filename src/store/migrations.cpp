@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "store/ids.hpp"
 #include "store/versions.hpp"
 
 namespace crmlite {
@@ -174,8 +175,58 @@ void v3_per_field_seq(SQLite::Database& db) {
     }
 }
 
+// v4: a tag assignment gets its sync id as a column (v8 of customer and tag), so
+// that sync reads and writes every synced table by id alike.
+constexpr const char* kV4 = R"sql(
+ALTER TABLE customer_tags ADD COLUMN id BLOB;
+)sql";
+
+void v4_assignment_ids(SQLite::Database& db) {
+    SQLite::Statement read(db, "SELECT customer_id, tag_id FROM customer_tags");
+    SQLite::Statement write(db, "UPDATE customer_tags SET id = ? WHERE customer_id = ? AND tag_id = ?");
+    while (read.executeStep()) {
+        const auto c = read.getColumn(0), t = read.getColumn(1);
+        std::string key(static_cast<const char*>(c.getBlob()), 16);
+        key.append(static_cast<const char*>(t.getBlob()), 16);
+        const Uuid id = Uuid::v8("customer_tag", key);
+        write.bind(1, id.data(), Uuid::size());
+        write.bind(2, c.getBlob(), 16);
+        write.bind(3, t.getBlob(), 16);
+        write.exec();
+        write.reset();
+    }
+    db.exec("CREATE UNIQUE INDEX customer_tags_id ON customer_tags(id)");
+}
+
+// v5: the sync log, one row per (change sequence number, record) still carried
+// by a field of the record (store/database.cpp, WriteScope::store_versions);
+// changes_since pages through it. It replaces the index on sync_versions.seq.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE sync_log(seq INTEGER NOT NULL, tbl INTEGER NOT NULL, id BLOB NOT NULL,
+  PRIMARY KEY(seq, tbl, id)) STRICT, WITHOUT ROWID;
+DROP INDEX sync_versions_seq;
+)sql";
+
+void v5_sync_log(SQLite::Database& db) {
+    SQLite::Statement read(db, "SELECT tbl, id, hlc, seq, vers FROM sync_versions");
+    SQLite::Statement write(db, "INSERT OR IGNORE INTO sync_log(seq, tbl, id) VALUES (?, ?, ?)");
+    while (read.executeStep()) {
+        const auto blob = read.getColumn(4);
+        const auto versions = decode_versions(
+            std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
+            read.getColumn(2).getInt64(), read.getColumn(3).getInt64());
+        for (const auto& v : versions) {
+            write.bind(1, v.seq);
+            write.bind(2, read.getColumn(0).getInt64());
+            write.bind(3, read.getColumn(1).getBlob(), read.getColumn(1).getBytes());
+            write.exec();
+            write.reset();
+        }
+    }
+}
+
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}};
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}};
     return all;
 }
 

@@ -142,15 +142,17 @@ void remove(Database& db, const std::string& path) {
 
 bool assign(WriteScope& w, const Uuid& customer, const std::string& canonical, const std::string& source) {
     const Uuid tag = ensure(w, canonical, "basic");
+    const Uuid id = assignment_id(customer, tag);
     auto& ins = w.db().stmt(
-        "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id, source, created_at) VALUES (?, ?, ?, ?)");
+        "INSERT OR IGNORE INTO customer_tags(customer_id, tag_id, source, created_at, id) VALUES (?, ?, ?, ?, ?)");
     ins.bind(1, customer.data(), Uuid::size());
     ins.bind(2, tag.data(), Uuid::size());
     ins.bind(3, source);
     ins.bind(4, w.now());
+    ins.bind(5, id.data(), Uuid::size());
     ins.exec();
     if (w.db().sql().getChanges() == 0) return false;
-    w.record_change(Table::customer_tags, assignment_id(customer, tag), kAssignFields);
+    w.record_change(Table::customer_tags, id, kAssignFields);
     return true;
 }
 

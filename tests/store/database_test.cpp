@@ -742,27 +742,43 @@ TEST_CASE("a record re-added after its deletion is live again, not also tombston
     }
 }
 
-TEST_CASE("migration 3 gives every packed field version the row's sequence number", "[store][migration]") {
+TEST_CASE("migrations 3 to 5 upgrade a schema-2 file: per-field seqs, assignment ids, the sync log", "[store][migration]") {
     TempDb t;
-    const Uuid id = crmlite::customers::create(*t, Json{{"display_name", "迁移"}, {"city", "杭州"}});
+    const Uuid id = crmlite::customers::create(*t, Json{{"display_name", "迁移"}, {"city", "杭州"}, {"tags", {"区域/华东"}}});
     auto row = version_row(*t, Table::customers, id);
     REQUIRE(row);
-    // Write the version vector back in the v2 layout (field, stamp delta, site),
-    // as a file of schema 2 holds it, and reopen.
-    std::string old;
-    for (const auto& v : row->fields) {
-        crmlite::put_varint(old, static_cast<std::uint64_t>(v.field));
-        crmlite::put_varint(old, static_cast<std::uint64_t>(row->hlc - v.stamp));
-        crmlite::put_varint(old, static_cast<std::uint64_t>(v.site));
-    }
+    // Write every version vector back in the v2 layout (field, stamp delta,
+    // site), as a file of schema 2 holds it, and reopen.
     {
-        SQLite::Statement st(t->sql(), "UPDATE sync_versions SET vers = ? WHERE tbl = 1 AND id = ?");
-        st.bind(1, old.data(), static_cast<int>(old.size()));
-        st.bind(2, id.data(), Uuid::size());
-        st.exec();
+        std::vector<std::tuple<int, std::string, std::string>> rewrites;
+        SQLite::Statement all(t->sql(), "SELECT tbl, id, hlc, seq, vers FROM sync_versions");
+        while (all.executeStep()) {
+            const std::string blob(static_cast<const char*>(all.getColumn(4).getBlob()),
+                                   static_cast<std::size_t>(all.getColumn(4).getBytes()));
+            const auto hlc = all.getColumn(2).getInt64();
+            std::string old;
+            for (const auto& v : crmlite::decode_versions(blob, hlc, all.getColumn(3).getInt64())) {
+                crmlite::put_varint(old, static_cast<std::uint64_t>(v.field));
+                crmlite::put_varint(old, static_cast<std::uint64_t>(hlc - v.stamp));
+                crmlite::put_varint(old, static_cast<std::uint64_t>(v.site));
+            }
+            rewrites.emplace_back(all.getColumn(0).getInt(),
+                                  std::string(static_cast<const char*>(all.getColumn(1).getBlob()), 16), old);
+        }
+        for (const auto& [tbl, rid, old] : rewrites) {
+            SQLite::Statement st(t->sql(), "UPDATE sync_versions SET vers = ? WHERE tbl = ? AND id = ?");
+            st.bind(1, old.data(), static_cast<int>(old.size()));
+            st.bind(2, tbl);
+            st.bind(3, rid.data(), 16);
+            st.exec();
+        }
     }
-    t->sql().exec("PRAGMA user_version = 2");
+    // Undo what migrations 4 and 5 made, so the file is what schema 2 was.
+    t->sql().exec("DROP INDEX customer_tags_id; ALTER TABLE customer_tags DROP COLUMN id; DROP TABLE sync_log; "
+                  "CREATE INDEX sync_versions_seq ON sync_versions(seq); PRAGMA user_version = 2");
     t.reopen();
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 1);
+    CHECK(scalar(*t, "SELECT count(*) FROM pragma_index_list('customer_tags') WHERE name = 'customer_tags_id'") == 1);
     CHECK(t->schema_version() == Database::latest_schema_version());
     const auto migrated = version_row(*t, Table::customers, id);
     REQUIRE(migrated);
@@ -780,4 +796,6 @@ TEST_CASE("migration 3 gives every packed field version the row's sequence numbe
     for (const auto& v : after->fields) newer += v.seq == after->seq;
     CHECK(newer == 1);
     CHECK(after->seq > migrated->seq);
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 2);  // one row per seq still carried
+    CHECK(scalar(*t, "SELECT count(*) FROM customer_tags WHERE id IS NULL") == 0);
 }

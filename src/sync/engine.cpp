@@ -1,0 +1,615 @@
+#include "sync/engine.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "common/error.hpp"
+#include "customers/customers.hpp"
+#include "interactions/interactions.hpp"
+#include "search/index_queue.hpp"
+#include "store/hlc.hpp"
+#include "sync/changeset.hpp"
+#include "sync/schema.hpp"
+#include "tags/tags.hpp"
+
+namespace crmlite::sync {
+
+namespace {
+
+constexpr const char* kCreatedAt = "created_at";  // a pseudo-field: sent with a record the peer lacks
+
+Value read_value(const SQLite::Column& c, ColumnType t) {
+    if (c.isNull()) return std::monostate{};
+    switch (t) {
+    case ColumnType::integer: return c.getInt64();
+    case ColumnType::id: return Uuid::from_blob(c.getBlob(), c.getBytes());
+    default: return c.getString();
+    }
+}
+
+bool type_matches(const Value& v, ColumnType t) {
+    if (std::holds_alternative<std::monostate>(v)) return true;
+    switch (t) {
+    case ColumnType::integer: return std::holds_alternative<std::int64_t>(v);
+    case ColumnType::id: return std::holds_alternative<Uuid>(v);
+    default: return std::holds_alternative<std::string>(v);
+    }
+}
+
+std::string column_list(const SyncedTable& t) {
+    std::string s;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) s += (i ? ", " : "") + t.columns[i].name;
+    return s;
+}
+
+struct Row {
+    std::int64_t rid = 0;  // rowid for tables that have one (customers, interactions), else 0
+    std::vector<Value> values;
+    std::int64_t created_at = 0;
+};
+
+bool has_rid(const SyncedTable& t) { return t.table == Table::customers || t.table == Table::interactions; }
+
+std::optional<Row> load_row(Database& db, const SyncedTable& t, const Uuid& id) {
+    const std::string sql = "SELECT " + std::string(has_rid(t) ? "rid" : "0") + ", " +
+                            (t.has_created_at ? "created_at" : "0") + ", " + column_list(t) + " FROM " + t.name +
+                            " WHERE id = ?";
+    auto& st = db.stmt(sql);
+    st.bind(1, id.data(), Uuid::size());
+    if (!st.executeStep()) return std::nullopt;
+    Row r;
+    r.rid = st.getColumn(0).getInt64();
+    r.created_at = st.getColumn(1).getInt64();
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+        r.values.push_back(read_value(st.getColumn(static_cast<int>(i) + 2), t.columns[i].type));
+    st.reset();
+    return r;
+}
+
+struct Versions {
+    std::int64_t hlc = 0, seq = 0;
+    std::vector<FieldVersion> fields;
+};
+
+std::optional<Versions> load_versions(Database& db, Table table, const Uuid& id) {
+    auto& st = db.stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
+    st.bind(1, static_cast<int>(table));
+    st.bind(2, id.data(), Uuid::size());
+    if (!st.executeStep()) return std::nullopt;
+    Versions v;
+    v.hlc = st.getColumn(0).getInt64();
+    v.seq = st.getColumn(1).getInt64();
+    const auto blob = st.getColumn(2);
+    v.fields = decode_versions(std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
+                               v.hlc, v.seq);
+    st.reset();
+    return v;
+}
+
+struct Tomb {
+    std::int64_t hlc, site;
+};
+
+std::optional<Tomb> load_tombstone(Database& db, Table table, const Uuid& id) {
+    auto& st = db.stmt("SELECT hlc, site FROM sync_tombstones WHERE tbl = ? AND id = ?");
+    st.bind(1, static_cast<int>(table));
+    st.bind(2, id.data(), Uuid::size());
+    if (!st.executeStep()) return std::nullopt;
+    Tomb t{st.getColumn(0).getInt64(), st.getColumn(1).getInt64()};
+    st.reset();
+    return t;
+}
+
+std::optional<std::int64_t> customer_rid(Database& db, const Uuid& id) {
+    auto& st = db.stmt("SELECT rid FROM customers WHERE id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    if (!st.executeStep()) return std::nullopt;
+    const auto rid = st.getColumn(0).getInt64();
+    st.reset();
+    return rid;
+}
+
+// ------------------------------------------------------------ changes_since
+
+class Builder {
+public:
+    Builder(Database& db, std::int64_t since, std::int64_t until) : db_(db), since_(since), until_(until) {
+        cs_.fingerprint = fingerprint();
+        cs_.site_index(db.site_id());
+    }
+
+    // Adds the record's fields changed in (since, until]; returns false if none.
+    bool add_record(const SyncedTable& t, const Uuid& id) {
+        if (!included_.insert({static_cast<int>(t.table), id}).second) return true;
+        const auto versions = load_versions(db_, t.table, id);
+        if (!versions) return false;
+        const auto row = load_row(db_, t, id);
+        if (!row) return false;
+        RecordChange rc;
+        rc.table = static_cast<int>(t.table);
+        rc.id = id;
+        std::int64_t min_seq = INT64_MAX;
+        const FieldVersion* first = nullptr;
+        for (const auto& v : versions->fields) {
+            min_seq = std::min(min_seq, v.seq);
+            if (v.seq <= since_ || v.seq > until_ || v.field >= static_cast<int>(t.columns.size())) continue;
+            if (!first || v.stamp < first->stamp) first = &v;
+            const auto& col = t.columns[static_cast<std::size_t>(v.field)];
+            rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, row->values[static_cast<std::size_t>(v.field)]});
+        }
+        if (rc.fields.empty()) return false;
+        // The peer has none of this record: it gets the creation time too.
+        if (t.has_created_at && min_seq > since_ && first)
+            rc.fields.push_back({cs_.name_index(kCreatedAt), site(first->site), first->stamp, row->created_at});
+        cs_.records.push_back(std::move(rc));
+        return true;
+    }
+
+    void add_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site_idx) {
+        if (!included_.insert({static_cast<int>(table), id}).second) return;
+        RecordChange rc;
+        rc.table = static_cast<int>(table);
+        rc.id = id;
+        rc.tombstone = true;
+        rc.hlc = hlc;
+        rc.site = site(site_idx);
+        cs_.records.push_back(std::move(rc));
+    }
+
+    Changeset& changeset() { return cs_; }
+
+private:
+    std::uint32_t site(std::int64_t local_idx) {
+        auto it = sites_.find(local_idx);
+        if (it != sites_.end()) return it->second;
+        const auto idx = cs_.site_index(db_.site_of(local_idx));
+        sites_.emplace(local_idx, idx);
+        return idx;
+    }
+
+    Database& db_;
+    std::int64_t since_, until_;
+    Changeset cs_;
+    std::map<std::int64_t, std::uint32_t> sites_;
+    std::set<std::pair<int, Uuid>> included_;
+};
+
+// ------------------------------------------------------------------- apply
+
+struct Report {
+    std::int64_t records = 0, applied = 0, known = 0, superseded = 0, deleted = 0, missing_parent = 0,
+                 incomplete = 0, unknown_fields = 0;
+    Json dropped = Json::array();
+};
+
+class Applier {
+public:
+    Applier(WriteScope& w, const Changeset& cs, Report& report) : w_(w), db_(w.db()), cs_(cs), report_(report) {
+        for (const auto& s : cs.sites) sites_.push_back(db_.site_index(s));
+    }
+
+    void record(const RecordChange& rc) {
+        const SyncedTable& t = *find_table(rc.table);
+        ++report_.records;
+        if (rc.tombstone) remove(t, rc);
+        else merge(t, rc);
+    }
+
+private:
+    // (stamp, site id) order: ties between equal clocks go to the larger site id.
+    bool newer(std::int64_t a_stamp, const Uuid& a_site, std::int64_t b_stamp, const Uuid& b_site) const {
+        return a_stamp != b_stamp ? a_stamp > b_stamp : a_site > b_site;
+    }
+
+    const Uuid& local_site_id(std::int64_t idx) {
+        auto it = site_ids_.find(idx);
+        if (it == site_ids_.end()) it = site_ids_.emplace(idx, db_.site_of(idx)).first;
+        return it->second;
+    }
+
+    // Every record a field refers to must be here. A required parent that was
+    // deleted drops the child (delete wins); an optional reference to a deleted
+    // record (a person's company) is cleared, as the delete itself does.
+    bool parent_present(const SyncedTable& t, const RecordChange& rc, const std::optional<Row>& row,
+                        std::uint64_t& cleared) {
+        for (std::size_t c = 0; c < t.columns.size(); ++c) {
+            const auto& col = t.columns[c];
+            if (col.ref_table == 0) continue;
+            const Value* v = nullptr;
+            for (const auto& f : rc.fields)
+                if (cs_.names[f.name] == col.name) v = &f.value;
+            if (!v && row) v = &row->values[c];
+            const auto* ref = v ? std::get_if<Uuid>(v) : nullptr;
+            if (!ref || (t.table == col_table(col) && *ref == rc.id)) continue;
+            const SyncedTable& parent = *find_table(col.ref_table);
+            auto& st = db_.stmt("SELECT 1 FROM " + parent.name + " WHERE id = ?");
+            st.bind(1, ref->data(), Uuid::size());
+            const bool present = st.executeStep();
+            st.reset();
+            if (present) continue;
+            const bool deleted = load_tombstone(db_, parent.table, *ref).has_value();
+            if (deleted && !col.required) {
+                cleared |= std::uint64_t{1} << c;
+                continue;
+            }
+            if (deleted) {
+                report_.dropped.push_back({{"table", t.name}, {"id", rc.id.str()}, {"reason", parent.name + " deleted"}});
+                if (!t.recreatable) w_.put_tombstone(t.table, rc.id, w_.stamp(), 1);
+            } else {
+                ++report_.missing_parent;
+            }
+            return false;
+        }
+        return true;
+    }
+
+    static Table col_table(const SyncedColumn& col) { return static_cast<Table>(col.ref_table); }
+
+    void merge(const SyncedTable& t, const RecordChange& rc) {
+        std::int64_t max_remote = 0;
+        for (const auto& f : rc.fields) max_remote = std::max(max_remote, f.hlc);
+        const auto tomb = load_tombstone(db_, t.table, rc.id);
+        if (tomb && (!t.recreatable || max_remote <= tomb->hlc)) {
+            report_.superseded += static_cast<std::int64_t>(rc.fields.size());
+            return;
+        }
+        auto row = load_row(db_, t, rc.id);
+        auto versions = load_versions(db_, t.table, rc.id);
+        std::vector<FieldVersion> merged = versions ? versions->fields : std::vector<FieldVersion>{};
+        std::vector<Value> values = row ? row->values : std::vector<Value>(t.columns.size());
+        std::uint64_t cleared = 0;
+        if (!parent_present(t, rc, row, cleared)) return;
+        std::uint64_t won = 0;
+        std::optional<std::int64_t> created_at;
+        for (const auto& f : rc.fields) {
+            const std::string& name = cs_.names[f.name];
+            if (name == kCreatedAt) {
+                if (const auto* v = std::get_if<std::int64_t>(&f.value)) created_at = *v;
+                continue;
+            }
+            const int c = column_index(t, name);
+            if (c < 0) {
+                ++report_.unknown_fields;  // TODO(sync): keep and forward fields of newer versions
+                continue;
+            }
+            auto it = std::find_if(merged.begin(), merged.end(), [c](const FieldVersion& v) { return v.field == c; });
+            const Uuid& remote_site = cs_.sites[f.site];
+            if (it != merged.end()) {
+                const Uuid& local_site = local_site_id(it->site);
+                if (it->stamp == f.hlc && local_site == remote_site) {
+                    ++report_.known;
+                    continue;
+                }
+                if (!newer(f.hlc, remote_site, it->stamp, local_site)) {
+                    ++report_.superseded;
+                    continue;
+                }
+            }
+            const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq()};
+            if (it != merged.end()) *it = nv;
+            else merged.push_back(nv);
+            values[static_cast<std::size_t>(c)] = f.value;
+            won |= std::uint64_t{1} << c;
+            ++report_.applied;
+        }
+        for (std::size_t c = 0; c < t.columns.size(); ++c)
+            if ((cleared >> c) & 1 && (won >> c) & 1) values[c] = std::monostate{};  // refers to a deleted record
+        // Made on two replicas at once (a content-addressed id): the earliest creation time stands.
+        if (row && created_at && t.has_created_at && *created_at < row->created_at) {
+            auto& up = db_.stmt("UPDATE " + t.name + " SET created_at = ? WHERE id = ?");
+            up.bind(1, *created_at);
+            up.bind(2, rc.id.data(), Uuid::size());
+            up.exec();
+        }
+        if (won == 0) return;
+        if (!row) {
+            for (std::size_t c = 0; c < t.columns.size(); ++c)
+                if (t.columns[c].required && std::holds_alternative<std::monostate>(values[c])) {
+                    ++report_.incomplete;
+                    return;
+                }
+        }
+        if (tomb) {  // a re-add newer than the delete: the record lives again
+            auto& del = db_.stmt("DELETE FROM sync_tombstones WHERE tbl = ? AND id = ?");
+            del.bind(1, static_cast<int>(t.table));
+            del.bind(2, rc.id.data(), Uuid::size());
+            del.exec();
+        }
+        before_index(t, row, values, won);
+        std::int64_t min_stamp = INT64_MAX, max_stamp = 0;
+        for (const auto& v : merged) {
+            min_stamp = std::min(min_stamp, v.stamp);
+            max_stamp = std::max(max_stamp, v.stamp);
+        }
+        const std::int64_t updated = HybridClock::physical(max_stamp);
+        if (!row) {
+            // Columns without a value are left out, so the table's defaults apply.
+            std::string cols = "id", params = "?";
+            for (std::size_t c = 0; c < t.columns.size(); ++c) {
+                if (std::holds_alternative<std::monostate>(values[c])) continue;
+                cols += ", " + t.columns[c].name;
+                params += ", ?";
+            }
+            if (t.has_created_at) cols += ", created_at", params += ", ?";
+            if (t.has_updated_at) cols += ", updated_at", params += ", ?";
+            auto& ins = db_.stmt("INSERT INTO " + t.name + "(" + cols + ") VALUES (" + params + ")");
+            ins.bind(1, rc.id.data(), Uuid::size());
+            int p = 2;
+            for (const auto& v : values)
+                if (!std::holds_alternative<std::monostate>(v)) bind_value(ins, p++, v);
+            if (t.has_created_at) ins.bind(p++, created_at.value_or(HybridClock::physical(min_stamp)));
+            if (t.has_updated_at) ins.bind(p++, updated);
+            ins.exec();
+            if (t.table == Table::customers) w_.count("customers", 1);
+            if (t.table == Table::interactions) w_.count("interactions", 1);
+        } else {
+            std::string sql = "UPDATE " + t.name + " SET ";
+            bool first = true;
+            for (std::size_t c = 0; c < t.columns.size(); ++c) {
+                if (!(won & (std::uint64_t{1} << c))) continue;
+                sql += (first ? "" : ", ") + t.columns[c].name + " = ?";
+                first = false;
+            }
+            if (t.has_updated_at) sql += ", updated_at = max(updated_at, ?)";
+            auto& up = db_.stmt(sql + " WHERE id = ?");
+            int p = 1;
+            for (std::size_t c = 0; c < t.columns.size(); ++c)
+                if (won & (std::uint64_t{1} << c)) bind_value(up, p++, values[c]);
+            if (t.has_updated_at) up.bind(p++, updated);
+            up.bind(p, rc.id.data(), Uuid::size());
+            up.exec();
+        }
+        after_index(t, rc.id, row.has_value());
+        w_.put_versions(t.table, rc.id, merged);
+    }
+
+    // Full-text index and derived columns: the old entry leaves before the change.
+    void before_index(const SyncedTable& t, const std::optional<Row>& row, const std::vector<Value>& values, std::uint64_t won) {
+        if (t.table == Table::customers && row) {
+            const auto specs = customers::fields();
+            bool searchable = false;
+            for (std::size_t c = 0; c < specs.size(); ++c) searchable = searchable || ((won >> c) & 1 && specs[c].searchable);
+            if (searchable) search::before_change(db_, search::Doc::customer, row->rid);
+        } else if (t.table == Table::interactions && row) {
+            const int subject = column_index(t, "subject"), body = column_index(t, "body");
+            if ((won >> subject) & 1 || (won >> body) & 1) search::before_change(db_, search::Doc::interaction, row->rid);
+        } else if (t.table == Table::contact_points) {
+            // Phones and emails are part of their customer's search document.
+            if (const auto* owner = std::get_if<Uuid>(&values[static_cast<std::size_t>(column_index(t, "customer_id"))]))
+                if (const auto rid = customer_rid(db_, *owner)) search::before_change(db_, search::Doc::customer, *rid);
+        }
+    }
+
+    void after_index(const SyncedTable& t, const Uuid& id, bool existed) {
+        if (t.table == Table::customers) {
+            const auto rid = customer_rid(db_, id);
+            if (!rid) throw Error(CRM_ERROR, "sync: customer " + id.str() + " vanished while being merged");
+            customers::refresh_derived(db_, *rid);
+            if (!existed) search::after_insert(db_, search::Doc::customer, *rid);
+        } else if (t.table == Table::interactions && !existed) {
+            auto& st = db_.stmt("SELECT rid FROM interactions WHERE id = ?");
+            st.bind(1, id.data(), Uuid::size());
+            if (st.executeStep()) search::after_insert(db_, search::Doc::interaction, st.getColumn(0).getInt64());
+            st.reset();
+        }
+    }
+
+    void remove(const SyncedTable& t, const RecordChange& rc) {
+        const auto tomb = load_tombstone(db_, t.table, rc.id);
+        const std::int64_t site = sites_[rc.site];
+        if (!t.recreatable) {
+            if (tomb) {
+                w_.put_tombstone(t.table, rc.id, rc.hlc, site);  // keeps the newer clock
+                ++report_.known;
+                return;
+            }
+            const bool present = load_row(db_, t, rc.id).has_value();
+            if (present && t.table == Table::customers) customers::remove(db_, rc.id);
+            if (present && t.table == Table::interactions) interactions::remove(db_, rc.id);
+            w_.put_tombstone(t.table, rc.id, rc.hlc, site);
+            ++report_.deleted;
+            return;
+        }
+        // Content-addressed: the delete removes the adds it saw (clock <= its own).
+        const auto row = load_row(db_, t, rc.id);
+        if (row) {
+            const auto versions = load_versions(db_, t.table, rc.id);
+            std::int64_t newest = 0;
+            if (versions)
+                for (const auto& v : versions->fields) newest = std::max(newest, v.stamp);
+            if (newest > rc.hlc) {
+                ++report_.superseded;
+                return;
+            }
+            if (t.table == Table::tags) {
+                // Its assignments and child tags go with it, each with a tombstone.
+                auto& path = db_.stmt("SELECT path FROM tags WHERE id = ?");
+                path.bind(1, rc.id.data(), Uuid::size());
+                std::string p;
+                if (path.executeStep()) p = path.getColumn(0).getString();
+                path.reset();
+                auto& kids = db_.stmt("SELECT 1 FROM tags WHERE parent_id = ? LIMIT 1");
+                kids.bind(1, rc.id.data(), Uuid::size());
+                const bool has_children = kids.executeStep();
+                kids.reset();
+                if (has_children) {
+                    ++report_.superseded;  // a child tag was added meanwhile: the tag stays
+                    return;
+                }
+                tags::remove(db_, p);
+            } else {
+                before_index(t, row, row->values, ~std::uint64_t{0});
+                auto& del = db_.stmt("DELETE FROM " + t.name + " WHERE id = ?");
+                del.bind(1, rc.id.data(), Uuid::size());
+                del.exec();
+            }
+        }
+        w_.put_tombstone(t.table, rc.id, rc.hlc, site);  // keeps the newest (clock, site)
+        if (tomb && tomb->hlc >= rc.hlc) ++report_.known;
+        else ++report_.deleted;
+    }
+
+    WriteScope& w_;
+    Database& db_;
+    const Changeset& cs_;
+    Report& report_;
+    std::vector<std::int64_t> sites_;  // changeset site index -> local sync_sites index
+    std::map<std::int64_t, Uuid> site_ids_;
+};
+
+void validate(const Changeset& cs) {
+    if (cs.fingerprint != fingerprint())
+        throw Error(CRM_EFORMAT, "changeset: made for an incompatible sync schema (fingerprint differs); nothing applied");
+    for (const auto& rc : cs.records) {
+        const SyncedTable* t = find_table(rc.table);
+        if (!t) throw Error(CRM_EFORMAT, "changeset: unknown table " + std::to_string(rc.table) + "; nothing applied");
+        for (const auto& f : rc.fields) {
+            const std::string& name = cs.names[f.name];
+            if (name == kCreatedAt) {
+                if (!std::holds_alternative<std::int64_t>(f.value)) throw Error(CRM_ECORRUPT, "changeset: created_at is not an integer");
+                continue;
+            }
+            const int c = column_index(*t, name);
+            if (c < 0) continue;
+            const auto& col = t->columns[static_cast<std::size_t>(c)];
+            if (!type_matches(f.value, col.type))
+                throw Error(CRM_ECORRUPT, "changeset: " + t->name + "." + name + " has a value of the wrong type");
+            if (col.required && std::holds_alternative<std::monostate>(f.value))
+                throw Error(CRM_ECORRUPT, "changeset: " + t->name + "." + name + " cannot be null");
+        }
+    }
+}
+
+}  // namespace
+
+Changes changes_since(Database& db, std::int64_t since, std::size_t max_records) {
+    if (since < 0) invalid("since", "must be a cursor returned by an earlier call (or 0)");
+    if (max_records == 0) invalid("max_records", "must be at least 1");
+    Changes out;
+    out.cursor = since;
+    struct Entry {
+        bool tombstone;
+        int table;
+        Uuid id;
+        std::int64_t hlc, site;
+    };
+    std::vector<Entry> entries;
+    {
+        // Every field change is in the page of its own seq, and a page ends on
+        // a seq boundary: the cursor means "everything up to here was sent".
+        // A parent's fields always carry a lower seq than any child's that
+        // refers to it, so no child arrives before its parent.
+        SQLite::Statement st(db.sql(),
+                             "SELECT seq, 0, tbl, id, 0, 0 FROM sync_log WHERE seq > ?1 "
+                             "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 "
+                             "ORDER BY 1, 2, 3, 4");
+        st.bind(1, since);
+        while (st.executeStep()) {
+            const std::int64_t seq = st.getColumn(0).getInt64();
+            if (entries.size() >= max_records && seq != out.cursor) {
+                out.more = true;
+                break;
+            }
+            entries.push_back({st.getColumn(1).getInt() == 1, st.getColumn(2).getInt(),
+                               Uuid::from_blob(st.getColumn(3).getBlob(), st.getColumn(3).getBytes()),
+                               st.getColumn(4).getInt64(), st.getColumn(5).getInt64()});
+            out.cursor = seq;
+        }
+    }
+    Builder b(db, since, out.cursor);
+    for (const auto& e : entries) {
+        const SyncedTable* t = find_table(e.table);
+        if (!t) continue;
+        if (e.tombstone) b.add_tombstone(t->table, e.id, e.hlc, e.site);
+        else b.add_record(*t, e.id);
+    }
+    auto& cs = b.changeset();
+    cs.through_seq = out.cursor;
+    out.records = cs.records.size();
+    out.blob = encode(cs);
+    return out;
+}
+
+Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
+    const Changeset cs = decode(blob);
+    validate(cs);
+    Report report;
+    WriteScope w(db);
+    std::int64_t newest = 0;
+    for (const auto& rc : cs.records) {
+        newest = std::max(newest, rc.hlc);
+        for (const auto& f : rc.fields) newest = std::max(newest, f.hlc);
+    }
+    if (newest != 0 && !w.observe(newest, options.max_clock_skew_ms))
+        throw Error(CRM_EINVAL, "changeset: a clock " +
+                                    std::to_string((HybridClock::physical(newest) - w.now()) / 1000) +
+                                    " s ahead of this machine's (more than the allowed skew); nothing applied");
+    std::vector<const RecordChange*> order;
+    for (const auto& rc : cs.records) order.push_back(&rc);
+    // Parents before children: by table, and tags by depth (a parent tag first).
+    const auto depth = [&cs](const RecordChange* r) -> std::int64_t {
+        if (r->table != static_cast<int>(Table::tags)) return 0;
+        for (const auto& f : r->fields)
+            if (cs.names[f.name] == "level")
+                if (const auto* v = std::get_if<std::int64_t>(&f.value)) return *v;
+        return 0;
+    };
+    std::stable_sort(order.begin(), order.end(), [&](const RecordChange* a, const RecordChange* b) {
+        const int ta = find_table(a->table)->apply_order, tb = find_table(b->table)->apply_order;
+        return ta != tb ? ta < tb : depth(a) < depth(b);
+    });
+    Applier applier(w, cs, report);
+    for (const auto* rc : order) applier.record(*rc);
+    w.commit();
+    return {{"sender", cs.sites.at(0).str()},
+            {"through_seq", cs.through_seq},
+            {"records", report.records},
+            {"fields_applied", report.applied},
+            {"fields_known", report.known},
+            {"fields_superseded", report.superseded},
+            {"deleted", report.deleted},
+            {"missing_parent", report.missing_parent},
+            {"incomplete", report.incomplete},
+            {"unknown_fields", report.unknown_fields},
+            {"dropped", report.dropped}};
+}
+
+std::string canonical_dump(Database& db) {
+    Json out = Json::object();
+    for (const auto& t : synced_tables()) {
+        Json rows = Json::object();
+        SQLite::Statement st(db.sql(), "SELECT id, " + std::string(t.has_created_at ? "created_at" : "0") + ", " +
+                                           column_list(t) + " FROM " + t.name + " ORDER BY id");
+        while (st.executeStep()) {
+            const Uuid id = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+            Json r = Json::array();
+            r.push_back(st.getColumn(1).getInt64());
+            for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                const Value v = read_value(st.getColumn(static_cast<int>(i) + 2), t.columns[i].type);
+                if (const auto* n = std::get_if<std::int64_t>(&v)) r.push_back(*n);
+                else if (const auto* s = std::get_if<std::string>(&v)) r.push_back(*s);
+                else if (const auto* u = std::get_if<Uuid>(&v)) r.push_back(u->str());
+                else r.push_back(nullptr);
+            }
+            if (auto v = load_versions(db, t.table, id)) {
+                Json vj = Json::array();
+                for (const auto& f : v->fields) vj.push_back({f.field, f.stamp, db.site_of(f.site).str()});
+                r.push_back(vj);
+            }
+            rows[id.str()] = r;
+        }
+        out[t.name] = rows;
+    }
+    Json tombs = Json::object();
+    SQLite::Statement st(db.sql(), "SELECT tbl, id, hlc, site FROM sync_tombstones ORDER BY tbl, id");
+    while (st.executeStep())
+        tombs[std::to_string(st.getColumn(0).getInt()) + ":" +
+              Uuid::from_blob(st.getColumn(1).getBlob(), st.getColumn(1).getBytes()).str()] = {
+            st.getColumn(2).getInt64(), db.site_of(st.getColumn(3).getInt64()).str()};
+    out["tombstones"] = tombs;
+    return out.dump(1);
+}
+
+}  // namespace crmlite::sync

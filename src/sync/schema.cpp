@@ -1,0 +1,93 @@
+#include "sync/schema.hpp"
+
+#include <sodium.h>
+
+#include "customers/customers.hpp"
+#include "interactions/interactions.hpp"
+
+namespace crmlite::sync {
+
+namespace {
+
+ColumnType type_of(FieldKind k) {
+    switch (k) {
+    case FieldKind::boolean:
+    case FieldKind::integer:
+    case FieldKind::instant: return ColumnType::integer;
+    case FieldKind::ref: return ColumnType::id;
+    default: return ColumnType::text;
+    }
+}
+
+std::vector<SyncedColumn> from_specs(std::span<const FieldSpec> specs, std::initializer_list<const char*> required) {
+    std::vector<SyncedColumn> out;
+    for (const auto& f : specs) {
+        bool req = false;
+        for (const char* r : required) req = req || std::string(r) == f.column;
+        const bool to_customer = std::string(f.column) == "customer_id" || std::string(f.column) == "company_id";
+        out.push_back({f.column, type_of(f.kind), req, to_customer ? static_cast<int>(Table::customers) : 0});
+    }
+    return out;
+}
+
+std::vector<SyncedTable> build() {
+    using C = ColumnType;
+    constexpr int kCustomer = static_cast<int>(Table::customers), kTag = static_cast<int>(Table::tags);
+    std::vector<SyncedTable> t;
+    t.push_back({Table::customers, "customers",
+                 from_specs(customers::fields(), {"kind", "display_name"}),
+                 "id", true, true, false, 1});
+    t.push_back({Table::tags, "tags",
+                 {{"path", C::text, true}, {"name", C::text, true}, {"parent_id", C::id, false, kTag},
+                  {"kind", C::text, true}, {"level", C::integer, true}},
+                 "", true, false, true, 2});
+    t.push_back({Table::contact_points, "contact_points",
+                 {{"customer_id", C::id, true, kCustomer}, {"type", C::text, true}, {"label", C::text, false},
+                  {"value", C::text, true}, {"normalized", C::text, true}, {"is_primary", C::integer, true}},
+                 "customer_id", true, false, true, 3});
+    t.push_back({Table::external_ids, "external_ids",
+                 {{"system", C::text, true}, {"external_id", C::text, true}, {"customer_id", C::id, true, kCustomer}},
+                 "customer_id", false, false, true, 4});
+    t.push_back({Table::customer_tags, "customer_tags",
+                 {{"customer_id", C::id, true, kCustomer}, {"tag_id", C::id, true, kTag}, {"source", C::text, true}},
+                 "customer_id", true, false, true, 5});
+    t.push_back({Table::interactions, "interactions",
+                 from_specs(interactions::fields(), {"customer_id", "kind", "occurred_at"}), "customer_id", true, true,
+                 false, 6});
+    return t;
+}
+
+}  // namespace
+
+const std::vector<SyncedTable>& synced_tables() {
+    static const std::vector<SyncedTable> tables = build();
+    return tables;
+}
+
+const SyncedTable* find_table(int table) {
+    for (const auto& t : synced_tables())
+        if (static_cast<int>(t.table) == table) return &t;
+    return nullptr;
+}
+
+int column_index(const SyncedTable& t, const std::string& name) {
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+        if (t.columns[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+
+std::uint64_t fingerprint() {
+    static const std::uint64_t fp = [] {
+        std::string text = "crmlite-sync-1";
+        for (const auto& t : synced_tables())
+            text += ";" + std::to_string(static_cast<int>(t.table)) + ":" + t.name + (t.recreatable ? ":v8" : ":v7");
+        unsigned char h[crypto_generichash_BYTES_MIN];
+        crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+        std::uint64_t v = 0;
+        for (int i = 0; i < 8; ++i) v = (v << 8) | h[i];
+        return v;
+    }();
+    return fp;
+}
+
+}  // namespace crmlite::sync
