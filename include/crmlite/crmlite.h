@@ -264,6 +264,40 @@ CRM_API crm_status crm_import_file(char** out_report, crm_db* db, const char* pa
 CRM_API crm_status crm_export_file(char** out_report, crm_db* db, const char* records,
                                    const char* path) CRM_NOEXCEPT;
 
+/* -------------------------------------------------------------------- sync */
+
+/* A replica sends its changes as a changeset blob (docs/sync.md) and applies
+ * its peers' blobs. Merge is per field, last writer wins by hybrid logical
+ * clock; deletes of customers and interactions win over concurrent edits.
+ * Applying is idempotent and order-independent, and one transaction. */
+
+typedef struct crm_sync_options crm_sync_options;
+
+/* Defaults: a remote clock more than 24 hours ahead of this machine's refuses
+ * the whole changeset. */
+CRM_API crm_status crm_sync_options_new(crm_sync_options** out) CRM_NOEXCEPT;
+CRM_API void crm_sync_options_free(crm_sync_options* opts) CRM_NOEXCEPT;
+/* Largest accepted clock lead of a sender, in milliseconds (>= 0). */
+CRM_API crm_status crm_sync_options_set_max_clock_skew_ms(crm_sync_options* opts, int64_t ms) CRM_NOEXCEPT;
+
+/* The changes made or received after `since` (a cursor from an earlier call for
+ * the same peer; 0 for everything), at most about `max_records` records (a page
+ * never splits one change). *out_blob (caller frees with crm_free) holds
+ * *out_len bytes; *out_cursor is the `since` of the next call; *out_more is 1
+ * when another page is waiting. An empty page is a valid blob too. */
+CRM_API crm_status crm_sync_changes(unsigned char** out_blob, size_t* out_len, int64_t* out_cursor, int* out_more,
+                                    crm_db* db, int64_t since, int64_t max_records) CRM_NOEXCEPT;
+/* Applies a peer's changeset (opts may be NULL). Returns a JSON report (caller
+ * frees): {"sender","through_seq","records","fields_applied","fields_known",
+ * "fields_superseded","deleted","missing_parent","incomplete","unknown_fields",
+ * "dropped":[{"table","id","reason"}]}. A damaged or hostile blob is
+ * CRM_ECORRUPT, one of a newer format or another sync schema CRM_EFORMAT; in
+ * every error case nothing was applied. */
+CRM_API crm_status crm_sync_apply(char** out_report, crm_db* db, const unsigned char* blob, size_t len,
+                                  const crm_sync_options* opts) CRM_NOEXCEPT;
+/* A JSON rendering of a changeset for debugging (caller frees). No database. */
+CRM_API crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len) CRM_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,10 @@ struct crm_import_options : crm_handle_base {
     void* user_data = nullptr;
 };
 
+struct crm_sync_options : crm_handle_base {
+    std::int64_t max_clock_skew_ms = 24LL * 3600 * 1000;
+};
+
 namespace crmlite::capi {
 
 // Declared first in every call on a crm_db: resets its cached statements when

@@ -1339,6 +1339,91 @@ static void remove_scratch_dir(void) {
     rmdir(g_dir);
 }
 
+
+/* Sync: a changeset from one file applied to another, idempotently; damaged
+ * blobs refused; options and argument checks. */
+static void test_sync(void) {
+    crm_db* a = open_db("sync_a.db");
+    crm_db* b = open_db("sync_b.db");
+    crm_sync_options* opts = NULL;
+    unsigned char* blob = NULL;
+    size_t len = 0;
+    int64_t cursor = -1;
+    int more = -1;
+    char* report = POISON;
+    char* out = POISON;
+    char id[37];
+
+    create_customer(id, a, "{\"display_name\":\"同步客户\",\"city\":\"杭州\",\"phones\":[\"13900001111\"]}");
+    CHECK_OK(crm_sync_changes(&blob, &len, &cursor, &more, a, 0, 1000));
+    CHECK(blob != NULL);
+    CHECK(len > 16);
+    CHECK(cursor > 0);
+    CHECK(more == 0);
+
+    CHECK_OK(crm_sync_options_new(&opts));
+    CHECK_STATUS(CRM_EINVAL, crm_sync_options_set_max_clock_skew_ms(opts, -1));
+    CHECK(strstr(crm_errmsg(), "max_clock_skew_ms") != NULL);
+    CHECK_OK(crm_sync_options_set_max_clock_skew_ms(opts, 60000));
+    CHECK_OK(crm_sync_apply(&report, b, blob, len, opts));
+    CHECK(strstr(report, "\"deleted\":0") != NULL);
+    crm_free(report);
+    CHECK_OK(crm_customer_get(&out, b, id));
+    CHECK(strstr(out, "同步客户") != NULL);
+    CHECK(strstr(out, "+8613900001111") != NULL);
+    crm_free(out);
+
+    /* Again: nothing new. */
+    report = POISON;
+    CHECK_OK(crm_sync_apply(&report, b, blob, len, NULL));
+    CHECK(strstr(report, "\"fields_applied\":0") != NULL);
+    crm_free(report);
+
+    /* The debug rendering names the table and the field. */
+    out = POISON;
+    CHECK_OK(crm_sync_dump(&out, blob, len));
+    CHECK(strstr(out, "\"customers\"") != NULL);
+    CHECK(strstr(out, "\"display_name\"") != NULL);
+    crm_free(out);
+
+    /* Damaged: refused, nothing applied. */
+    blob[len / 2] ^= 0x40;
+    report = POISON;
+    CHECK_STATUS(CRM_ECORRUPT, crm_sync_apply(&report, b, blob, len, NULL));
+    CHECK(report == NULL);
+    CHECK_STATUS(CRM_ECORRUPT, crm_sync_apply(&report, b, blob, 3, NULL));
+    out = POISON;
+    CHECK_STATUS(CRM_ECORRUPT, crm_sync_dump(&out, blob, len));
+    CHECK(out == NULL);
+    crm_free(blob);
+
+    /* Nothing since the cursor: an empty page, still a valid blob. */
+    blob = NULL;
+    CHECK_OK(crm_sync_changes(&blob, &len, &cursor, &more, a, cursor, 10));
+    CHECK(blob != NULL);
+    CHECK(more == 0);
+    CHECK_OK(crm_sync_apply(&report, b, blob, len, NULL));
+    CHECK(strstr(report, "\"records\":0") != NULL);
+    crm_free(report);
+    crm_free(blob);
+
+    /* Bad arguments. */
+    CHECK_NULL_ARG(crm_sync_changes(NULL, &len, &cursor, &more, a, 0, 10), "out_blob");
+    CHECK_NULL_ARG(crm_sync_changes(&blob, &len, &cursor, &more, NULL, 0, 10), "db");
+    CHECK_STATUS(CRM_EINVAL, crm_sync_changes(&blob, &len, &cursor, &more, a, 0, 0));
+    CHECK(strstr(crm_errmsg(), "max_records") != NULL);
+    CHECK_STATUS(CRM_EINVAL, crm_sync_changes(&blob, &len, &cursor, &more, a, -5, 10));
+    CHECK(strstr(crm_errmsg(), "since") != NULL);
+    CHECK_NULL_ARG(crm_sync_apply(&report, b, NULL, 10, NULL), "blob");
+    CHECK_NULL_ARG(crm_sync_dump(NULL, (const unsigned char*)"x", 1), "out_json");
+    CHECK_NULL_ARG(crm_sync_options_set_max_clock_skew_ms(NULL, 1), "opts");
+    CHECK_NULL_ARG(crm_sync_options_new(NULL), "out");
+    crm_sync_options_free(opts);
+    crm_sync_options_free(NULL);
+    crm_close(a);
+    crm_close(b);
+}
+
 int main(int argc, char** argv) {
     const char* base = argc > 1 ? argv[1] : "/tmp";
     snprintf(g_dir, sizeof g_dir, "%s/crm_abi_XXXXXX", base);
@@ -1360,6 +1445,7 @@ int main(int argc, char** argv) {
     test_transactions();
     test_readonly();
     test_import_export();
+    test_sync();
 
     /* The leak oracle: every handle of every kind was released. */
     CHECK(crm_live_handles() == 0);

@@ -12,13 +12,13 @@ else ``ctypes.util.find_library("crmlite")``.
 """
 
 from . import _ffi
-from .database import Cursor, Database
+from .database import Cursor, Database, sync_dump
 from .errors import (AlreadyExists, Busy, Canceled, CrmError, Corrupt, InternalError,
                      InvalidInput, IOFailure, Misuse, NotADatabase, NotFound, OutOfMemory,
                      PermissionDenied, TooNew, UserError, FormatError)
 
 __all__ = [
-    "Database", "Cursor", "version", "version_number", "abi_version", "live_handles",
+    "Database", "Cursor", "sync_dump", "version", "version_number", "abi_version", "live_handles",
     "library_path", "CrmError", "InternalError", "InvalidInput", "NotFound", "AlreadyExists",
     "NotADatabase", "TooNew", "IOFailure", "Busy", "OutOfMemory", "PermissionDenied", "Corrupt",
     "Misuse", "Canceled", "UserError", "FormatError",

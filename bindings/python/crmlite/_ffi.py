@@ -18,7 +18,7 @@ import ctypes
 import ctypes.util
 import os
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int64,
-                    c_void_p)
+                    c_size_t, c_void_p)
 
 ENV_VAR = "CRMLITE_LIBRARY"
 ABI_VERSION = 1
@@ -60,10 +60,15 @@ class crm_import_options(Structure):
     """Opaque."""
 
 
+class crm_sync_options(Structure):
+    """Opaque."""
+
+
 db_p = POINTER(crm_db)
 cursor_p = POINTER(crm_cursor)
 options_p = POINTER(crm_options)
 import_options_p = POINTER(crm_import_options)
+sync_options_p = POINTER(crm_sync_options)
 
 # typedef int (*crm_progress_fn)(void* user_data, int64_t done, int64_t total);
 PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_int64, c_int64)
@@ -136,6 +141,14 @@ _SIGNATURES = {
     "crm_import_options_set_progress": (status, [import_options_p, PROGRESS_FN, c_void_p]),
     "crm_import_file": (status, [out_str, db_p, c_char_p, import_options_p]),
     "crm_export_file": (status, [out_str, db_p, c_char_p, c_char_p]),
+    # sync
+    "crm_sync_options_new": (status, [POINTER(sync_options_p)]),
+    "crm_sync_options_free": (None, [sync_options_p]),
+    "crm_sync_options_set_max_clock_skew_ms": (status, [sync_options_p, c_int64]),
+    "crm_sync_changes": (status, [POINTER(c_void_p), POINTER(c_size_t), POINTER(c_int64), POINTER(c_int),
+                                  db_p, c_int64, c_int64]),
+    "crm_sync_apply": (status, [out_str, db_p, c_char_p, c_size_t, sync_options_p]),
+    "crm_sync_dump": (status, [out_str, c_char_p, c_size_t]),
 }
 
 
@@ -175,6 +188,17 @@ def _load():
 
 
 lib, library_path = _load()
+
+
+def take_bytes(ptr, size):
+    """Copies an owned buffer of ``size`` bytes to ``bytes`` and frees it."""
+    if not ptr.value:
+        return b""
+    try:
+        return ctypes.string_at(ptr.value, size)
+    finally:
+        lib.crm_free(ptr)
+        ptr.value = None
 
 
 def take_string(ptr):

@@ -14,7 +14,7 @@ import json
 import os
 import uuid
 import weakref
-from ctypes import byref, c_int64, c_void_p
+from ctypes import byref, c_int, c_int64, c_size_t, c_void_p
 
 from . import _ffi
 from ._ffi import lib
@@ -478,8 +478,45 @@ class Database:
             raise err
         return json.loads(report)
 
+    # ------------------------------------------------------------------ sync
+
+    def sync_changes(self, since=0, max_records=10000):
+        """Changes made or received after the cursor ``since`` (0: everything),
+        as ``(blob, cursor, more)``: send ``blob`` to the peer, keep ``cursor``
+        for the next call, call again while ``more``."""
+        blob, size = c_void_p(), c_size_t()
+        cursor, more = c_int64(), c_int()
+        status = lib.crm_sync_changes(byref(blob), byref(size), byref(cursor), byref(more),
+                                      self._db(), int(since), int(max_records))
+        if status != _ffi.OK:
+            err = last_error(status)
+            _ffi.take_bytes(blob, 0)
+            raise err
+        return _ffi.take_bytes(blob, size.value), cursor.value, bool(more.value)
+
+    def sync_apply(self, blob, max_clock_skew_ms=None):
+        """Applies a peer's changeset (bytes); returns the report dict."""
+        if not isinstance(blob, (bytes, bytearray)):
+            raise InvalidInput("blob: expected bytes")
+        opts = _ffi.sync_options_p()
+        try:
+            if max_clock_skew_ms is not None:
+                _check(lib.crm_sync_options_new(byref(opts)))
+                _check(lib.crm_sync_options_set_max_clock_skew_ms(opts, int(max_clock_skew_ms)))
+            data = bytes(blob)
+            return json.loads(_take_out(lib.crm_sync_apply, self._db(), data, len(data), opts))
+        finally:
+            if opts:
+                lib.crm_sync_options_free(opts)
+
     def export_file(self, records, path):
         """Exports "customers" or "interactions" as JSON Lines to ``path``;
         returns the report dict {rows}."""
         return json.loads(_take_out(lib.crm_export_file, self._db(),
                                     _bytes(records, "records"), _path(path)))
+
+
+def sync_dump(blob):
+    """The JSON rendering of a changeset (a dict), for debugging."""
+    data = bytes(blob)
+    return json.loads(_take_out(lib.crm_sync_dump, data, len(data)))
