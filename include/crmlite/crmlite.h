@@ -295,6 +295,10 @@ CRM_API crm_status crm_sync_changes(unsigned char** out_blob, size_t* out_len, i
  * every error case nothing was applied. */
 CRM_API crm_status crm_sync_apply(char** out_report, crm_db* db, const unsigned char* blob, size_t len,
                                   const crm_sync_options* opts) CRM_NOEXCEPT;
+/* How far `db` holds the changes of the peer whose site id is `peer_site` (as
+ * crm_db_info reports it): the `since` to ask that peer for next; 0 when nothing
+ * was received from it. Kept in the file, so syncs resume across restarts. */
+CRM_API crm_status crm_sync_received(int64_t* out, crm_db* db, const char* peer_site) CRM_NOEXCEPT;
 /* A JSON rendering of a changeset for debugging (caller frees). No database. */
 CRM_API crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len) CRM_NOEXCEPT;
 

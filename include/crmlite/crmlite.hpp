@@ -235,6 +235,41 @@ public:
         return detail::take(o);
     }
 
+    // Sync (crm_sync_*): one page of changes after `since`, as a changeset blob.
+    struct SyncPage {
+        std::string blob;
+        std::int64_t cursor = 0;
+        bool more = false;
+    };
+    SyncPage sync_changes(std::int64_t since, std::int64_t max_records = 10000) {
+        unsigned char* b = nullptr;
+        std::size_t n = 0;
+        SyncPage p;
+        int more = 0;
+        detail::check(crm_sync_changes(&b, &n, &p.cursor, &more, h_, since, max_records));
+        p.blob.assign(reinterpret_cast<const char*>(b), n);
+        crm_free(b);
+        p.more = more != 0;
+        return p;
+    }
+    // Applies a peer's changeset; returns the JSON report.
+    std::string sync_apply(std::string_view blob) {
+        char* o = nullptr;
+        detail::check(crm_sync_apply(&o, h_, reinterpret_cast<const unsigned char*>(blob.data()), blob.size(), nullptr));
+        return detail::take(o);
+    }
+    // How far this database holds the changes of the peer with that site id.
+    std::int64_t sync_received(std::string_view peer_site) {
+        std::int64_t v = 0;
+        detail::check(crm_sync_received(&v, h_, detail::str(peer_site).c_str()));
+        return v;
+    }
+    static std::string sync_dump(std::string_view blob) {
+        char* o = nullptr;
+        detail::check(crm_sync_dump(&o, reinterpret_cast<const unsigned char*>(blob.data()), blob.size()));
+        return detail::take(o);
+    }
+
 private:
     using OutFn = crm_status (*)(char**, crm_db*, const char*);
     using CursorFn = crm_status (*)(crm_cursor**, crm_db*, const char*);

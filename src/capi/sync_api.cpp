@@ -64,6 +64,17 @@ crm_status crm_sync_apply(char** out_report, crm_db* db, const unsigned char* bl
         return capi::ok();)
 }
 
+crm_status crm_sync_received(int64_t* out, crm_db* db, const char* peer_site) noexcept {
+    CRM_REQUIRE(out);
+    *out = 0;
+    CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
+    CRM_REQUIRE(peer_site);
+    CRM_API_GUARD(
+        *out = sync::received_from(*db->db, Uuid::parse(peer_site, "peer_site"));
+        return capi::ok();)
+}
+
 crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len) noexcept {
     CRM_REQUIRE(out_json);
     *out_json = nullptr;

@@ -21,5 +21,9 @@ Command show_command();
 // commands_activity.cpp: interactions and search
 Command log_command();
 Command search_command();
+// commands_sync.cpp: replicas
+Command sync_command();
+Command changes_command();
+Command apply_command();
 
 }  // namespace crmcli

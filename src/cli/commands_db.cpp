@@ -155,7 +155,7 @@ Command import_command() {
              {"system", 0, "SYSTEM", false,
               "external system whose ids key the rows (e.g. erp): re-importing updates instead of duplicating"},
              {"map", 0, "JSON", false, "column mapping {\"<column>\":\"<field>\"}, e.g. '{\"姓名\":\"display_name\"}'"},
-             {"batch", 0, "N", false, "rows per transaction (default 5000)"},
+             {"batch", 0, "N", false, "rows between progress updates (default 5000)"},
              {"strict", 0, "", false, "exit with status 3 when any row was rejected"},
              {"quiet", 'q', "", false, "no progress line on stderr"}},
             "Bad rows are skipped and reported (line, field, reason); good rows land. The report\n"

@@ -225,8 +225,13 @@ void v5_sync_log(SQLite::Database& db) {
     }
 }
 
+// v6: per peer, how far this replica holds its changes (sync/engine.cpp).
+constexpr const char* kV6 = R"sql(
+CREATE TABLE sync_peers(site BLOB PRIMARY KEY, received_through INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+)sql";
+
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}};
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}};
     return all;
 }
 

@@ -131,6 +131,7 @@ std::uint32_t Changeset::name_index(std::string_view name) {
 
 std::string encode(const Changeset& cs) {
     if (cs.sites.empty()) throw Error(CRM_ERROR, "changeset: no sender site");
+    if (cs.from_seq < 0 || cs.through_seq < cs.from_seq) throw Error(CRM_ERROR, "changeset: bad seq range");
     std::int64_t lo = INT64_MAX, hi = 0;
     for (const auto& r : cs.records) {
         if (r.tombstone) {
@@ -146,7 +147,8 @@ std::string encode(const Changeset& cs) {
     std::string out(kMagic);
     put_varint(out, kFormatVersion);
     put_u64le(out, cs.fingerprint);
-    put_varint(out, static_cast<std::uint64_t>(cs.through_seq));
+    put_varint(out, static_cast<std::uint64_t>(cs.from_seq));
+    put_varint(out, static_cast<std::uint64_t>(cs.through_seq - cs.from_seq));
     put_varint(out, cs.sites.size());
     for (const auto& s : cs.sites) out.append(static_cast<const char*>(s.data()), 16);
     put_varint(out, cs.names.size());
@@ -204,7 +206,8 @@ Changeset decode(std::string_view blob) {
 
     Changeset cs;
     cs.fingerprint = in.u64le("schema fingerprint");
-    cs.through_seq = static_cast<std::int64_t>(in.bounded("through_seq", INT64_MAX));
+    cs.from_seq = static_cast<std::int64_t>(in.bounded("from_seq", INT64_MAX));
+    cs.through_seq = cs.from_seq + static_cast<std::int64_t>(in.bounded("through_seq", static_cast<std::uint64_t>(INT64_MAX - cs.from_seq)));
     const auto n_sites = in.bounded("site count", kMaxSites);
     if (n_sites == 0) corrupt("no sender site");
     if (n_sites * 16 > in.remaining()) corrupt("truncated site list");
@@ -286,7 +289,7 @@ Json to_json(const Changeset& cs, const std::vector<std::string>& table_names) {
     char fp[17];
     std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(cs.fingerprint));
     Json out = {{"format", kFormatVersion}, {"schema_fingerprint", fp}, {"sender", cs.sites.at(0).str()},
-                {"through_seq", cs.through_seq}};
+                {"from_seq", cs.from_seq}, {"through_seq", cs.through_seq}};
     Json records = Json::array();
     for (const auto& r : cs.records) {
         Json j = {{"table", table_name(r.table)}, {"id", r.id.str()}};

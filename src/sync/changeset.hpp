@@ -2,7 +2,8 @@
 // versioned, compact binary encoding, validated whole before anything is
 // applied. Layout (docs/sync.md has the full grammar):
 //
-//   magic "CRMS" | varint format | u64le schema fingerprint | varint through_seq
+//   magic "CRMS" | varint format | u64le schema fingerprint | varint from_seq
+//   | varint (through_seq - from_seq)
 //   | site dictionary (16-byte site ids; [0] is the sender)
 //   | field-name dictionary (each name once) | varint min_hlc | varint hlc span
 //   | records ... | u32le CRC-32C of everything before it
@@ -52,7 +53,8 @@ struct RecordChange {
 
 struct Changeset {
     std::uint64_t fingerprint = 0;  // of the synced schema (sync/schema)
-    std::int64_t through_seq = 0;   // the sender's change sequence this blob covers up to
+    std::int64_t from_seq = 0;      // the sender's changes after this seq ...
+    std::int64_t through_seq = 0;   // ... up to and including this one
     std::vector<Uuid> sites;        // [0] = the sender
     std::vector<std::string> names;
     std::vector<RecordChange> records;

@@ -484,6 +484,14 @@ void validate(const Changeset& cs) {
 
 }  // namespace
 
+std::int64_t received_from(Database& db, const Uuid& peer) {
+    auto& st = db.stmt("SELECT received_through FROM sync_peers WHERE site = ?");
+    st.bind(1, peer.data(), Uuid::size());
+    const std::int64_t v = st.executeStep() ? st.getColumn(0).getInt64() : 0;
+    st.reset();
+    return v;
+}
+
 Changes changes_since(Database& db, std::int64_t since, std::size_t max_records) {
     if (since < 0) invalid("since", "must be a cursor returned by an earlier call (or 0)");
     if (max_records == 0) invalid("max_records", "must be at least 1");
@@ -526,6 +534,7 @@ Changes changes_since(Database& db, std::int64_t since, std::size_t max_records)
         else b.add_record(*t, e.id);
     }
     auto& cs = b.changeset();
+    cs.from_seq = since;
     cs.through_seq = out.cursor;
     out.records = cs.records.size();
     out.blob = encode(cs);
@@ -562,9 +571,24 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
     });
     Applier applier(w, cs, report);
     for (const auto* rc : order) applier.record(*rc);
+    // What this replica holds of the sender's changes: contiguous pages only
+    // advance it, so a page applied out of order never claims a gap as received.
+    {
+        auto& ack = db.stmt(
+            "INSERT INTO sync_peers(site, received_through) VALUES (?1, ?3) "
+            "ON CONFLICT(site) DO UPDATE SET received_through = ?3 "
+            "WHERE ?2 <= received_through AND ?3 > received_through");
+        const Uuid& sender = cs.sites.at(0);
+        ack.bind(1, sender.data(), Uuid::size());
+        ack.bind(2, cs.from_seq);
+        ack.bind(3, cs.through_seq);
+        if (cs.from_seq == 0 || received_from(db, sender) >= cs.from_seq) ack.exec();
+    }
     w.commit();
     return {{"sender", cs.sites.at(0).str()},
+            {"from_seq", cs.from_seq},
             {"through_seq", cs.through_seq},
+            {"received_through", received_from(db, cs.sites.at(0))},
             {"records", report.records},
             {"fields_applied", report.applied},
             {"fields_known", report.known},

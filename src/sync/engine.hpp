@@ -44,6 +44,11 @@ struct ApplyOptions {
 // "deleted","dropped":[...], "sender", "through_seq"}.
 Json apply(Database& db, std::string_view blob, const ApplyOptions& options);
 
+// How far this replica holds the changes of `peer` (a site id): the `since`
+// to ask that peer for next (0 when nothing was received from it). Persistent,
+// so a sync resumes where it stopped, across restarts.
+std::int64_t received_from(Database& db, const Uuid& peer);
+
 // Everything a replica holds that sync makes identical, in a canonical JSON
 // form (records sorted by id, local bookkeeping such as rowids, updated_at and
 // derived columns left out). Two replicas that have seen the same changes

@@ -1373,6 +1373,30 @@ static void test_sync(void) {
     CHECK(strstr(out, "+8613900001111") != NULL);
     crm_free(out);
 
+    /* b now holds a's changes through the cursor. */
+    {
+        char* info = NULL;
+        const char* site;
+        char a_site[37];
+        int64_t got = -1;
+        CHECK_OK(crm_db_info(&info, a));
+        site = strstr(info, "\"site_id\":\"");
+        CHECK(site != NULL);
+        if (site) {
+            memcpy(a_site, site + 11, 36);
+            a_site[36] = 0;
+            CHECK_OK(crm_sync_received(&got, b, a_site));
+            CHECK(got == cursor);
+            got = -1;
+            CHECK_OK(crm_sync_received(&got, a, a_site));
+            CHECK(got == 0);
+        }
+        crm_free(info);
+        CHECK_STATUS(CRM_EINVAL, crm_sync_received(&got, b, "not-a-site"));
+        CHECK(strstr(crm_errmsg(), "peer_site") != NULL);
+        CHECK_NULL_ARG(crm_sync_received(NULL, b, "x"), "out");
+    }
+
     /* Again: nothing new. */
     report = POISON;
     CHECK_OK(crm_sync_apply(&report, b, blob, len, NULL));

@@ -234,6 +234,30 @@ def main():
     fails("import", db2, csv, "--format", "xml", mentions="xml")
     fails("import", db2, csv, "--batch", "0", code=2, mentions="--batch")
 
+    # ---- sync: two files directly, and changesets through files
+    pa, pb, blob = os.path.join(tmp, "phone.db"), os.path.join(tmp, "hub.db"), os.path.join(tmp, "ch.bin")
+    run("init", pa)
+    run("init", pb)
+    cid = run("add", pa, "--data", '{"display_name": "同步王", "city": "杭州"}')[0].strip()
+    out, _ = run("sync", pa, pb)
+    check(out.startswith("sent 1 records"), f"sync sends the new customer: {out!r}")
+    check(run("count", pb)[0].strip() == "1", "sync: the hub has the customer")
+    rep = json.loads(run("sync", pa, pb, "--json")[0])
+    check(rep["sent"]["fields_applied"] == 0, "a second sync applies nothing new")
+    out, _ = run("changes", pa, blob)
+    check("next --since" in out, f"changes writes a file: {out!r}")
+    dumped = json.loads(run("sync", "dump", blob)[0])
+    check(dumped["records"][0]["fields"]["display_name"]["value"] == "同步王", "sync dump renders the changeset")
+    rep = json.loads(run("apply", pb, blob, "--json")[0])
+    check(rep["fields_applied"] == 0 and rep["records"] >= 1, "apply of a known changeset changes nothing")
+    with open(blob, "r+b") as f:
+        f.seek(20)
+        b = f.read(1)
+        f.seek(20)
+        f.write(bytes([b[0] ^ 0x44]))
+    fails("apply", pb, blob, mentions="changeset")
+    check(cid and json.loads(run("show", pb, cid, "--json")[0])["profile"]["city"] == "杭州", "the hub shows the synced customer")
+
     # ---- the sample data of the README demo, when it is there
     src = os.environ.get("CRMLITE_SOURCE_DIR", "")
     sample = os.path.join(src, "examples", "data")
