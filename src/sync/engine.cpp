@@ -120,9 +120,12 @@ public:
         cs_.site_index(db.site_id());
     }
 
-    // Adds the record's fields changed in (since, until]; returns false if none.
-    bool add_record(const SyncedTable& t, const Uuid& id) {
-        if (!included_.insert({static_cast<int>(t.table), id}).second) return true;
+    // Adds the record's fields changed in (since, until] (with `whole`, all its
+    // fields); returns false if none.
+    bool add_record(const SyncedTable& t, const Uuid& id, bool whole = false) {
+        const std::pair<int, Uuid> key{static_cast<int>(t.table), id};
+        const auto seen = index_.find(key);
+        if (seen != index_.end() && !whole) return true;
         const auto versions = load_versions(db_, t.table, id);
         if (!versions) return false;
         const auto row = load_row(db_, t, id);
@@ -134,21 +137,50 @@ public:
         const FieldVersion* first = nullptr;
         for (const auto& v : versions->fields) {
             min_seq = std::min(min_seq, v.seq);
-            if (v.seq <= since_ || v.seq > until_ || v.field >= static_cast<int>(t.columns.size())) continue;
+            if (v.field >= static_cast<int>(t.columns.size())) continue;
+            if (!whole && (v.seq <= since_ || v.seq > until_)) continue;
             if (!first || v.stamp < first->stamp) first = &v;
             const auto& col = t.columns[static_cast<std::size_t>(v.field)];
-            rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, row->values[static_cast<std::size_t>(v.field)]});
+            const Value& value = row->values[static_cast<std::size_t>(v.field)];
+            rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, value});
+            if (col.ref_table != 0)
+                if (const auto* ref = std::get_if<Uuid>(&value)) refs_.emplace_back(col.ref_table, *ref);
         }
         if (rc.fields.empty()) return false;
         // The peer has none of this record: it gets the creation time too.
-        if (t.has_created_at && min_seq > since_ && first)
+        if (t.has_created_at && (whole || min_seq > since_) && first)
             rc.fields.push_back({cs_.name_index(kCreatedAt), site(first->site), first->stamp, row->created_at});
-        cs_.records.push_back(std::move(rc));
+        if (seen != index_.end()) {
+            cs_.records[seen->second] = std::move(rc);
+        } else {
+            index_.emplace(key, cs_.records.size());
+            cs_.records.push_back(std::move(rc));
+        }
         return true;
     }
 
+    // A record this page refers to (a child's customer, a tag's parent) whose
+    // fields were rewritten after the page's end (say, every field of the
+    // parent won a later remote edit) would arrive after its child: it comes
+    // along whole in this page instead.
+    void close_references() {
+        while (!refs_.empty()) {
+            const auto [table, id] = refs_.back();
+            refs_.pop_back();
+            const SyncedTable* t = find_table(table);
+            if (!t || whole_.count({table, id})) continue;
+            const auto versions = load_versions(db_, t->table, id);
+            if (!versions) continue;
+            bool pending = false;
+            for (const auto& v : versions->fields) pending = pending || v.seq > until_;
+            if (!pending) continue;
+            whole_.insert({table, id});
+            add_record(*t, id, true);
+        }
+    }
+
     void add_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site_idx) {
-        if (!included_.insert({static_cast<int>(table), id}).second) return;
+        if (!index_.emplace(std::pair<int, Uuid>{static_cast<int>(table), id}, cs_.records.size()).second) return;
         RecordChange rc;
         rc.table = static_cast<int>(table);
         rc.id = id;
@@ -173,7 +205,9 @@ private:
     std::int64_t since_, until_;
     Changeset cs_;
     std::map<std::int64_t, std::uint32_t> sites_;
-    std::set<std::pair<int, Uuid>> included_;
+    std::map<std::pair<int, Uuid>, std::size_t> index_;  // record -> position in cs_.records
+    std::set<std::pair<int, Uuid>> whole_;
+    std::vector<std::pair<int, Uuid>> refs_;
 };
 
 // ------------------------------------------------------------------- apply
@@ -533,6 +567,7 @@ Changes changes_since(Database& db, std::int64_t since, std::size_t max_records)
         if (e.tombstone) b.add_tombstone(t->table, e.id, e.hlc, e.site);
         else b.add_record(*t, e.id);
     }
+    b.close_references();
     auto& cs = b.changeset();
     cs.from_seq = since;
     cs.through_seq = out.cursor;
