@@ -18,7 +18,7 @@ if out.returncode != 0:
 report = json.loads(report_path.read_text())
 figures = report["figures"]
 names = [f["name"] for f in figures]
-expected = ["import customers", "import interactions", "peak RSS during import", "file bytes per customer",
+expected = ["import customers", "import interactions", "import peak RSS", "file bytes per customer",
             "create customer", "update one field", "360 view read", "search Chinese", "search Latin",
             "search phone", "filter stage+owner"]
 missing = [e for e in expected if not any(n.startswith(e) for n in names)]

@@ -742,7 +742,7 @@ TEST_CASE("a record re-added after its deletion is live again, not also tombston
     }
 }
 
-TEST_CASE("migrations 3 to 5 upgrade a schema-2 file: per-field seqs, assignment ids, the sync log", "[store][migration]") {
+TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment ids, the sync log, peers", "[store][migration]") {
     TempDb t;
     const Uuid id = crmlite::customers::create(*t, Json{{"display_name", "迁移"}, {"city", "杭州"}, {"tags", {"区域/华东"}}});
     auto row = version_row(*t, Table::customers, id);
@@ -773,12 +773,14 @@ TEST_CASE("migrations 3 to 5 upgrade a schema-2 file: per-field seqs, assignment
             st.exec();
         }
     }
-    // Undo what migrations 4 and 5 made, so the file is what schema 2 was.
+    // Undo what migrations 4 to 6 made, so the file is what schema 2 was.
     t->sql().exec("DROP INDEX customer_tags_id; ALTER TABLE customer_tags DROP COLUMN id; DROP TABLE sync_log; "
-                  "CREATE INDEX sync_versions_seq ON sync_versions(seq); PRAGMA user_version = 2");
+                  "DROP TABLE sync_peers; CREATE INDEX sync_versions_seq ON sync_versions(seq); PRAGMA user_version = 2");
+    REQUIRE(Database::latest_schema_version() == 6);  // a new migration: undo it here too
     t.reopen();
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 1);
     CHECK(scalar(*t, "SELECT count(*) FROM pragma_index_list('customer_tags') WHERE name = 'customer_tags_id'") == 1);
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_peers") == 0);
     CHECK(t->schema_version() == Database::latest_schema_version());
     const auto migrated = version_row(*t, Table::customers, id);
     REQUIRE(migrated);
