@@ -32,6 +32,7 @@ struct Args {
     std::string work;
     std::string json_out;
     int iterations = 0;
+    std::string only;  // run just this suite (its inputs from an earlier run in --work)
 };
 
 Args parse(int argc, char** argv) {
@@ -50,8 +51,9 @@ Args parse(int argc, char** argv) {
         else if (k == "--work") a.work = val();
         else if (k == "--json") a.json_out = val();
         else if (k == "--iterations") a.iterations = std::stoi(val());
+        else if (k == "--only") a.only = val();
         else {
-            std::fprintf(stderr, "usage: crm-bench [--scale small|large] [--customers N] [--work DIR] [--json FILE] [--iterations N]\n");
+            std::fprintf(stderr, "usage: crm-bench [--scale small|large] [--customers N] [--work DIR] [--json FILE] [--iterations N] [--only SUITE]\n");
             std::exit(2);
         }
     }
@@ -109,6 +111,7 @@ int main(int argc, char** argv) {
     std::stable_sort(suites.begin(), suites.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
     json figures = json::array(), details = json::object();
     for (const auto& suite : suites) {
+        if (!args.only.empty() && suite.name != args.only) continue;
         std::fprintf(stderr, "bench: %s\n", suite.name.c_str());
         const json r = bench::run_in_child(suite.name, [&] {
             const bench::Result res = suite.run(ctx);
