@@ -352,6 +352,9 @@ std::optional<std::vector<FieldVersion>> WriteScope::load_versions(Table table, 
 }
 
 namespace {
+constexpr const char* kLog = "INSERT OR IGNORE INTO sync_log(seq, tbl, id) VALUES (?, ?, ?)";
+constexpr const char* kUnlog = "DELETE FROM sync_log WHERE seq = ? AND tbl = ? AND id = ?";
+
 std::vector<std::int64_t> seqs_of(const std::vector<FieldVersion>& v) {
     std::vector<std::int64_t> s;
     for (const auto& f : v) s.push_back(f.seq);
@@ -361,6 +364,14 @@ std::vector<std::int64_t> seqs_of(const std::vector<FieldVersion>& v) {
 }
 }  // namespace
 
+void WriteScope::log_entry(const char* sql, std::int64_t seq, Table table, const Uuid& id) {
+    auto& st = db_.stmt(sql);
+    st.bind(1, seq);
+    st.bind(2, static_cast<int>(table));
+    st.bind(3, id.data(), Uuid::size());
+    st.exec();
+}
+
 // sync_log lists, for every change sequence number still carried by some field
 // of a record, that record: changes_since pages through it by seq, so every
 // field change is sent exactly in the page of its own seq (a record whose
@@ -368,22 +379,10 @@ std::vector<std::int64_t> seqs_of(const std::vector<FieldVersion>& v) {
 void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                                 const std::vector<FieldVersion>& after) {
     const auto old_seqs = seqs_of(before), new_seqs = seqs_of(after);
-    for (const auto s : old_seqs) {
-        if (std::binary_search(new_seqs.begin(), new_seqs.end(), s)) continue;
-        auto& del = db_.stmt("DELETE FROM sync_log WHERE seq = ? AND tbl = ? AND id = ?");
-        del.bind(1, s);
-        del.bind(2, static_cast<int>(table));
-        del.bind(3, id.data(), Uuid::size());
-        del.exec();
-    }
-    for (const auto s : new_seqs) {
-        if (std::binary_search(old_seqs.begin(), old_seqs.end(), s)) continue;
-        auto& ins = db_.stmt("INSERT OR IGNORE INTO sync_log(seq, tbl, id) VALUES (?, ?, ?)");
-        ins.bind(1, s);
-        ins.bind(2, static_cast<int>(table));
-        ins.bind(3, id.data(), Uuid::size());
-        ins.exec();
-    }
+    for (const auto s : old_seqs)
+        if (!std::binary_search(new_seqs.begin(), new_seqs.end(), s)) log_entry(kUnlog, s, table, id);
+    for (const auto s : new_seqs)
+        if (!std::binary_search(old_seqs.begin(), old_seqs.end(), s)) log_entry(kLog, s, table, id);
     std::int64_t row_stamp = 0, row_seq = 0;
     for (const auto& v : after) {
         row_stamp = std::max(row_stamp, v.stamp);
@@ -402,13 +401,7 @@ void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<F
 void WriteScope::drop_versions(Table table, const Uuid& id) {
     const auto before = load_versions(table, id);
     if (!before) return;
-    for (const auto s : seqs_of(*before)) {
-        auto& del = db_.stmt("DELETE FROM sync_log WHERE seq = ? AND tbl = ? AND id = ?");
-        del.bind(1, s);
-        del.bind(2, static_cast<int>(table));
-        del.bind(3, id.data(), Uuid::size());
-        del.exec();
-    }
+    for (const auto s : seqs_of(*before)) log_entry(kUnlog, s, table, id);
     auto& del = db_.stmt("DELETE FROM sync_versions WHERE tbl = ? AND id = ?");
     del.bind(1, static_cast<int>(table));
     del.bind(2, id.data(), Uuid::size());

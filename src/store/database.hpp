@@ -196,6 +196,7 @@ private:
     void store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                         const std::vector<FieldVersion>& after);
     void drop_versions(Table table, const Uuid& id);
+    void log_entry(const char* sql, std::int64_t seq, Table table, const Uuid& id);
 
     Database& db_;
     bool top_level_;
