@@ -13,20 +13,12 @@
 #include "crmlite/crmlite.h"
 #include "search/match_query.hpp"
 #include "search/tokenizer.hpp"
+#include "checks.hpp"
 #include "stats.hpp"
 
 namespace bench {
 
 namespace {
-
-void check(crm_status st, const char* what) {
-    if (st != CRM_OK) throw std::runtime_error(std::string(what) + ": " + crm_errmsg());
-}
-
-void sq(int rc, sqlite3* db, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
-}
 
 struct Stmt {
     sqlite3_stmt* s = nullptr;

@@ -15,6 +15,7 @@
 #include "io/byte_source.hpp"
 #include "io/csv_reader.hpp"
 #include "search/tokenizer.hpp"
+#include "checks.hpp"
 #include "stats.hpp"
 #include "store/versions.hpp"
 
@@ -24,15 +25,6 @@ using nlohmann::json;
 namespace bench {
 
 namespace {
-
-void check(crm_status st, const char* what) {
-    if (st != CRM_OK) throw std::runtime_error(std::string(what) + ": " + crm_errmsg());
-}
-
-void sq(int rc, sqlite3* db, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
-}
 
 double file_bytes(const std::string& path) {
     double n = 0;

@@ -338,8 +338,8 @@ std::int64_t WriteScope::next_seq() {
     return seq_;
 }
 
-std::optional<std::vector<FieldVersion>> WriteScope::load_versions(Table table, const Uuid& id) {
-    auto& get = db_.stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
+std::optional<std::vector<FieldVersion>> Database::versions(Table table, const Uuid& id) {
+    auto& get = stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
     get.bind(1, static_cast<int>(table));
     get.bind(2, id.data(), Uuid::size());
     if (!get.executeStep()) return std::nullopt;
@@ -399,7 +399,7 @@ void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<F
 }
 
 void WriteScope::drop_versions(Table table, const Uuid& id) {
-    const auto before = load_versions(table, id);
+    const auto before = db_.versions(table, id);
     if (!before) return;
     for (const auto s : seqs_of(*before)) log_entry(kUnlog, s, table, id);
     auto& del = db_.stmt("DELETE FROM sync_versions WHERE tbl = ? AND id = ?");
@@ -412,7 +412,7 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
     if (fields == 0) return;
     const auto now_stamp = stamp();
     const std::int64_t seq = next_seq();
-    const auto before = load_versions(table, id);
+    const auto before = db_.versions(table, id);
     std::vector<FieldVersion> versions = before.value_or(std::vector<FieldVersion>{});
     for (int f = 0; f < 64; ++f) {
         if (!(fields & (std::uint64_t{1} << f))) continue;
@@ -443,9 +443,8 @@ void WriteScope::record_delete(Table table, const Uuid& id) {
 }
 
 void WriteScope::put_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& versions) {
-    const auto before = load_versions(table, id);
+    const auto before = db_.versions(table, id);
     store_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
-    db_.clock_dirty_ = true;
 }
 
 void WriteScope::put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site) {
@@ -462,7 +461,6 @@ void WriteScope::put_tombstone(Table table, const Uuid& id, std::int64_t hlc, st
     put.bind(4, site);
     put.bind(5, next_seq());
     put.exec();
-    db_.clock_dirty_ = true;
 }
 
 bool WriteScope::observe(std::int64_t remote, std::int64_t max_skew_ms) {

@@ -101,6 +101,9 @@ public:
     std::int64_t counter(const std::string& name);
     HybridClock::Stamp last_stamp() const { return clock_.last(); }
     std::int64_t last_seq() const { return seq_; }
+    // The record's per-field versions, or nothing when it has none (never
+    // written, or deleted).
+    std::optional<std::vector<FieldVersion>> versions(Table table, const Uuid& id);
     // sync_sites index of a site id, added on first sight (the local site is 1).
     std::int64_t site_index(const Uuid& site);
     Uuid site_of(std::int64_t index);
@@ -192,7 +195,6 @@ public:
 private:
     friend class Database;
     std::int64_t next_seq();
-    std::optional<std::vector<FieldVersion>> load_versions(Table table, const Uuid& id);
     void store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                         const std::vector<FieldVersion>& after);
     void drop_versions(Table table, const Uuid& id);

@@ -68,26 +68,6 @@ std::optional<Row> load_row(Database& db, const SyncedTable& t, const Uuid& id) 
     return r;
 }
 
-struct Versions {
-    std::int64_t hlc = 0, seq = 0;
-    std::vector<FieldVersion> fields;
-};
-
-std::optional<Versions> load_versions(Database& db, Table table, const Uuid& id) {
-    auto& st = db.stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
-    st.bind(1, static_cast<int>(table));
-    st.bind(2, id.data(), Uuid::size());
-    if (!st.executeStep()) return std::nullopt;
-    Versions v;
-    v.hlc = st.getColumn(0).getInt64();
-    v.seq = st.getColumn(1).getInt64();
-    const auto blob = st.getColumn(2);
-    v.fields = decode_versions(std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
-                               v.hlc, v.seq);
-    st.reset();
-    return v;
-}
-
 struct Tomb {
     std::int64_t hlc, site;
 };
@@ -126,7 +106,7 @@ public:
         const std::pair<int, Uuid> key{static_cast<int>(t.table), id};
         const auto seen = index_.find(key);
         if (seen != index_.end() && !whole) return true;
-        const auto versions = load_versions(db_, t.table, id);
+        const auto versions = db_.versions(t.table, id);
         if (!versions) return false;
         const auto row = load_row(db_, t, id);
         if (!row) return false;
@@ -135,7 +115,7 @@ public:
         rc.id = id;
         std::int64_t min_seq = INT64_MAX;
         const FieldVersion* first = nullptr;
-        for (const auto& v : versions->fields) {
+        for (const auto& v : (*versions)) {
             min_seq = std::min(min_seq, v.seq);
             if (v.field >= static_cast<int>(t.columns.size())) continue;
             if (!whole && (v.seq <= since_ || v.seq > until_)) continue;
@@ -169,10 +149,10 @@ public:
             refs_.pop_back();
             const SyncedTable* t = find_table(table);
             if (!t || whole_.count({table, id})) continue;
-            const auto versions = load_versions(db_, t->table, id);
+            const auto versions = db_.versions(t->table, id);
             if (!versions) continue;
             bool pending = false;
-            for (const auto& v : versions->fields) pending = pending || v.seq > until_;
+            for (const auto& v : (*versions)) pending = pending || v.seq > until_;
             if (!pending) continue;
             whole_.insert({table, id});
             add_record(*t, id, true);
@@ -290,8 +270,8 @@ private:
             return;
         }
         auto row = load_row(db_, t, rc.id);
-        auto versions = load_versions(db_, t.table, rc.id);
-        std::vector<FieldVersion> merged = versions ? versions->fields : std::vector<FieldVersion>{};
+        auto versions = db_.versions(t.table, rc.id);
+        std::vector<FieldVersion> merged = versions.value_or(std::vector<FieldVersion>{});
         std::vector<Value> values = row ? row->values : std::vector<Value>(t.columns.size());
         std::uint64_t cleared = 0;
         if (!parent_present(t, rc, row, cleared)) return;
@@ -449,10 +429,10 @@ private:
         // Content-addressed: the delete removes the adds it saw (clock <= its own).
         const auto row = load_row(db_, t, rc.id);
         if (row) {
-            const auto versions = load_versions(db_, t.table, rc.id);
+            const auto versions = db_.versions(t.table, rc.id);
             std::int64_t newest = 0;
             if (versions)
-                for (const auto& v : versions->fields) newest = std::max(newest, v.stamp);
+                for (const auto& v : (*versions)) newest = std::max(newest, v.stamp);
             if (newest > rc.hlc) {
                 ++report_.superseded;
                 return;
@@ -652,9 +632,9 @@ std::string canonical_dump(Database& db) {
                 else if (const auto* u = std::get_if<Uuid>(&v)) r.push_back(u->str());
                 else r.push_back(nullptr);
             }
-            if (auto v = load_versions(db, t.table, id)) {
+            if (auto v = db.versions(t.table, id)) {
                 Json vj = Json::array();
-                for (const auto& f : v->fields) vj.push_back({f.field, f.stamp, db.site_of(f.site).str()});
+                for (const auto& f : (*v)) vj.push_back({f.field, f.stamp, db.site_of(f.site).str()});
                 r.push_back(vj);
             }
             rows[id.str()] = r;

@@ -6,21 +6,12 @@
 
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "support/errors.hpp"
 
 using crmlite::Input;
 using crmlite::Json;
 
 namespace {
-
-template <class F>
-crmlite::Error thrown(F&& f) {
-    try {
-        f();
-    } catch (const crmlite::Error& e) {
-        return e;
-    }
-    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
-}
 
 #define CHECK_EINVAL_NAMING(expr, field)                                                  \
     do {                                                                                  \

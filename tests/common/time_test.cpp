@@ -8,18 +8,9 @@
 
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "support/errors.hpp"
 
 namespace {
-
-template <class F>
-crmlite::Error thrown(F&& f) {
-    try {
-        f();
-    } catch (const crmlite::Error& e) {
-        return e;
-    }
-    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
-}
 
 constexpr std::int64_t k20261123T09 = 1'795'424'400'000;  // 2026-11-23T09:00:00Z
 

@@ -12,6 +12,7 @@
 #include "store/versions.hpp"
 #include "support/temp_db.hpp"
 #include "tags/tags.hpp"
+#include "support/errors.hpp"
 
 using crmlite::Json;
 using crmlite::Uuid;
@@ -19,24 +20,6 @@ using crmlite::testing::TempDb;
 namespace customers = crmlite::customers;
 
 namespace {
-
-template <class F>
-crmlite::Error thrown(F&& f) {
-    try {
-        f();
-    } catch (const crmlite::Error& e) {
-        return e;
-    }
-    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
-}
-
-#define CHECK_CRM_ERROR(expr, status, needle)                                                      \
-    do {                                                                                           \
-        const crmlite::Error err_ = thrown([&] { (void)(expr); });                                 \
-        INFO("message: " << err_.what());                                                          \
-        CHECK(std::string(crm_status_name(err_.code())) == crm_status_name(status));               \
-        CHECK_THAT(std::string(err_.what()), Catch::Matchers::Contains(needle));                   \
-    } while (0)
 
 std::int64_t scalar(crmlite::Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 

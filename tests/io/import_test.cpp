@@ -546,3 +546,39 @@ TEST_CASE("import benchmark: 100k customer rows", "[.bench]") {
     const double secs3 = std::chrono::duration<double>(std::chrono::steady_clock::now() - start3).count();
     std::cout << "export: " << static_cast<long>(exported["rows"].get<double>() / secs3) << " rows/s\n";
 }
+
+TEST_CASE("import: the bulk-load journal is used only with the file to itself, and WAL comes back", "[io]") {
+    TempDb t;
+    std::string csv = "display_name,city\n";
+    for (int i = 0; i < 50; ++i) csv += "客户" + std::to_string(i) + ",杭州\n";
+    const std::string path = write_file(t, "c.csv", csv);
+    const auto mode = [&] { return t->sql().execAndGet("PRAGMA journal_mode").getString(); };
+    io::ImportOptions o;
+    // Alone: the import switches to a rollback journal and back.
+    bool saw_rollback_journal = false;
+    o.progress = [&](std::int64_t, std::int64_t) {
+        saw_rollback_journal = saw_rollback_journal || mode() == "truncate";
+        return true;
+    };
+    o.batch_size = 10;
+    CHECK(io::import_file(*t, path, o)["inserted"] == 50);
+    CHECK(saw_rollback_journal);
+    CHECK(mode() == "wal");
+    // Another connection has the file open: the import stays in WAL and still lands.
+    {
+        SQLite::Database other(t.file, SQLite::OPEN_READWRITE);
+        CHECK(other.execAndGet("SELECT count(*) FROM customers").getInt() == 50);
+        saw_rollback_journal = false;
+        CHECK(io::import_file(*t, path, o)["inserted"] == 50);
+        CHECK_FALSE(saw_rollback_journal);
+        CHECK(other.execAndGet("SELECT count(*) FROM customers").getInt() == 100);
+    }
+    // Inside the caller's transaction: no switch either, and it commits with it.
+    t->begin();
+    saw_rollback_journal = false;
+    CHECK(io::import_file(*t, path, o)["inserted"] == 50);
+    CHECK_FALSE(saw_rollback_journal);
+    t->commit();
+    CHECK(mode() == "wal");
+    CHECK(count(*t, "customers") == 150);
+}

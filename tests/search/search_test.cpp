@@ -13,6 +13,7 @@
 #include "interactions/interactions.hpp"
 #include "search/search.hpp"
 #include "support/temp_db.hpp"
+#include "support/errors.hpp"
 
 using crmlite::Json;
 using crmlite::Uuid;
@@ -20,24 +21,6 @@ using crmlite::testing::TempDb;
 namespace customers = crmlite::customers;
 
 namespace {
-
-template <class F>
-crmlite::Error thrown(F&& f) {
-    try {
-        f();
-    } catch (const crmlite::Error& e) {
-        return e;
-    }
-    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
-}
-
-#define CHECK_CRM_ERROR(expr, status, needle)                                                      \
-    do {                                                                                           \
-        const crmlite::Error err_ = thrown([&] { (void)(expr); });                                 \
-        INFO("message: " << err_.what());                                                          \
-        CHECK(std::string(crm_status_name(err_.code())) == crm_status_name(status));               \
-        CHECK_THAT(std::string(err_.what()), Catch::Matchers::Contains(needle));                   \
-    } while (0)
 
 std::vector<Json> search(crmlite::Database& db, const std::string& q, const std::string& in = "customers", int limit = 20) {
     auto c = crmlite::search::run(db, Json{{"q", q}, {"in", in}, {"limit", limit}});

@@ -11,20 +11,11 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "store/ids.hpp"
+#include "support/errors.hpp"
 
 using crmlite::Uuid;
 
 namespace {
-
-template <class F>
-crmlite::Error thrown(F&& f) {
-    try {
-        f();
-    } catch (const crmlite::Error& e) {
-        return e;
-    }
-    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
-}
 
 int version_of(const Uuid& u) { return u.bytes[6] >> 4; }
 int variant_bits_of(const Uuid& u) { return u.bytes[8] >> 6; }

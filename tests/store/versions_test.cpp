@@ -8,20 +8,11 @@
 
 #include "common/error.hpp"
 #include "store/versions.hpp"
+#include "support/errors.hpp"
 
 using crmlite::FieldVersion;
 
 namespace {
-
-template <class F>
-crmlite::Error thrown(F&& f) {
-    try {
-        f();
-    } catch (const crmlite::Error& e) {
-        return e;
-    }
-    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
-}
 
 bool same(const std::vector<FieldVersion>& a, const std::vector<FieldVersion>& b) {
     if (a.size() != b.size()) return false;

@@ -248,6 +248,9 @@ TEST_CASE("random operations and random syncs on several replicas converge", "[s
             CHECK(st.execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt() == 0);
             CHECK(c[i].counter("customers") == st.execAndGet("SELECT count(*) FROM customers").getInt64());
             CHECK(c[i].counter("interactions") == st.execAndGet("SELECT count(*) FROM interactions").getInt64());
+            // The full-text indexes match their content after every merge.
+            CHECK_NOTHROW(st.exec("INSERT INTO customer_fts(customer_fts) VALUES ('integrity-check')"));
+            CHECK_NOTHROW(st.exec("INSERT INTO interaction_fts(interaction_fts) VALUES ('integrity-check')"));
             // No deleted record is present anywhere.
             CHECK(st.execAndGet("SELECT count(*) FROM customers WHERE id IN (SELECT id FROM sync_tombstones WHERE tbl = 1)").getInt() == 0);
         }

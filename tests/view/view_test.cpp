@@ -9,6 +9,7 @@
 #include "interactions/interactions.hpp"
 #include "support/temp_db.hpp"
 #include "view/customer_view.hpp"
+#include "support/errors.hpp"
 
 using crmlite::Json;
 using crmlite::Uuid;
@@ -17,16 +18,6 @@ namespace customers = crmlite::customers;
 namespace interactions = crmlite::interactions;
 
 namespace {
-
-template <class F>
-crmlite::Error thrown(F&& f) {
-    try {
-        f();
-    } catch (const crmlite::Error& e) {
-        return e;
-    }
-    throw std::runtime_error("expected a crmlite::Error, but nothing was thrown");
-}
 
 std::string day(int d) { return "2026-03-" + std::string(d < 10 ? "0" : "") + std::to_string(d) + "T08:00:00Z"; }
 

@@ -509,6 +509,13 @@ class Database:
             if opts:
                 lib.crm_sync_options_free(opts)
 
+    def sync_received(self, peer_site):
+        """How far this database holds the changes of the peer with that site
+        id: the ``since`` to ask that peer for next (0: nothing yet)."""
+        out = c_int64()
+        _check(lib.crm_sync_received(byref(out), self._db(), _bytes(peer_site, "peer_site")))
+        return out.value
+
     def export_file(self, records, path):
         """Exports "customers" or "interactions" as JSON Lines to ``path``;
         returns the report dict {rows}."""

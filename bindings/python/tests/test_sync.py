@@ -14,6 +14,10 @@ class Sync(TempDirTestCase):
             self.assertFalse(more)
             report = b.sync_apply(blob)
             self.assertGreater(report["fields_applied"], 0)
+            self.assertEqual(b.sync_received(report["sender"]), cursor)
+            self.assertEqual(a.sync_received(report["sender"]), 0)
+            with self.assertRaises(crmlite.InvalidInput):
+                b.sync_received("not-a-site")
             self.assertEqual(b.customer(cid)["city"], "北京")
             # Concurrent edits of different fields both survive.
             a.update_customer(cid, {"city": "上海"})
