@@ -400,6 +400,38 @@ void remove(Database& db, const Uuid& id) {
     w.commit();
 }
 
+void forget(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    auto row = load_row(db, id);
+    if (!row) return;
+    search::before_change(db, search::Doc::customer, row->rid);
+    const auto children = [&](const char* sql, Table table) {
+        auto& st = db.stmt(sql);
+        st.bind(1, id.data(), Uuid::size());
+        std::vector<std::pair<std::int64_t, Uuid>> ids;
+        while (st.executeStep()) ids.emplace_back(st.getColumn(0).getInt64(), Uuid::from_blob(st.getColumn(1).getBlob(), 16));
+        st.reset();
+        for (const auto& [rid, c] : ids) {
+            if (table == Table::interactions) search::before_change(db, search::Doc::interaction, rid);
+            w.drop_versions(table, c);
+        }
+        return static_cast<std::int64_t>(ids.size());
+    };
+    children("SELECT 0, id FROM contact_points WHERE customer_id = ?", Table::contact_points);
+    children("SELECT 0, id FROM external_ids WHERE customer_id = ?", Table::external_ids);
+    children("SELECT 0, id FROM customer_tags WHERE customer_id = ?", Table::customer_tags);
+    const auto n_interactions = children("SELECT rid, id FROM interactions WHERE customer_id = ?", Table::interactions);
+    // Persons here that point at it keep the reference in their versions; the
+    // column is cleared locally (ON DELETE SET NULL) until the company returns.
+    auto& del = db.stmt("DELETE FROM customers WHERE rid = ?");
+    del.bind(1, row->rid);
+    del.exec();  // the children go by ON DELETE CASCADE
+    w.drop_versions(Table::customers, id);
+    w.count("customers", -1);
+    w.count("interactions", -n_interactions);
+    w.commit();
+}
+
 void refresh_derived(Database& db, std::int64_t rid) {
     std::string name;
     {

@@ -21,6 +21,10 @@ Uuid create(Database& db, const Json& input);
 // anything changed (a no-op update writes nothing and stamps nothing).
 bool update(Database& db, const Uuid& id, const Json& patch);
 void remove(Database& db, const Uuid& id);
+// Removes the customer and everything under it from this replica only: no
+// tombstone, nothing that syncs (the customer left this replica's share under
+// filtered replication; the hub still holds it). A no-op when absent.
+void forget(Database& db, const Uuid& id);
 // Throws CRM_ENOTFOUND.
 Json get(Database& db, const Uuid& id);
 std::optional<Uuid> find_external(Database& db, const std::string& system, const std::string& external_id);

@@ -401,6 +401,10 @@ void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<F
 void WriteScope::drop_versions(Table table, const Uuid& id) {
     const auto before = db_.versions(table, id);
     if (!before) return;
+    auto& extra = db_.stmt("DELETE FROM sync_extra WHERE tbl = ? AND id = ?");
+    extra.bind(1, static_cast<int>(table));
+    extra.bind(2, id.data(), Uuid::size());
+    extra.exec();
     for (const auto s : seqs_of(*before)) log_entry(kUnlog, s, table, id);
     auto& del = db_.stmt("DELETE FROM sync_versions WHERE tbl = ? AND id = ?");
     del.bind(1, static_cast<int>(table));
@@ -418,7 +422,7 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
         if (!(fields & (std::uint64_t{1} << f))) continue;
         auto it = std::find_if(versions.begin(), versions.end(), [f](const FieldVersion& v) { return v.field == f; });
         if (it == versions.end()) versions.push_back({f, now_stamp, kLocalSite, seq});
-        else *it = {f, now_stamp, kLocalSite, seq};
+        else *it = {f, now_stamp, kLocalSite, seq, it->stamp < now_stamp ? it->stamp : it->base};
     }
     if (!before) {
         // A brand-new version row: a record re-created under a deterministic id

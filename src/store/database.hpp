@@ -191,13 +191,15 @@ public:
     void put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site);
     // Merges a remote clock; false when it is more than max_skew_ms ahead of now.
     bool observe(std::int64_t remote, std::int64_t max_skew_ms);
+    // Forgets the record's versions and kept unknown fields without a
+    // tombstone (the record left this replica, e.g. its share).
+    void drop_versions(Table table, const Uuid& id);
 
 private:
     friend class Database;
     std::int64_t next_seq();
     void store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                         const std::vector<FieldVersion>& after);
-    void drop_versions(Table table, const Uuid& id);
     void log_entry(const char* sql, std::int64_t seq, Table table, const Uuid& id);
 
     Database& db_;

@@ -230,8 +230,35 @@ constexpr const char* kV6 = R"sql(
 CREATE TABLE sync_peers(site BLOB PRIMARY KEY, received_through INTEGER NOT NULL) STRICT, WITHOUT ROWID;
 )sql";
 
+// v7 (sync/engine.cpp): the conflict log; fields of newer versions kept to be
+// forwarded; per filtered peer, which customers it holds; per peer, what it has
+// acknowledged of this replica's changes and when it was last seen (tombstone
+// garbage collection). Packed versions may now carry a base stamp (field index
+// + 64), which older rows simply lack: no rewrite.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE sync_conflicts(
+  n INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  tbl INTEGER NOT NULL, id BLOB NOT NULL, field TEXT NOT NULL, reason TEXT NOT NULL,
+  lost ANY, lost_hlc INTEGER NOT NULL, lost_site INTEGER NOT NULL,
+  kept ANY, kept_hlc INTEGER NOT NULL, kept_site INTEGER NOT NULL) STRICT;
+CREATE INDEX sync_conflicts_record ON sync_conflicts(tbl, id);
+CREATE INDEX sync_conflicts_at ON sync_conflicts(at);
+CREATE TABLE sync_extra(
+  tbl INTEGER NOT NULL, id BLOB NOT NULL, name TEXT NOT NULL,
+  value ANY, hlc INTEGER NOT NULL, site INTEGER NOT NULL, seq INTEGER NOT NULL, base INTEGER NOT NULL,
+  PRIMARY KEY(tbl, id, name)) STRICT, WITHOUT ROWID;
+CREATE INDEX sync_extra_seq ON sync_extra(seq);
+CREATE TABLE sync_shares(
+  peer INTEGER NOT NULL, customer BLOB NOT NULL,
+  held INTEGER NOT NULL, prev_held INTEGER NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY(peer, customer)) STRICT, WITHOUT ROWID;
+ALTER TABLE sync_peers ADD COLUMN acked_through INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_peers ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}};
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}};
     return all;
 }
 

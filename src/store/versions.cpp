@@ -33,10 +33,12 @@ std::string encode_versions(const std::vector<FieldVersion>& versions, std::int6
     std::string out;
     out.reserve(sorted.size() * 4);
     for (const auto& v : sorted) {
-        put_varint(out, static_cast<std::uint64_t>(v.field));
+        const bool has_base = v.base > 0 && v.base < v.stamp;
+        put_varint(out, static_cast<std::uint64_t>(v.field + (has_base ? 64 : 0)));
         put_varint(out, static_cast<std::uint64_t>(row_stamp - v.stamp));
         put_varint(out, static_cast<std::uint64_t>(v.site));
         put_varint(out, static_cast<std::uint64_t>(row_seq - v.seq));
+        if (has_base) put_varint(out, static_cast<std::uint64_t>(v.stamp - v.base));
     }
     return out;
 }
@@ -45,13 +47,18 @@ std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t ro
     std::vector<FieldVersion> out;
     std::size_t pos = 0;
     while (pos < blob.size()) {
-        std::uint64_t field, delta, site, seq_delta;
+        std::uint64_t field, delta, site, seq_delta, base_delta = 0;
         if (!get_varint(blob, pos, field) || !get_varint(blob, pos, delta) || !get_varint(blob, pos, site) ||
-            !get_varint(blob, pos, seq_delta) || field > 63 || delta > static_cast<std::uint64_t>(row_stamp) ||
+            !get_varint(blob, pos, seq_delta) || field > 127 || delta > static_cast<std::uint64_t>(row_stamp) ||
             seq_delta > static_cast<std::uint64_t>(row_seq) || site > INT64_MAX)
             throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector");
-        out.push_back({static_cast<int>(field), row_stamp - static_cast<std::int64_t>(delta),
-                       static_cast<std::int64_t>(site), row_seq - static_cast<std::int64_t>(seq_delta)});
+        const std::int64_t stamp = row_stamp - static_cast<std::int64_t>(delta);
+        if (field >= 64 && (!get_varint(blob, pos, base_delta) || base_delta == 0 ||
+                            base_delta >= static_cast<std::uint64_t>(stamp)))
+            throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector");
+        out.push_back({static_cast<int>(field % 64), stamp, static_cast<std::int64_t>(site),
+                       row_seq - static_cast<std::int64_t>(seq_delta),
+                       base_delta ? stamp - static_cast<std::int64_t>(base_delta) : 0});
     }
     return out;
 }

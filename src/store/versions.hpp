@@ -2,8 +2,10 @@
 // sync_versions(tbl, id, hlc, seq, vers) instead of one row per field: `hlc` is
 // the newest stamp of any field, `seq` the newest change sequence number of any
 // field, and `vers` lists, for each field ever written, varint(field index)
-// varint(hlc - field stamp) varint(site index) varint(seq - field seq). A freshly
-// created record costs four bytes per field; see docs/architecture.md. The
+// varint(hlc - field stamp) varint(site index) varint(seq - field seq), where a
+// field index of 64 or more (index + 64) says a varint(stamp - base stamp)
+// follows. A freshly created record (no base) costs four bytes per field; see
+// docs/architecture.md. The
 // per-field sequence number is what lets a changeset carry only the fields
 // changed since a peer's cursor.
 #pragma once
@@ -20,6 +22,10 @@ struct FieldVersion {
     std::int64_t stamp;
     std::int64_t site;  // index into sync_sites
     std::int64_t seq = 0;  // the local change sequence number that last wrote it
+    // The stamp of the version this write replaced where it was made (0: the
+    // field had none). A merge uses it to tell a concurrent overwrite (the
+    // writer never saw the value it replaced here) from a sequential one.
+    std::int64_t base = 0;
 };
 
 void put_varint(std::string& out, std::uint64_t v);

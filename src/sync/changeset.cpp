@@ -13,7 +13,8 @@ namespace {
 
 constexpr std::string_view kMagic = "CRMS";
 enum : unsigned char { kNull = 0, kInt = 1, kText = 2, kId = 3 };
-constexpr unsigned char kTombstoneFlag = 1;
+constexpr unsigned char kTombstoneFlag = 1, kEvictFlag = 2;
+constexpr unsigned char kHasBase = 0x80;  // in a value tag: varint(clock - base) follows the value
 
 std::uint64_t zigzag(std::int64_t v) { return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63); }
 std::int64_t unzigzag(std::uint64_t v) { return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1); }
@@ -78,8 +79,9 @@ public:
     }
     std::int64_t clock(std::int64_t& prev, std::int64_t lo, std::int64_t hi) {
         const std::int64_t delta = unzigzag(varint("clock"));
-        // Overflow-safe: both operands are within the header's declared range.
-        if ((delta > 0 && prev > hi - delta) || (delta < 0 && prev < lo - delta)) corrupt("clock outside the declared range");
+        // Overflow-safe: prev stays within [lo, hi] (lo >= 0), so neither
+        // difference can overflow, whatever the delta (INT64_MIN included).
+        if (delta > hi - prev || delta < lo - prev) corrupt("clock outside the declared range");
         prev += delta;
         return prev;
     }
@@ -160,7 +162,7 @@ std::string encode(const Changeset& cs) {
     for (const auto& r : cs.records) {
         put_varint(out, static_cast<std::uint64_t>(r.table));
         out.append(static_cast<const char*>(r.id.data()), 16);
-        out.push_back(static_cast<char>(r.tombstone ? kTombstoneFlag : 0));
+        out.push_back(static_cast<char>((r.tombstone ? kTombstoneFlag : 0) | (r.evict ? kEvictFlag : 0)));
         if (r.tombstone) {
             clock.put(out, r.hlc);
             put_varint(out, r.site);
@@ -170,18 +172,21 @@ std::string encode(const Changeset& cs) {
             put_varint(out, f.name);
             put_varint(out, f.site);
             clock.put(out, f.hlc);
+            const bool has_base = f.base > 0 && f.base < f.hlc;
+            const auto tag = [&](unsigned char t) { out.push_back(static_cast<char>(t | (has_base ? kHasBase : 0))); };
             if (std::holds_alternative<std::monostate>(f.value)) {
-                out.push_back(static_cast<char>(kNull));
+                tag(kNull);
             } else if (const auto* i = std::get_if<std::int64_t>(&f.value)) {
-                out.push_back(static_cast<char>(kInt));
+                tag(kInt);
                 put_varint(out, zigzag(*i));
             } else if (const auto* s = std::get_if<std::string>(&f.value)) {
-                out.push_back(static_cast<char>(kText));
+                tag(kText);
                 put_bytes(out, *s);
             } else {
-                out.push_back(static_cast<char>(kId));
+                tag(kId);
                 out.append(static_cast<const char*>(std::get<Uuid>(f.value).data()), 16);
             }
+            if (has_base) put_varint(out, static_cast<std::uint64_t>(f.hlc - f.base));
         }
     }
     put_u32le(out, crc32c(out));
@@ -237,8 +242,10 @@ Changeset decode(std::string_view blob) {
         rc.table = static_cast<int>(in.bounded("table", 1000));
         rc.id = in.id("record id");
         const auto flags = in.byte("record flags");
-        if (flags & ~kTombstoneFlag) corrupt("unknown record flags");
+        if (flags & ~(kTombstoneFlag | kEvictFlag) || flags == (kTombstoneFlag | kEvictFlag))
+            corrupt("unknown record flags");
         rc.tombstone = flags & kTombstoneFlag;
+        rc.evict = flags & kEvictFlag;
         if (rc.tombstone) {
             rc.hlc = in.clock(prev, lo, hi);
             rc.site = static_cast<std::uint32_t>(in.bounded("site index", n_sites - 1));
@@ -252,7 +259,8 @@ Changeset decode(std::string_view blob) {
             if (!fields_seen.insert(fc.name).second) corrupt("a field twice in one record");
             fc.site = static_cast<std::uint32_t>(in.bounded("site index", n_sites - 1));
             fc.hlc = in.clock(prev, lo, hi);
-            switch (in.byte("value tag")) {
+            const auto value_tag = in.byte("value tag");
+            switch (value_tag & ~kHasBase) {
             case kNull: break;
             case kInt: fc.value = unzigzag(in.varint("integer value")); break;
             case kText: {
@@ -265,9 +273,15 @@ Changeset decode(std::string_view blob) {
             case kId: fc.value = in.id("id value"); break;
             default: corrupt("unknown value tag");
             }
+            if (value_tag & kHasBase) {
+                const auto back = in.varint("base clock");
+                if (back == 0 || back >= static_cast<std::uint64_t>(fc.hlc)) corrupt("base clock out of range");
+                fc.base = fc.hlc - static_cast<std::int64_t>(back);
+            }
             rc.fields.push_back(std::move(fc));
         }
-        if (!rc.tombstone && rc.fields.empty()) corrupt("a record with neither fields nor a tombstone");
+        if ((rc.tombstone || rc.evict) && !rc.fields.empty()) corrupt("a deleted or evicted record with fields");
+        if (!rc.tombstone && !rc.evict && rc.fields.empty()) corrupt("a record with neither fields nor a tombstone");
         cs.records.push_back(std::move(rc));
     }
     if (in.remaining() != 0) corrupt("trailing bytes after the last record");
@@ -294,9 +308,14 @@ Json to_json(const Changeset& cs, const std::vector<std::string>& table_names) {
     for (const auto& r : cs.records) {
         Json j = {{"table", table_name(r.table)}, {"id", r.id.str()}};
         if (r.tombstone) j["deleted"] = {{"hlc", r.hlc}, {"site", cs.sites.at(r.site).str()}};
+        if (r.evict) j["evicted"] = true;
         Json fields = Json::object();
         for (const auto& f : r.fields)
-            fields[cs.names.at(f.name)] = {{"value", value(f.value)}, {"hlc", f.hlc}, {"site", cs.sites.at(f.site).str()}};
+        {
+            Json fj = {{"value", value(f.value)}, {"hlc", f.hlc}, {"site", cs.sites.at(f.site).str()}};
+            if (f.base) fj["base"] = f.base;
+            fields[cs.names.at(f.name)] = std::move(fj);
+        }
         if (!r.fields.empty()) j["fields"] = std::move(fields);
         records.push_back(std::move(j));
     }

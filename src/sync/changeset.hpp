@@ -8,9 +8,9 @@
 //   | field-name dictionary (each name once) | varint min_hlc | varint hlc span
 //   | records ... | u32le CRC-32C of everything before it
 //
-// A record: varint table | 16-byte id | flags (bit 0: tombstone) | tombstone:
-// clock + site | fields: count, then per field name index, site index, clock,
-// value. Clocks are zigzag deltas from the previous clock in the blob (fields of
+// A record: varint table | 16-byte id | flags (bit 0: tombstone, bit 1: evict)
+// | tombstone: clock + site | fields: count, then per field name index, site
+// index, clock, value (its tag's bit 7 says a base clock follows). Clocks are zigzag deltas from the previous clock in the blob (fields of
 // one edit share a clock and cost one byte); values are tagged (null, integer
 // as zigzag varint, text, 16-byte id).
 #pragma once
@@ -40,12 +40,16 @@ struct FieldChange {
     std::uint32_t site = 0;  // index into Changeset::sites
     std::int64_t hlc = 0;
     Value value;
+    std::int64_t base = 0;  // the stamp this write replaced where it was made (0: none)
 };
 
 struct RecordChange {
     int table = 0;  // crmlite::Table value
     Uuid id;
     bool tombstone = false;
+    // The customer left the receiver's share (filtered replication): drop it
+    // and everything under it locally, without a delete that would sync.
+    bool evict = false;
     std::int64_t hlc = 0;    // tombstone: when it was deleted
     std::uint32_t site = 0;  // tombstone: by which site
     std::vector<FieldChange> fields;

@@ -12,6 +12,7 @@
 #include "store/hlc.hpp"
 #include "sync/changeset.hpp"
 #include "sync/schema.hpp"
+#include "sync/share.hpp"
 #include "tags/tags.hpp"
 
 namespace crmlite::sync {
@@ -93,9 +94,24 @@ std::optional<std::int64_t> customer_rid(Database& db, const Uuid& id) {
 
 // ------------------------------------------------------------ changes_since
 
+Value read_any(const SQLite::Column& c) {
+    if (c.isNull()) return std::monostate{};
+    if (c.isInteger()) return c.getInt64();
+    if (c.isBlob() && c.getBytes() == 16) return Uuid::from_blob(c.getBlob(), 16);
+    return c.getString();
+}
+
+void bind_any(SQLite::Statement& st, int i, const Value& v) {
+    if (std::holds_alternative<std::monostate>(v)) st.bind(i);
+    else bind_value(st, i, v);
+}
+
 class Builder {
 public:
-    Builder(Database& db, std::int64_t since, std::int64_t until) : db_(db), since_(since), until_(until) {
+    // `echo`: the local site index of the peer the changes go to; its own
+    // field versions are not sent back to it.
+    Builder(Database& db, std::int64_t since, std::int64_t until, std::optional<std::int64_t> echo)
+        : db_(db), since_(since), until_(until), echo_(echo) {
         cs_.fingerprint = fingerprint();
         cs_.site_index(db.site_id());
     }
@@ -114,18 +130,25 @@ public:
         rc.table = static_cast<int>(t.table);
         rc.id = id;
         std::int64_t min_seq = INT64_MAX;
+        for (const auto& v : (*versions)) min_seq = std::min(min_seq, v.seq);
+        // Every field goes when the peer cannot have the record (all of it is
+        // newer than its cursor: it could not make the record from the fields of
+        // one page), and for content-addressed records, which a peer may have
+        // deleted and can only make again whole.
+        const bool all = whole || t.recreatable || min_seq > since_;
         const FieldVersion* first = nullptr;
         for (const auto& v : (*versions)) {
-            min_seq = std::min(min_seq, v.seq);
             if (v.field >= static_cast<int>(t.columns.size())) continue;
-            if (!whole && (v.seq <= since_ || v.seq > until_)) continue;
+            if (!whole && !t.recreatable && v.site == echo_) continue;  // the peer made it (a content-addressed record it deleted since must come back whole)
+            if (!all && (v.seq <= since_ || v.seq > until_)) continue;
             if (!first || v.stamp < first->stamp) first = &v;
             const auto& col = t.columns[static_cast<std::size_t>(v.field)];
             const Value& value = row->values[static_cast<std::size_t>(v.field)];
-            rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, value});
+            rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, value, v.base});
             if (col.ref_table != 0)
                 if (const auto* ref = std::get_if<Uuid>(&value)) refs_.emplace_back(col.ref_table, *ref);
         }
+        add_extras(t, id, whole, rc);
         if (rc.fields.empty()) return false;
         // The peer has none of this record: it gets the creation time too.
         if (t.has_created_at && (whole || min_seq > since_) && first)
@@ -159,6 +182,22 @@ public:
         }
     }
 
+    // The customer left the peer's share.
+    void add_evict(const Uuid& id) {
+        const auto [it, added] = index_.emplace(std::pair<int, Uuid>{static_cast<int>(Table::customers), id}, cs_.records.size());
+        if (!added) {  // its last changes (say, the new owner) do not matter to the peer any more
+            auto& rc = cs_.records[it->second];
+            rc.fields.clear();
+            rc.evict = true;
+            return;
+        }
+        RecordChange rc;
+        rc.table = static_cast<int>(Table::customers);
+        rc.id = id;
+        rc.evict = true;
+        cs_.records.push_back(std::move(rc));
+    }
+
     void add_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site_idx) {
         if (!index_.emplace(std::pair<int, Uuid>{static_cast<int>(table), id}, cs_.records.size()).second) return;
         RecordChange rc;
@@ -173,6 +212,20 @@ public:
     Changeset& changeset() { return cs_; }
 
 private:
+    // Fields a newer version of crmlite wrote, kept here to be forwarded.
+    void add_extras(const SyncedTable& t, const Uuid& id, bool whole, RecordChange& rc) {
+        auto& st = db_.stmt("SELECT name, value, hlc, site, seq, base FROM sync_extra WHERE tbl = ? AND id = ?");
+        st.bind(1, static_cast<int>(t.table));
+        st.bind(2, id.data(), Uuid::size());
+        while (st.executeStep()) {
+            const std::int64_t seq = st.getColumn(4).getInt64(), site_idx = st.getColumn(3).getInt64();
+            if (!whole && (seq <= since_ || seq > until_ || site_idx == echo_)) continue;
+            rc.fields.push_back({cs_.name_index(st.getColumn(0).getString()), site(site_idx), st.getColumn(2).getInt64(),
+                                 read_any(st.getColumn(1)), st.getColumn(5).getInt64()});
+        }
+        st.reset();
+    }
+
     std::uint32_t site(std::int64_t local_idx) {
         auto it = sites_.find(local_idx);
         if (it != sites_.end()) return it->second;
@@ -183,6 +236,7 @@ private:
 
     Database& db_;
     std::int64_t since_, until_;
+    std::optional<std::int64_t> echo_;
     Changeset cs_;
     std::map<std::int64_t, std::uint32_t> sites_;
     std::map<std::pair<int, Uuid>, std::size_t> index_;  // record -> position in cs_.records
@@ -194,24 +248,75 @@ private:
 
 struct Report {
     std::int64_t records = 0, applied = 0, known = 0, superseded = 0, deleted = 0, missing_parent = 0,
-                 incomplete = 0, unknown_fields = 0;
+                 incomplete = 0, unknown_fields = 0, evicted = 0, conflicts = 0;
     Json dropped = Json::array();
+    Json refused = Json::array();
 };
 
 class Applier {
 public:
-    Applier(WriteScope& w, const Changeset& cs, Report& report) : w_(w), db_(w.db()), cs_(cs), report_(report) {
+    Applier(WriteScope& w, const Changeset& cs, Report& report, bool accept_evictions)
+        : w_(w), db_(w.db()), cs_(cs), report_(report), accept_evictions_(accept_evictions) {
         for (const auto& s : cs.sites) sites_.push_back(db_.site_index(s));
     }
 
     void record(const RecordChange& rc) {
         const SyncedTable& t = *find_table(rc.table);
         ++report_.records;
-        if (rc.tombstone) remove(t, rc);
+        if (rc.evict) evict(rc);
+        else if (rc.tombstone) remove(t, rc);
         else merge(t, rc);
     }
 
 private:
+    void evict(const RecordChange& rc) {
+        if (!accept_evictions_) {
+            report_.refused.push_back({{"table", "customers"}, {"id", rc.id.str()}, {"reason", "an eviction from a peer"}});
+            return;
+        }
+        if (!customers::exists(db_, rc.id)) return;
+        customers::forget(db_, rc.id);
+        ++report_.evicted;
+    }
+
+    void conflict(const SyncedTable& t, const Uuid& id, const std::string& field, const char* reason, const Value& lost,
+                  std::int64_t lost_hlc, std::int64_t lost_site, const Value& kept, std::int64_t kept_hlc,
+                  std::int64_t kept_site) {
+        log_conflict(db_, w_.now(), {t.table, id, field, reason, lost, lost_hlc, lost_site, kept, kept_hlc, kept_site});
+        ++report_.conflicts;
+    }
+
+    // Fields this version does not know: kept per field, last writer wins, and
+    // sent on with the record.
+    void keep_unknown(const SyncedTable& t, const Uuid& id, const std::vector<const FieldChange*>& unknown) {
+        for (const auto* f : unknown) {
+            const std::string& name = cs_.names[f->name];
+            auto& get = db_.stmt("SELECT hlc, site FROM sync_extra WHERE tbl = ? AND id = ? AND name = ?");
+            get.bind(1, static_cast<int>(t.table));
+            get.bind(2, id.data(), Uuid::size());
+            get.bind(3, name);
+            bool take = true;
+            if (get.executeStep()) {
+                const std::int64_t hlc = get.getColumn(0).getInt64(), site = get.getColumn(1).getInt64();
+                take = newer(f->hlc, cs_.sites[f->site], hlc, local_site_id(site));
+            }
+            get.reset();
+            if (!take) continue;
+            auto& put = db_.stmt(
+                "INSERT OR REPLACE INTO sync_extra(tbl, id, name, value, hlc, site, seq, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            put.bind(1, static_cast<int>(t.table));
+            put.bind(2, id.data(), Uuid::size());
+            put.bind(3, name);
+            bind_any(put, 4, f->value);
+            put.bind(5, f->hlc);
+            put.bind(6, sites_[f->site]);
+            put.bind(7, w_.seq());
+            put.bind(8, f->base);
+            put.exec();
+            ++report_.unknown_fields;
+        }
+    }
+
     // (stamp, site id) order: ties between equal clocks go to the larger site id.
     bool newer(std::int64_t a_stamp, const Uuid& a_site, std::int64_t b_stamp, const Uuid& b_site) const {
         return a_stamp != b_stamp ? a_stamp > b_stamp : a_site > b_site;
@@ -267,6 +372,11 @@ private:
         const auto tomb = load_tombstone(db_, t.table, rc.id);
         if (tomb && (!t.recreatable || max_remote <= tomb->hlc)) {
             report_.superseded += static_cast<std::int64_t>(rc.fields.size());
+            // An edit the deleting site cannot have seen (its clock is later) is lost to the delete.
+            for (const auto& f : rc.fields)
+                if (f.hlc > tomb->hlc && cs_.names[f.name] != kCreatedAt)
+                    conflict(t, rc.id, cs_.names[f.name], "deleted", f.value, f.hlc, sites_[f.site], std::monostate{},
+                             tomb->hlc, tomb->site);
             return;
         }
         auto row = load_row(db_, t, rc.id);
@@ -277,6 +387,7 @@ private:
         if (!parent_present(t, rc, row, cleared)) return;
         std::uint64_t won = 0;
         std::optional<std::int64_t> created_at;
+        std::vector<const FieldChange*> unknown;
         for (const auto& f : rc.fields) {
             const std::string& name = cs_.names[f.name];
             if (name == kCreatedAt) {
@@ -285,7 +396,7 @@ private:
             }
             const int c = column_index(t, name);
             if (c < 0) {
-                ++report_.unknown_fields;  // TODO(sync): keep and forward fields of newer versions
+                unknown.push_back(&f);
                 continue;
             }
             auto it = std::find_if(merged.begin(), merged.end(), [c](const FieldVersion& v) { return v.field == c; });
@@ -296,12 +407,19 @@ private:
                     ++report_.known;
                     continue;
                 }
+                const Value& here = values[static_cast<std::size_t>(c)];
                 if (!newer(f.hlc, remote_site, it->stamp, local_site)) {
                     ++report_.superseded;
+                    // The local value's writer never saw the incoming one: a concurrent edit lost.
+                    if (it->base < f.hlc && here != f.value)
+                        conflict(t, rc.id, name, "concurrent edit", f.value, f.hlc, sites_[f.site], here, it->stamp, it->site);
                     continue;
                 }
+                // The incoming writer never saw the local value: it is overwritten by a concurrent edit.
+                if (f.base < it->stamp && here != f.value)
+                    conflict(t, rc.id, name, "concurrent edit", here, it->stamp, it->site, f.value, f.hlc, sites_[f.site]);
             }
-            const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq()};
+            const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
             if (it != merged.end()) *it = nv;
             else merged.push_back(nv);
             values[static_cast<std::size_t>(c)] = f.value;
@@ -317,7 +435,10 @@ private:
             up.bind(2, rc.id.data(), Uuid::size());
             up.exec();
         }
-        if (won == 0) return;
+        if (won == 0) {
+            if (row) keep_unknown(t, rc.id, unknown);
+            return;
+        }
         if (!row) {
             for (std::size_t c = 0; c < t.columns.size(); ++c)
                 if (t.columns[c].required && std::holds_alternative<std::monostate>(values[c])) {
@@ -377,6 +498,7 @@ private:
         }
         after_index(t, rc.id, row.has_value());
         w_.put_versions(t.table, rc.id, merged);
+        keep_unknown(t, rc.id, unknown);
     }
 
     // Full-text index and derived columns: the old entry leaves before the change.
@@ -419,7 +541,9 @@ private:
                 ++report_.known;
                 return;
             }
-            const bool present = load_row(db_, t, rc.id).has_value();
+            const auto row = load_row(db_, t, rc.id);
+            const bool present = row.has_value();
+            if (present) log_lost_to_delete(t, rc, *row, site);
             if (present && t.table == Table::customers) customers::remove(db_, rc.id);
             if (present && t.table == Table::interactions) interactions::remove(db_, rc.id);
             w_.put_tombstone(t.table, rc.id, rc.hlc, site);
@@ -465,10 +589,21 @@ private:
         else ++report_.deleted;
     }
 
+    // Edits here the deleting site cannot have seen (clocks after the delete's).
+    void log_lost_to_delete(const SyncedTable& t, const RecordChange& rc, const Row& row, std::int64_t site) {
+        const auto versions = db_.versions(t.table, rc.id);
+        if (!versions) return;
+        for (const auto& v : *versions)
+            if (v.stamp > rc.hlc && v.field < static_cast<int>(t.columns.size()))
+                conflict(t, rc.id, t.columns[static_cast<std::size_t>(v.field)].name, "deleted",
+                         row.values[static_cast<std::size_t>(v.field)], v.stamp, v.site, std::monostate{}, rc.hlc, site);
+    }
+
     WriteScope& w_;
     Database& db_;
     const Changeset& cs_;
     Report& report_;
+    bool accept_evictions_;
     std::vector<std::int64_t> sites_;  // changeset site index -> local sync_sites index
     std::map<std::int64_t, Uuid> site_ids_;
 };
@@ -496,27 +631,138 @@ void validate(const Changeset& cs) {
     }
 }
 
-}  // namespace
+// Which records of the blob the sender may write, judged on this file's state
+// before the blob: an existing customer must be in the scope, a new one must
+// enter it with its own fields; a child follows its customer.
+class ScopeCheck {
+public:
+    ScopeCheck(Database& db, const Changeset& cs, const Filter& scope) : db_(db), cs_(cs), share_(db, scope) {
+        for (const auto& rc : cs.records) {
+            if (rc.table != static_cast<int>(Table::customers) || rc.tombstone || rc.evict) continue;
+            if (customers::exists(db, rc.id)) continue;
+            Value owner, region;
+            for (const auto& f : rc.fields) {
+                if (cs.names[f.name] == "owner") owner = f.value;
+                if (cs.names[f.name] == "region") region = f.value;
+            }
+            if (share_.admits(owner, region)) admitted_.insert(rc.id);
+        }
+    }
 
-std::int64_t received_from(Database& db, const Uuid& peer) {
-    auto& st = db.stmt("SELECT received_through FROM sync_peers WHERE site = ?");
-    st.bind(1, peer.data(), Uuid::size());
-    const std::int64_t v = st.executeStep() ? st.getColumn(0).getInt64() : 0;
-    st.reset();
-    return v;
+    // Empty when allowed, else why not.
+    std::string check(const RecordChange& rc) {
+        const SyncedTable& t = *find_table(rc.table);
+        if (t.customer_column.empty()) return "";
+        const Value* incoming = nullptr;
+        for (const auto& f : rc.fields)
+            if (cs_.names[f.name] == t.customer_column) incoming = &f.value;
+        std::vector<Uuid> owners;
+        if (const auto here = owning_customer(db_, rc.table, rc.id, nullptr)) owners.push_back(*here);
+        if (incoming)
+            if (const auto* u = std::get_if<Uuid>(incoming)) owners.push_back(*u);
+        for (const auto& c : owners)
+            if (!allowed(c, rc.tombstone)) return "customer " + c.str() + " is outside the sender's write scope";
+        return "";
+    }
+
+private:
+    bool allowed(const Uuid& customer, bool deleting) {
+        const auto known = verdict_.find(customer);
+        if (known != verdict_.end()) return known->second;
+        bool ok;
+        if (customers::exists(db_, customer)) ok = share_.contains(customer);
+        else ok = admitted_.count(customer) > 0 || deleting;  // deleting what is not here changes nothing
+        verdict_.emplace(customer, ok);
+        return ok;
+    }
+
+    Database& db_;
+    const Changeset& cs_;
+    Share share_;
+    std::set<Uuid> admitted_;
+    std::map<Uuid, bool> verdict_;
+};
+
+struct Entry {
+    bool tombstone;
+    int table;
+    Uuid id;
+    std::int64_t hlc, site;
+};
+
+// The records of a peer's share that are not yet there, or no longer belong:
+// customers entering arrive whole with everything under them; customers leaving
+// are evicted. Returns false when the page filled up before all entered.
+bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const Filter& filter,
+                       std::size_t budget, std::vector<std::pair<Uuid, bool>>& moved) {
+    Share share(db, filter);
+    const auto members = share.members();
+    const std::set<Uuid> member_set(members.begin(), members.end());
+    for (const auto& id : held)
+        if (!member_set.count(id)) {
+            b.add_evict(id);
+            moved.emplace_back(id, false);
+        }
+    const SyncedTable& customers_table = *find_table(static_cast<int>(Table::customers));
+    for (const auto& id : members) {
+        if (held.count(id)) continue;
+        if (b.changeset().records.size() >= budget && !moved.empty()) return false;
+        b.add_record(customers_table, id, true);
+        for (const auto& t : synced_tables()) {
+            if (t.customer_column.empty() || t.table == Table::customers) continue;
+            auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?");
+            st.bind(1, id.data(), Uuid::size());
+            std::vector<Uuid> kids;
+            while (st.executeStep()) kids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+            st.reset();
+            for (const auto& k : kids) b.add_record(t, k, true);
+        }
+        moved.emplace_back(id, true);
+    }
+    return true;
 }
 
+}  // namespace
+
 Changes changes_since(Database& db, std::int64_t since, std::size_t max_records) {
+    ChangesOptions o;
+    o.max_records = max_records;
+    return changes_since(db, since, o);
+}
+
+Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& options) {
     if (since < 0) invalid("since", "must be a cursor returned by an earlier call (or 0)");
-    if (max_records == 0) invalid("max_records", "must be at least 1");
+    if (options.max_records == 0) invalid("max_records", "must be at least 1");
+    const bool filtered = !options.filter.empty();
+    if (filtered && !options.peer) invalid("peer", "a filtered sync needs the peer's site id");
+    if (options.peer && *options.peer == db.site_id()) invalid("peer", "is this replica's own site id");
+    check_pull(db, options.peer ? &*options.peer : nullptr, since);
+    // Bookkeeping for a known peer (its acknowledgement, its share) is written
+    // in the same transaction; an anonymous unfiltered read writes nothing.
+    std::optional<WriteScope> w;
+    std::optional<std::int64_t> peer_idx;
+    std::optional<PeerShare> ps;
+    std::set<Uuid> held;
+    if (options.peer) {
+        w.emplace(db);
+        note_pull(db, *options.peer, since, w->now());
+        peer_idx = db.site_index(*options.peer);
+    }
+    if (filtered) {
+        ps.emplace(db, *peer_idx);
+        // A transition sent in a page the peer has not confirmed (its cursor is
+        // before that page) is undone: it is judged again below.
+        auto& undo = db.stmt("UPDATE sync_shares SET held = prev_held WHERE peer = ? AND seq > ?");
+        undo.bind(1, *peer_idx);
+        undo.bind(2, since);
+        undo.exec();
+        auto& gone = db.stmt("DELETE FROM sync_shares WHERE peer = ? AND held = 0");
+        gone.bind(1, *peer_idx);
+        gone.exec();
+        held = ps->held_at(since);
+    }
     Changes out;
     out.cursor = since;
-    struct Entry {
-        bool tombstone;
-        int table;
-        Uuid id;
-        std::int64_t hlc, site;
-    };
     std::vector<Entry> entries;
     {
         // Every field change is in the page of its own seq, and a page ends on
@@ -525,22 +771,33 @@ Changes changes_since(Database& db, std::int64_t since, std::size_t max_records)
         // refers to it, so no child arrives before its parent.
         SQLite::Statement st(db.sql(),
                              "SELECT seq, 0, tbl, id, 0, 0 FROM sync_log WHERE seq > ?1 "
+                             "UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_extra WHERE seq > ?1 "
                              "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 "
                              "ORDER BY 1, 2, 3, 4");
         st.bind(1, since);
         while (st.executeStep()) {
             const std::int64_t seq = st.getColumn(0).getInt64();
-            if (entries.size() >= max_records && seq != out.cursor) {
+            if (entries.size() >= options.max_records && seq != out.cursor) {
                 out.more = true;
                 break;
             }
-            entries.push_back({st.getColumn(1).getInt() == 1, st.getColumn(2).getInt(),
-                               Uuid::from_blob(st.getColumn(3).getBlob(), st.getColumn(3).getBytes()),
-                               st.getColumn(4).getInt64(), st.getColumn(5).getInt64()});
             out.cursor = seq;
+            Entry e{st.getColumn(1).getInt() == 1, st.getColumn(2).getInt(),
+                    Uuid::from_blob(st.getColumn(3).getBlob(), st.getColumn(3).getBytes()), st.getColumn(4).getInt64(),
+                    st.getColumn(5).getInt64()};
+            if (e.tombstone && e.site == peer_idx) continue;  // the peer's own delete
+            if (filtered && !e.tombstone) {
+                // Only records of customers the peer holds; tombstones go to everyone (ids and clocks only).
+                const SyncedTable* t = find_table(e.table);
+                if (t && !t->customer_column.empty()) {
+                    const auto customer = owning_customer(db, e.table, e.id, nullptr);
+                    if (!customer || !held.count(*customer)) continue;
+                }
+            }
+            entries.push_back(std::move(e));
         }
     }
-    Builder b(db, since, out.cursor);
+    Builder b(db, since, out.cursor, peer_idx);
     for (const auto& e : entries) {
         const SyncedTable* t = find_table(e.table);
         if (!t) continue;
@@ -548,17 +805,29 @@ Changes changes_since(Database& db, std::int64_t since, std::size_t max_records)
         else b.add_record(*t, e.id);
     }
     b.close_references();
+    if (filtered && !out.more) {
+        std::vector<std::pair<Uuid, bool>> moved;
+        out.more = !share_transitions(db, b, held, options.filter, options.max_records, moved);
+        if (!moved.empty()) {
+            // A fresh seq marks the page: the peer confirms it by asking from it.
+            out.cursor = w->seq();
+            for (const auto& [id, now_held] : moved) ps->record(id, !now_held, now_held, out.cursor);
+        }
+    }
     auto& cs = b.changeset();
     cs.from_seq = since;
     cs.through_seq = out.cursor;
     out.records = cs.records.size();
     out.blob = encode(cs);
+    if (w) w->commit();
     return out;
 }
 
 Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
     const Changeset cs = decode(blob);
     validate(cs);
+    const Uuid& sender = cs.sites.at(0);
+    check_push(db, sender);
     Report report;
     WriteScope w(db);
     std::int64_t newest = 0;
@@ -570,8 +839,20 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
         throw Error(CRM_EINVAL, "changeset: a clock " +
                                     std::to_string((HybridClock::physical(newest) - w.now()) / 1000) +
                                     " s ahead of this machine's (more than the allowed skew); nothing applied");
+    note_push(db, sender, w.now());
     std::vector<const RecordChange*> order;
-    for (const auto& rc : cs.records) order.push_back(&rc);
+    std::optional<ScopeCheck> scope;
+    if (!options.scope.empty()) scope.emplace(db, cs, options.scope);
+    for (const auto& rc : cs.records) {
+        if (scope) {
+            const auto why = scope->check(rc);
+            if (!why.empty()) {
+                report.refused.push_back({{"table", find_table(rc.table)->name}, {"id", rc.id.str()}, {"reason", why}});
+                continue;
+            }
+        }
+        order.push_back(&rc);
+    }
     // Parents before children: by table, and tags by depth (a parent tag first).
     const auto depth = [&cs](const RecordChange* r) -> std::int64_t {
         if (r->table != static_cast<int>(Table::tags)) return 0;
@@ -584,7 +865,9 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
         const int ta = find_table(a->table)->apply_order, tb = find_table(b->table)->apply_order;
         return ta != tb ? ta < tb : depth(a) < depth(b);
     });
-    Applier applier(w, cs, report);
+    // Evictions last: a customer leaving the share goes after its last changes.
+    std::stable_partition(order.begin(), order.end(), [](const RecordChange* r) { return !r->evict; });
+    Applier applier(w, cs, report, options.scope.empty());
     for (const auto* rc : order) applier.record(*rc);
     // What this replica holds of the sender's changes: contiguous pages only
     // advance it, so a page applied out of order never claims a gap as received.
@@ -593,27 +876,31 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
             "INSERT INTO sync_peers(site, received_through) VALUES (?1, ?3) "
             "ON CONFLICT(site) DO UPDATE SET received_through = ?3 "
             "WHERE ?2 <= received_through AND ?3 > received_through");
-        const Uuid& sender = cs.sites.at(0);
         ack.bind(1, sender.data(), Uuid::size());
         ack.bind(2, cs.from_seq);
         ack.bind(3, cs.through_seq);
         if (cs.from_seq == 0 || received_from(db, sender) >= cs.from_seq) ack.exec();
     }
+    if (options.conflict_retention_ms >= 0) prune_conflicts(db, w.now() - options.conflict_retention_ms);
     w.commit();
-    return {{"sender", cs.sites.at(0).str()},
+    return {{"sender", sender.str()},
             {"from_seq", cs.from_seq},
             {"through_seq", cs.through_seq},
-            {"received_through", received_from(db, cs.sites.at(0))},
+            {"received_through", received_from(db, sender)},
             {"records", report.records},
             {"fields_applied", report.applied},
             {"fields_known", report.known},
             {"fields_superseded", report.superseded},
             {"deleted", report.deleted},
+            {"evicted", report.evicted},
+            {"conflicts", report.conflicts},
             {"missing_parent", report.missing_parent},
             {"incomplete", report.incomplete},
             {"unknown_fields", report.unknown_fields},
-            {"dropped", report.dropped}};
+            {"dropped", report.dropped},
+            {"refused", report.refused}};
 }
+
 
 std::string canonical_dump(Database& db) {
     Json out = Json::object();

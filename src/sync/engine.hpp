@@ -14,11 +14,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/json.hpp"
 #include "store/database.hpp"
+#include "sync/conflicts.hpp"
+#include "sync/peers.hpp"
+#include "sync/share.hpp"
 
 namespace crmlite::sync {
 
@@ -29,25 +33,45 @@ struct Changes {
     bool more = false;        // another page is waiting
 };
 
+struct ChangesOptions {
+    std::size_t max_records = 10000;  // about this many records per page (a page never splits one change)
+    // The peer asking (its site id). Known, its request acknowledges what it
+    // has (tombstone garbage collection) and its own changes are not echoed back.
+    std::optional<Uuid> peer;
+    // Its share (filtered replication; needs `peer`): only the customers
+    // matching it travel; one entering the share arrives whole with its
+    // history, one leaving it is evicted from the peer.
+    Filter filter;
+};
+
 // Records changed after `since` (a cursor from an earlier call, 0 for
-// everything), at most about max_records per page (a page never splits one
-// change), plus any record they refer to that the peer may not have yet.
+// everything: a snapshot of the current state, never a replay of history),
+// plus any record they refer to that the peer may not have yet. Throws
+// CRM_ESTALE when `since` lies before the tombstone horizon.
+Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& options);
 Changes changes_since(Database& db, std::int64_t since, std::size_t max_records);
 
 struct ApplyOptions {
     // A remote clock further ahead of this machine's clock is refused: it would
     // make every later local edit lose to it.
     std::int64_t max_clock_skew_ms = 24LL * 3600 * 1000;
+    // The sender's write scope (at a hub: the share of the principal the device
+    // is signed in as). Empty: no restriction. A record outside it (a customer
+    // not in the scope before the change, or a new one not in it after) is
+    // refused and reported; the rest of the blob applies.
+    Filter scope;
+    // Conflict log entries older than this are pruned at each apply.
+    std::int64_t conflict_retention_ms = 30LL * 24 * 3600 * 1000;
 };
 
 // Returns {"records","fields_applied","fields_known","fields_superseded",
-// "deleted","dropped":[...], "sender", "through_seq"}.
+// "deleted","evicted","conflicts","unknown_fields","dropped":[...],
+// "refused":[...], "sender", "through_seq"}. Throws CRM_ESTALE for a blob from
+// a peer declared stale by garbage collection.
 Json apply(Database& db, std::string_view blob, const ApplyOptions& options);
 
-// How far this replica holds the changes of `peer` (a site id): the `since`
-// to ask that peer for next (0 when nothing was received from it). Persistent,
-// so a sync resumes where it stopped, across restarts.
-std::int64_t received_from(Database& db, const Uuid& peer);
+// received_from(db, peer) (sync/peers.hpp): how far this replica holds the
+// changes of `peer` (a site id), the `since` to ask that peer for next.
 
 // Everything a replica holds that sync makes identical, in a canonical JSON
 // form (records sorted by id, local bookkeeping such as rowids, updated_at and

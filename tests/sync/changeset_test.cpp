@@ -3,10 +3,12 @@
 // for a newer format) instead of crashing or returning garbage.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <random>
 #include <string>
 
 #include "common/error.hpp"
+#include "store/versions.hpp"
 #include "sync/changeset.hpp"
 
 using crmlite::Uuid;
@@ -158,4 +160,38 @@ TEST_CASE("hostile blobs with valid checksums are refused, never crash", "[sync]
         if (st == CRM_OK) ++accepted;  // e.g. a changed text byte that is still UTF-8
     }
     CHECK(accepted < 20000);
+}
+
+TEST_CASE("a clock delta of any size is refused without overflow", "[sync][changeset]") {
+    // Found by fuzz/changeset_fuzz: a field clock whose zigzag delta decodes to
+    // INT64_MIN overflowed the range check (lo - delta). A blob with min_hlc
+    // 1000, span 10 and one record whose one field's clock is min_hlc + delta:
+    const auto blob_with = [](std::uint64_t zigzag_delta) {
+        std::string b = "CRMS";
+        crmlite::put_varint(b, csync::kFormatVersion);
+        b.append(8, '\0');  // schema fingerprint (apply checks it, decode does not)
+        for (const std::uint64_t v : {0, 0, 1}) crmlite::put_varint(b, v);  // from_seq, seq span, one site
+        b.append(static_cast<const char*>(Uuid::v7().data()), 16);
+        crmlite::put_varint(b, 1);  // one field name
+        crmlite::put_varint(b, 4);
+        b += "city";
+        for (const std::uint64_t v : {1000, 10, 1, 1}) crmlite::put_varint(b, v);  // min_hlc, span, one record, table
+        b.append(static_cast<const char*>(Uuid::v7().data()), 16);
+        b.push_back('\0');  // flags
+        for (const std::uint64_t v : {1, 0, 0}) crmlite::put_varint(b, v);  // one field, name 0, site 0
+        crmlite::put_varint(b, zigzag_delta);
+        b.push_back('\0');  // value: null
+        const auto crc = csync::crc32c(b);
+        for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+        return b;
+    };
+    CHECK(status_of(blob_with(0)) == CRM_OK);     // min_hlc
+    CHECK(status_of(blob_with(20)) == CRM_OK);    // +10: max_hlc
+    CHECK(status_of(blob_with(22)) == CRM_ECORRUPT);  // +11
+    CHECK(status_of(blob_with(1)) == CRM_ECORRUPT);   // -1
+    // INT64_MIN, INT64_MAX, -2^62, 2^62
+    for (const std::uint64_t z : {UINT64_MAX, UINT64_MAX - 1, (std::uint64_t{1} << 63) - 1, std::uint64_t{1} << 63}) {
+        INFO("zigzag delta " << z);
+        CHECK(status_of(blob_with(z)) == CRM_ECORRUPT);
+    }
 }

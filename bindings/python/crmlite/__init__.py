@@ -15,13 +15,13 @@ from . import _ffi
 from .database import Cursor, Database, sync_dump
 from .errors import (AlreadyExists, Busy, Canceled, CrmError, Corrupt, InternalError,
                      InvalidInput, IOFailure, Misuse, NotADatabase, NotFound, OutOfMemory,
-                     PermissionDenied, TooNew, UserError, FormatError)
+                     PermissionDenied, TooNew, UserError, FormatError, StaleError)
 
 __all__ = [
     "Database", "Cursor", "sync_dump", "version", "version_number", "abi_version", "live_handles",
     "library_path", "CrmError", "InternalError", "InvalidInput", "NotFound", "AlreadyExists",
     "NotADatabase", "TooNew", "IOFailure", "Busy", "OutOfMemory", "PermissionDenied", "Corrupt",
-    "Misuse", "Canceled", "UserError", "FormatError",
+    "Misuse", "Canceled", "UserError", "FormatError", "StaleError",
 ]
 
 #: The path the shared library was loaded from.

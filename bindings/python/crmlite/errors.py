@@ -111,9 +111,14 @@ class FormatError(CrmError):
     status = _ffi.EFORMAT
 
 
+class StaleError(CrmError):
+    """CRM_ESTALE: a sync peer fell behind the tombstone horizon and must re-baseline; nothing was applied."""
+    status = _ffi.ESTALE
+
+
 _BY_STATUS = {cls.status: cls for cls in (
     InternalError, InvalidInput, NotFound, AlreadyExists, NotADatabase, TooNew, IOFailure,
-    Busy, OutOfMemory, PermissionDenied, Corrupt, Misuse, Canceled, UserError, FormatError)}
+    Busy, OutOfMemory, PermissionDenied, Corrupt, Misuse, Canceled, UserError, FormatError, StaleError)}
 
 
 def error_for(status, message, sqlite_code=0):

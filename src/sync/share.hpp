@@ -1,0 +1,63 @@
+// Filtered replication: a peer's share of the customers (by owner, region or
+// tag; a team is its members' owners), which customers a filtered peer holds,
+// and the write scope a hub checks a peer's incoming changes against.
+//
+// A customer is in a share when it matches the filter, and a company is in it
+// when a person in the share works there (so a person never arrives without the
+// company it refers to). Its contact points, external ids, tag assignments and
+// interactions follow it. Tag definitions are shared with every peer.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "store/database.hpp"
+#include "store/record.hpp"
+
+namespace crmlite::sync {
+
+struct Filter {
+    std::vector<std::string> owners, regions, tags;  // a customer matching any of them is in the share
+    bool empty() const { return owners.empty() && regions.empty() && tags.empty(); }
+};
+
+class Share {
+public:
+    Share(Database& db, const Filter& filter);
+    // Whether the customer is in the share in this file's current state.
+    bool contains(const Uuid& customer);
+    // Every customer of the share, companies first.
+    std::vector<Uuid> members();
+    // Whether a customer not in this file yet, with these owner and region
+    // values, would be in the share (a tag-only share admits no new customer
+    // until it is tagged).
+    bool admits(const Value& owner, const Value& region) const;
+
+private:
+    void bind(SQLite::Statement& st) const;
+    Database& db_;
+    std::string owners_, regions_, tags_;  // JSON arrays, bound as parameters 1..3
+};
+
+// Which customers a filtered peer holds, as of a cursor. A transition (a
+// customer sent whole or told to leave) counts only once the peer asks with a
+// cursor at or after the page that carried it, so a lost page is sent again.
+class PeerShare {
+public:
+    PeerShare(Database& db, std::int64_t peer);
+    std::set<Uuid> held_at(std::int64_t since);
+    void record(const Uuid& customer, bool held_before, bool held_now, std::int64_t seq);
+
+private:
+    Database& db_;
+    std::int64_t peer_;
+};
+
+// The customer a synced record belongs to, from its incoming fields or its row
+// here; nullopt for records that belong to none (tags) or when unknown.
+std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, const Value* incoming_customer);
+
+}  // namespace crmlite::sync
