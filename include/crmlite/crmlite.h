@@ -280,6 +280,17 @@ CRM_API crm_status crm_sync_options_new(crm_sync_options** out) CRM_NOEXCEPT;
 CRM_API void crm_sync_options_free(crm_sync_options* opts) CRM_NOEXCEPT;
 /* Largest accepted clock lead of a sender, in milliseconds (>= 0). */
 CRM_API crm_status crm_sync_options_set_max_clock_skew_ms(crm_sync_options* opts, int64_t ms) CRM_NOEXCEPT;
+/* The peer a crm_sync_changes_for call serves (its site id, as crm_db_info
+ * reports it). Its request acknowledges what it holds (tombstone garbage
+ * collection) and its own changes are not sent back to it. */
+CRM_API crm_status crm_sync_options_set_peer(crm_sync_options* opts, const char* peer_site) CRM_NOEXCEPT;
+/* Adds to the peer's share: `field` is "owner", "region" or "tag" (a tag path,
+ * covering its sub-tags); a customer matching any added value is in the share.
+ * crm_sync_changes_for sends only the share (needs the peer); crm_sync_apply
+ * refuses records outside it (the sender's write scope). */
+CRM_API crm_status crm_sync_options_add_share(crm_sync_options* opts, const char* field, const char* value) CRM_NOEXCEPT;
+/* Conflict log entries older than this (ms, >= 0; default 30 days) are pruned when a changeset is applied. */
+CRM_API crm_status crm_sync_options_set_conflict_retention_ms(crm_sync_options* opts, int64_t ms) CRM_NOEXCEPT;
 
 /* The changes made or received after `since` (a cursor from an earlier call for
  * the same peer; 0 for everything), at most about `max_records` records (a page
@@ -288,18 +299,38 @@ CRM_API crm_status crm_sync_options_set_max_clock_skew_ms(crm_sync_options* opts
  * when another page is waiting. An empty page is a valid blob too. */
 CRM_API crm_status crm_sync_changes(unsigned char** out_blob, size_t* out_len, int64_t* out_cursor, int* out_more,
                                     crm_db* db, int64_t since, int64_t max_records) CRM_NOEXCEPT;
+/* crm_sync_changes for a known peer and, with a share in opts, filtered: only
+ * the share's customers travel, one entering it arrives whole with its
+ * history, one leaving it is evicted from the peer (dropped there without a
+ * delete). Fails with CRM_ESTALE when the peer fell behind the tombstone
+ * horizon (it must re-baseline from a snapshot: since = 0 into a new file). */
+CRM_API crm_status crm_sync_changes_for(unsigned char** out_blob, size_t* out_len, int64_t* out_cursor, int* out_more,
+                                        crm_db* db, int64_t since, int64_t max_records,
+                                        const crm_sync_options* opts) CRM_NOEXCEPT;
 /* Applies a peer's changeset (opts may be NULL). Returns a JSON report (caller
  * frees): {"sender","through_seq","records","fields_applied","fields_known",
- * "fields_superseded","deleted","missing_parent","incomplete","unknown_fields",
- * "dropped":[{"table","id","reason"}]}. A damaged or hostile blob is
- * CRM_ECORRUPT, one of a newer format or another sync schema CRM_EFORMAT; in
- * every error case nothing was applied. */
+ * "fields_superseded","deleted","evicted","conflicts","missing_parent",
+ * "incomplete","unknown_fields","dropped":[{"table","id","reason"}],
+ * "refused":[{"table","id","reason"}]}. A damaged or hostile blob is
+ * CRM_ECORRUPT, one of a newer format or another sync schema CRM_EFORMAT, one
+ * from a peer declared stale CRM_ESTALE; in every error case nothing was
+ * applied. Records outside the share set in opts are refused and reported. */
 CRM_API crm_status crm_sync_apply(char** out_report, crm_db* db, const unsigned char* blob, size_t len,
                                   const crm_sync_options* opts) CRM_NOEXCEPT;
 /* How far `db` holds the changes of the peer whose site id is `peer_site` (as
  * crm_db_info reports it): the `since` to ask that peer for next; 0 when nothing
  * was received from it. Kept in the file, so syncs resume across restarts. */
 CRM_API crm_status crm_sync_received(int64_t* out, crm_db* db, const char* peer_site) CRM_NOEXCEPT;
+/* The conflict log, newest first (caller frees): values a merge overwrote
+ * because of a concurrent edit, and edits lost to a concurrent delete.
+ * `record_id` NULL for all records; at most `limit` (>= 1) entries:
+ * [{"at","table","id","field","reason","lost":{"value","hlc","site"},"kept":{...}}] */
+CRM_API crm_status crm_sync_conflicts(char** out_json, crm_db* db, const char* record_id, int64_t limit) CRM_NOEXCEPT;
+/* Tombstone garbage collection: drops the tombstones every peer seen within
+ * `retention_ms` has acknowledged; peers not seen for longer must re-baseline
+ * (CRM_ESTALE from then on). Returns {"tombstones_dropped","horizon",
+ * "active_peers","stale_peers","newly_stale"} (caller frees). */
+CRM_API crm_status crm_sync_gc(char** out_report, crm_db* db, int64_t retention_ms) CRM_NOEXCEPT;
 /* A JSON rendering of a changeset for debugging (caller frees). No database. */
 CRM_API crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len) CRM_NOEXCEPT;
 

@@ -71,6 +71,30 @@ private:
     crm_options* h_ = nullptr;
 };
 
+// Options for a sync call (crm_sync_options): the peer served, its share
+// (filtered replication / the sender's write scope), clock skew, conflict retention.
+class SyncOptions {
+public:
+    SyncOptions() { detail::check(crm_sync_options_new(&h_)); }
+    ~SyncOptions() { crm_sync_options_free(h_); }
+    SyncOptions(const SyncOptions&) = delete;
+    SyncOptions& operator=(const SyncOptions&) = delete;
+    SyncOptions(SyncOptions&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+
+    SyncOptions& peer(std::string_view site) { detail::check(crm_sync_options_set_peer(h_, detail::str(site).c_str())); return *this; }
+    // field: "owner", "region" or "tag".
+    SyncOptions& share(std::string_view field, std::string_view value) {
+        detail::check(crm_sync_options_add_share(h_, detail::str(field).c_str(), detail::str(value).c_str()));
+        return *this;
+    }
+    SyncOptions& max_clock_skew_ms(std::int64_t ms) { detail::check(crm_sync_options_set_max_clock_skew_ms(h_, ms)); return *this; }
+    SyncOptions& conflict_retention_ms(std::int64_t ms) { detail::check(crm_sync_options_set_conflict_retention_ms(h_, ms)); return *this; }
+    const crm_sync_options* get() const { return h_; }
+
+private:
+    crm_sync_options* h_ = nullptr;
+};
+
 // A stream of JSON rows; iterate with next() or a range-for.
 class Cursor {
 public:
@@ -252,10 +276,36 @@ public:
         p.more = more != 0;
         return p;
     }
+    // The same for a known peer, filtered by the share set in `opts`.
+    SyncPage sync_changes_for(std::int64_t since, std::int64_t max_records, const SyncOptions& opts) {
+        unsigned char* b = nullptr;
+        std::size_t n = 0;
+        SyncPage p;
+        int more = 0;
+        detail::check(crm_sync_changes_for(&b, &n, &p.cursor, &more, h_, since, max_records, opts.get()));
+        p.blob.assign(reinterpret_cast<const char*>(b), n);
+        crm_free(b);
+        p.more = more != 0;
+        return p;
+    }
     // Applies a peer's changeset; returns the JSON report.
-    std::string sync_apply(std::string_view blob) {
+    std::string sync_apply(std::string_view blob, const SyncOptions* opts = nullptr) {
         char* o = nullptr;
-        detail::check(crm_sync_apply(&o, h_, reinterpret_cast<const unsigned char*>(blob.data()), blob.size(), nullptr));
+        detail::check(crm_sync_apply(&o, h_, reinterpret_cast<const unsigned char*>(blob.data()), blob.size(),
+                                     opts ? opts->get() : nullptr));
+        return detail::take(o);
+    }
+    // The conflict log (JSON), newest first; all records when record_id is empty.
+    std::string sync_conflicts(std::string_view record_id = {}, std::int64_t limit = 100) {
+        char* o = nullptr;
+        const std::string rid(record_id);
+        detail::check(crm_sync_conflicts(&o, h_, rid.empty() ? nullptr : rid.c_str(), limit));
+        return detail::take(o);
+    }
+    // Tombstone garbage collection (JSON report).
+    std::string sync_gc(std::int64_t retention_ms) {
+        char* o = nullptr;
+        detail::check(crm_sync_gc(&o, h_, retention_ms));
         return detail::take(o);
     }
     // How far this database holds the changes of the peer with that site id.

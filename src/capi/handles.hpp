@@ -49,6 +49,9 @@ struct crm_import_options : crm_handle_base {
 
 struct crm_sync_options : crm_handle_base {
     std::int64_t max_clock_skew_ms = 24LL * 3600 * 1000;
+    std::int64_t conflict_retention_ms = 30LL * 24 * 3600 * 1000;
+    std::string peer;  // "" = anonymous
+    std::vector<std::string> owners, regions, tags;
 };
 
 namespace crmlite::capi {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "capi/handles.hpp"
+#include "common/time.hpp"
 #include "sync/changeset.hpp"
 #include "sync/engine.hpp"
 #include "sync/schema.hpp"
@@ -26,8 +27,55 @@ crm_status crm_sync_options_set_max_clock_skew_ms(crm_sync_options* opts, int64_
     return capi::ok();
 }
 
+crm_status crm_sync_options_set_peer(crm_sync_options* opts, const char* peer_site) noexcept {
+    CRM_REQUIRE(opts);
+    CRM_REQUIRE(peer_site);
+    CRM_API_GUARD(
+        opts->peer = Uuid::parse(peer_site, "peer_site").str();
+        return capi::ok();)
+}
+
+crm_status crm_sync_options_add_share(crm_sync_options* opts, const char* field, const char* value) noexcept {
+    CRM_REQUIRE(opts);
+    CRM_REQUIRE(field);
+    CRM_REQUIRE(value);
+    const std::string f(field);
+    std::vector<std::string>* list = f == "owner" ? &opts->owners : f == "region" ? &opts->regions : f == "tag" ? &opts->tags : nullptr;
+    if (!list) return capi::fail(CRM_EINVAL, "field: must be \"owner\", \"region\" or \"tag\"");
+    if (!*value) return capi::fail(CRM_EINVAL, "value: must not be empty");
+    CRM_API_GUARD(
+        list->emplace_back(value);
+        return capi::ok();)
+}
+
+crm_status crm_sync_options_set_conflict_retention_ms(crm_sync_options* opts, int64_t ms) noexcept {
+    CRM_REQUIRE(opts);
+    if (ms < 0) return capi::fail(CRM_EINVAL, "conflict_retention_ms: must be >= 0");
+    opts->conflict_retention_ms = ms;
+    return capi::ok();
+}
+
+namespace {
+
+sync::Filter filter_of(const crm_sync_options* opts) {
+    sync::Filter f;
+    if (opts) {
+        f.owners = opts->owners;
+        f.regions = opts->regions;
+        f.tags = opts->tags;
+    }
+    return f;
+}
+
+}  // namespace
+
 crm_status crm_sync_changes(unsigned char** out_blob, size_t* out_len, int64_t* out_cursor, int* out_more, crm_db* db,
                             int64_t since, int64_t max_records) noexcept {
+    return crm_sync_changes_for(out_blob, out_len, out_cursor, out_more, db, since, max_records, nullptr);
+}
+
+crm_status crm_sync_changes_for(unsigned char** out_blob, size_t* out_len, int64_t* out_cursor, int* out_more,
+                                crm_db* db, int64_t since, int64_t max_records, const crm_sync_options* opts) noexcept {
     CRM_REQUIRE(out_blob);
     *out_blob = nullptr;
     CRM_REQUIRE(out_len);
@@ -38,7 +86,11 @@ crm_status crm_sync_changes(unsigned char** out_blob, size_t* out_len, int64_t* 
     capi::StatementReset reset_guard{*db->db};
     if (max_records < 1 || max_records > 10000000) return capi::fail(CRM_EINVAL, "max_records: must be between 1 and 10000000");
     CRM_API_GUARD(
-        const auto ch = sync::changes_since(*db->db, since, static_cast<std::size_t>(max_records));
+        sync::ChangesOptions o;
+        o.max_records = static_cast<std::size_t>(max_records);
+        if (opts && !opts->peer.empty()) o.peer = Uuid::parse(opts->peer, "peer_site");
+        o.filter = filter_of(opts);
+        const auto ch = sync::changes_since(*db->db, since, o);
         auto* buf = static_cast<unsigned char*>(std::malloc(ch.blob.size() ? ch.blob.size() : 1));
         if (!buf) return capi::fail(CRM_ENOMEM, "out of memory");
         std::memcpy(buf, ch.blob.data(), ch.blob.size());
@@ -58,7 +110,11 @@ crm_status crm_sync_apply(char** out_report, crm_db* db, const unsigned char* bl
     CRM_REQUIRE(blob);
     CRM_API_GUARD(
         sync::ApplyOptions o;
-        if (opts) o.max_clock_skew_ms = opts->max_clock_skew_ms;
+        if (opts) {
+            o.max_clock_skew_ms = opts->max_clock_skew_ms;
+            o.conflict_retention_ms = opts->conflict_retention_ms;
+        }
+        o.scope = filter_of(opts);
         const Json report = sync::apply(*db->db, std::string_view(reinterpret_cast<const char*>(blob), len), o);
         *out_report = capi::dup_string(dump(report));
         return capi::ok();)
@@ -72,6 +128,28 @@ crm_status crm_sync_received(int64_t* out, crm_db* db, const char* peer_site) no
     CRM_REQUIRE(peer_site);
     CRM_API_GUARD(
         *out = sync::received_from(*db->db, Uuid::parse(peer_site, "peer_site"));
+        return capi::ok();)
+}
+
+crm_status crm_sync_conflicts(char** out_json, crm_db* db, const char* record_id, int64_t limit) noexcept {
+    CRM_REQUIRE(out_json);
+    *out_json = nullptr;
+    CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
+    CRM_API_GUARD(
+        std::optional<Uuid> record;
+        if (record_id) record = Uuid::parse(record_id, "record_id");
+        *out_json = capi::dup_string(dump(sync::conflicts(*db->db, record, limit)));
+        return capi::ok();)
+}
+
+crm_status crm_sync_gc(char** out_report, crm_db* db, int64_t retention_ms) noexcept {
+    CRM_REQUIRE(out_report);
+    *out_report = nullptr;
+    CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
+    CRM_API_GUARD(
+        *out_report = capi::dup_string(dump(sync::collect_garbage(*db->db, retention_ms, now_ms())));
         return capi::ok();)
 }
 

@@ -25,5 +25,6 @@ Command search_command();
 Command sync_command();
 Command changes_command();
 Command apply_command();
+Command conflicts_command();
 
 }  // namespace crmcli

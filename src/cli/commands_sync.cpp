@@ -23,17 +23,38 @@ std::string read_file(const std::string& path) {
 
 std::string site_of(crm::Database& db) { return Json::parse(db.info()).at("site_id").get<std::string>(); }
 
-// Sends everything `to` does not hold yet from `from`, page by page.
-Json one_way(crm::Database& from, crm::Database& to) {
+// "owner=alice,region=华东" -> share entries on both option objects.
+void add_shares(const std::vector<std::string>& specs, crm::SyncOptions& a, crm::SyncOptions& b) {
+    for (const auto& spec : specs) {
+        std::size_t start = 0;
+        while (start <= spec.size()) {
+            const auto comma = spec.find(',', start);
+            const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            const auto eq = item.find('=');
+            if (eq == std::string::npos) throw UsageError("--share: expected FIELD=VALUE (owner, region or tag), got \"" + item + "\"");
+            a.share(item.substr(0, eq), item.substr(eq + 1));
+            b.share(item.substr(0, eq), item.substr(eq + 1));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+}
+
+// Sends everything `to` does not hold yet from `from`, page by page. With
+// `pull`, `from` serves `to` as a known peer (filtered by its share); with
+// `scope`, `to` applies within the sender's write scope.
+Json one_way(crm::Database& from, crm::Database& to, const crm::SyncOptions& pull, const crm::SyncOptions* scope) {
     std::int64_t since = to.sync_received(site_of(from));
-    Json total = {{"pages", 0}, {"records", 0}, {"fields_applied", 0}, {"deleted", 0}, {"dropped", Json::array()}};
+    Json total = {{"pages", 0}, {"records", 0}, {"fields_applied", 0}, {"deleted", 0}, {"evicted", 0}, {"conflicts", 0},
+                  {"dropped", Json::array()}, {"refused", Json::array()}};
     for (;;) {
-        const auto page = from.sync_changes(since, 5000);
-        const Json r = Json::parse(to.sync_apply(page.blob));
+        const auto page = from.sync_changes_for(since, 5000, pull);
+        const Json r = Json::parse(to.sync_apply(page.blob, scope));
         total["pages"] = total["pages"].get<int>() + 1;
-        for (const char* k : {"records", "fields_applied", "deleted"})
+        for (const char* k : {"records", "fields_applied", "deleted", "evicted", "conflicts"})
             total[k] = total[k].get<std::int64_t>() + r[k].get<std::int64_t>();
         for (const auto& d : r["dropped"]) total["dropped"].push_back(d);
+        for (const auto& d : r["refused"]) total["refused"].push_back(d);
         since = page.cursor;
         if (!page.more) break;
     }
@@ -46,11 +67,32 @@ int run_sync(Context& ctx) {
         print_json(crm::Database::sync_dump(read_file(other)));
         return kOk;
     }
+    if (ctx.db_path() == "gc") {  // crm sync gc DB --retention-days N
+        const auto days = ctx.args.integer("retention-days", 0, 36500).value_or(30);
+        crm::Options o;
+        o.create(false);
+        crm::Database db(other, o);
+        const std::string report = db.sync_gc(days * 86400000LL);
+        if (ctx.json) print_json(report);
+        else {
+            const Json r = Json::parse(report);
+            std::cout << "dropped " << r["tombstones_dropped"] << " tombstones; " << r["active_peers"] << " active peers, "
+                      << r["stale_peers"] << " must re-baseline\n";
+        }
+        return kOk;
+    }
     auto a = ctx.open(Access::write);
     crm::Options o;
     o.create(false);
     crm::Database b(other, o);
-    const Json there = one_way(a, b), back = one_way(b, a);
+    // PEER_DB acts as the hub: A pushes within its share (the hub checks it) and pulls only its share.
+    crm::SyncOptions pull, scope;
+    pull.peer(site_of(a));
+    add_shares(ctx.args.all("share"), pull, scope);
+    const bool filtered = ctx.args.has("share");
+    crm::SyncOptions to_hub;
+    to_hub.peer(site_of(b));
+    const Json there = one_way(a, b, to_hub, filtered ? &scope : nullptr), back = one_way(b, a, pull, nullptr);
     if (ctx.json) {
         print_json(Json{{"sent", there}, {"received", back}}.dump());
     } else {
@@ -59,7 +101,30 @@ int run_sync(Context& ctx) {
                   << back["fields_applied"] << " fields applied, " << back["deleted"] << " deletes)\n";
         for (const auto& d : there["dropped"]) std::cout << "dropped on " << other << ": " << d.dump() << "\n";
         for (const auto& d : back["dropped"]) std::cout << "dropped on " << ctx.db_path() << ": " << d.dump() << "\n";
+        for (const auto& d : there["refused"]) std::cout << "refused by " << other << ": " << d.dump() << "\n";
+        if (back["evicted"].get<int>() > 0)
+            std::cout << back["evicted"] << " customers left the share and were removed from " << ctx.db_path() << "\n";
+        const auto conflicts = there["conflicts"].get<int>() + back["conflicts"].get<int>();
+        if (conflicts > 0) std::cout << conflicts << " concurrent edits overwrote a value (crm conflicts shows them)\n";
     }
+    return kOk;
+}
+
+int run_conflicts(Context& ctx) {
+    ctx.operands(0);
+    auto db = ctx.open(Access::read);
+    const auto limit = ctx.args.integer("limit", 1, 1000000).value_or(50);
+    const std::string report = db.sync_conflicts(ctx.args.get("id").value_or(""), limit);
+    if (ctx.json) {
+        print_json(report);
+        return kOk;
+    }
+    const Json log = Json::parse(report);
+    if (log.empty()) std::cout << "no conflicts\n";
+    for (const auto& e : log)
+        std::cout << e["table"].get<std::string>() << " " << e["id"].get<std::string>() << " " << e["field"].get<std::string>()
+                  << ": " << e["lost"]["value"].dump() << " lost to " << e["kept"]["value"].dump() << " ("
+                  << e["reason"].get<std::string>() << ")\n";
     return kOk;
 }
 
@@ -92,12 +157,26 @@ int run_apply(Context& ctx) {
 }  // namespace
 
 Command sync_command() {
-    return {"sync", "PEER_DB", "sync two database files both ways (or: crm sync dump CHANGESET)", {},
+    return {"sync", "PEER_DB", "sync two database files both ways (or: crm sync dump CHANGESET | crm sync gc DB)",
+            {{"share", 0, "FIELD=VALUE", true,
+              "the first file is a device holding only this share of PEER_DB (the hub): owner=, region= or tag="},
+             {"retention-days", 0, "DAYS", false, "crm sync gc: peers not seen for longer must re-baseline (default 30)"}},
             "Each side receives what it does not hold yet of the other's changes; a sync that stops\n"
-            "half-way resumes where it stopped. Edits merge per field (the later write wins);\n"
-            "deleted customers stay deleted. `crm sync dump FILE` prints a changeset file as JSON.\n"
-            "\nExamples:\n  crm sync phone.db hub.db\n  crm sync dump changes.bin\n",
+            "half-way resumes where it stopped. Edits merge per field (the later write wins; a value\n"
+            "overwritten by a concurrent edit goes to the conflict log); deleted customers stay deleted.\n"
+            "With --share the hub sends only the device's share (a customer reassigned away is removed\n"
+            "from the device) and refuses the device's changes outside it.\n"
+            "`crm sync dump FILE` prints a changeset file as JSON; `crm sync gc DB` drops the tombstones\n"
+            "every peer has seen.\n"
+            "\nExamples:\n  crm sync phone.db hub.db --share owner=alice\n  crm sync dump changes.bin\n"
+            "  crm sync gc hub.db --retention-days 90\n",
             run_sync};
+}
+
+Command conflicts_command() {
+    return {"conflicts", "", "list values overwritten by concurrent edits (newest first)",
+            {{"id", 0, "ID", false, "only this record's"}, {"limit", 0, "N", false, "at most N entries (default 50)"}},
+            "\nExample:\n  crm conflicts hub.db --id 01a2...\n", run_conflicts};
 }
 
 Command changes_command() {

@@ -12,7 +12,7 @@ const std::vector<Command>& all_commands() {
     static const std::vector<Command> commands = {
         init_command(),  import_command(), add_command(),  show_command(), list_command(), search_command(),
         count_command(), tag_command(),    log_command(),  export_command(), info_command(),
-        sync_command(),  changes_command(), apply_command(),
+        sync_command(),  changes_command(), apply_command(), conflicts_command(),
     };
     return commands;
 }

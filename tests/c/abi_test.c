@@ -1448,6 +1448,101 @@ static void test_sync(void) {
     crm_close(b);
 }
 
+/* The site id of a database, from crm_db_info. */
+static void site_of(char out[37], crm_db* db) {
+    char* info = NULL;
+    const char* site;
+    out[0] = 0;
+    CHECK_OK(crm_db_info(&info, db));
+    site = info ? strstr(info, "\"site_id\":\"") : NULL;
+    CHECK(site != NULL);
+    if (site) {
+        memcpy(out, site + 11, 36);
+        out[36] = 0;
+    }
+    crm_free(info);
+}
+
+/* Filtered sync for a peer, the write scope at a hub, the conflict log and
+ * tombstone garbage collection. */
+static void test_sync_share(void) {
+    crm_db* hub = open_db("share_hub.db");
+    crm_db* dev = open_db("share_dev.db");
+    crm_sync_options* opts = NULL;
+    unsigned char* blob = NULL;
+    size_t len = 0;
+    int64_t cursor = -1;
+    int more = -1;
+    char* report = POISON;
+    char* out = POISON;
+    char mine[37], theirs[37], dev_site[37];
+
+    create_customer(mine, hub, "{\"display_name\":\"张三\",\"owner\":\"alice\"}");
+    create_customer(theirs, hub, "{\"display_name\":\"李四\",\"owner\":\"bob\"}");
+    site_of(dev_site, dev);
+    CHECK_OK(crm_sync_options_new(&opts));
+    CHECK_OK(crm_sync_options_set_peer(opts, dev_site));
+    CHECK_OK(crm_sync_options_add_share(opts, "owner", "alice"));
+    CHECK_STATUS(CRM_EINVAL, crm_sync_options_add_share(opts, "city", "x"));
+    CHECK(strstr(crm_errmsg(), "field") != NULL);
+    CHECK_STATUS(CRM_EINVAL, crm_sync_options_add_share(opts, "tag", ""));
+    CHECK_STATUS(CRM_EINVAL, crm_sync_options_set_peer(opts, "nope"));
+    CHECK_STATUS(CRM_EINVAL, crm_sync_options_set_conflict_retention_ms(opts, -1));
+    CHECK_OK(crm_sync_options_set_conflict_retention_ms(opts, 86400000));
+
+    CHECK_OK(crm_sync_changes_for(&blob, &len, &cursor, &more, hub, 0, 1000, opts));
+    CHECK(more == 0);
+    CHECK_OK(crm_sync_apply(&report, dev, blob, len, NULL));
+    crm_free(report);
+    crm_free(blob);
+    CHECK_OK(crm_customer_get(&out, dev, mine));
+    crm_free(out);
+    out = POISON;
+    CHECK_STATUS(CRM_ENOTFOUND, crm_customer_get(&out, dev, theirs));
+
+    /* The device edits its customer; the hub applies it within alice's scope. */
+    CHECK_OK(crm_customer_update(dev, mine, "{\"city\":\"杭州\"}"));
+    CHECK_OK(crm_customer_update(hub, mine, "{\"city\":\"宁波\"}"));  /* concurrent, later */
+    blob = NULL;
+    CHECK_OK(crm_sync_changes(&blob, &len, &cursor, &more, dev, 0, 1000));
+    report = POISON;
+    CHECK_OK(crm_sync_apply(&report, hub, blob, len, opts));
+    CHECK(strstr(report, "\"refused\":[]") != NULL);
+    CHECK(strstr(report, "\"conflicts\":1") != NULL);
+    crm_free(report);
+    crm_free(blob);
+    out = POISON;
+    CHECK_OK(crm_sync_conflicts(&out, hub, mine, 10));
+    CHECK(strstr(out, "\"lost\":{\"hlc\"") != NULL || strstr(out, "杭州") != NULL);
+    CHECK(strstr(out, "\"field\":\"city\"") != NULL);
+    crm_free(out);
+    out = POISON;
+    CHECK_OK(crm_sync_conflicts(&out, hub, NULL, 10));
+    CHECK(strstr(out, "city") != NULL);
+    crm_free(out);
+    CHECK_STATUS(CRM_EINVAL, crm_sync_conflicts(&out, hub, NULL, 0));
+    CHECK(strstr(crm_errmsg(), "limit") != NULL);
+    CHECK_STATUS(CRM_EINVAL, crm_sync_conflicts(&out, hub, "bad-id", 5));
+
+    /* Garbage collection: nothing deleted yet, nothing dropped. */
+    report = POISON;
+    CHECK_OK(crm_sync_gc(&report, hub, 86400000));
+    CHECK(strstr(report, "\"tombstones_dropped\":0") != NULL);
+    crm_free(report);
+    CHECK_STATUS(CRM_EINVAL, crm_sync_gc(&report, hub, -1));
+    CHECK(strstr(crm_errmsg(), "retention_ms") != NULL);
+
+    CHECK_NULL_ARG(crm_sync_options_set_peer(NULL, "x"), "opts");
+    CHECK_NULL_ARG(crm_sync_options_add_share(opts, NULL, "x"), "field");
+    CHECK_NULL_ARG(crm_sync_options_set_conflict_retention_ms(NULL, 1), "opts");
+    CHECK_NULL_ARG(crm_sync_changes_for(NULL, &len, &cursor, &more, hub, 0, 10, opts), "out_blob");
+    CHECK_NULL_ARG(crm_sync_conflicts(NULL, hub, NULL, 1), "out_json");
+    CHECK_NULL_ARG(crm_sync_gc(NULL, hub, 1), "out_report");
+    crm_sync_options_free(opts);
+    crm_close(hub);
+    crm_close(dev);
+}
+
 int main(int argc, char** argv) {
     const char* base = argc > 1 ? argv[1] : "/tmp";
     snprintf(g_dir, sizeof g_dir, "%s/crm_abi_XXXXXX", base);
@@ -1470,6 +1565,7 @@ int main(int argc, char** argv) {
     test_readonly();
     test_import_export();
     test_sync();
+    test_sync_share();
 
     /* The leak oracle: every handle of every kind was released. */
     CHECK(crm_live_handles() == 0);

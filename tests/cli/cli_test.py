@@ -258,6 +258,23 @@ def main():
     fails("apply", pb, blob, mentions="changeset")
     check(cid and json.loads(run("show", pb, cid, "--json")[0])["profile"]["city"] == "杭州", "the hub shows the synced customer")
 
+    # ---- a filtered device, concurrent edits in the conflict log, tombstone gc
+    pd = os.path.join(tmp, "alice.db")
+    run("init", pd)
+    run("add", pb, "--data", '{"display_name": "爱丽丝的客户", "owner": "alice"}')
+    run("add", pb, "--data", '{"display_name": "鲍勃的客户", "owner": "bob"}')
+    rep = json.loads(run("sync", pd, pb, "--share", "owner=alice", "--json")[0])
+    check(run("count", pd)[0].strip() == "1", f"a filtered device holds only its share: {rep}")
+    run("add", pd, "--data", '{"display_name": "偷来的", "owner": "bob"}')
+    out, _ = run("sync", pd, pb, "--share", "owner=alice")
+    check("refused by" in out, f"the hub refuses a customer outside the device's share: {out!r}")
+    fails("sync", pd, pb, "--share", "alice", code=2, mentions="--share")
+    json.loads(run("sync", pd, pb, "--share", "owner=alice", "--json")[0])
+    out, _ = run("conflicts", pb)
+    check(out.strip() == "no conflicts", f"no conflicts yet: {out!r}")
+    rep = json.loads(run("sync", "gc", pb, "--retention-days", "30", "--json")[0])
+    check("tombstones_dropped" in rep, f"sync gc reports: {rep}")
+
     # ---- the sample data of the README demo, when it is there
     src = os.environ.get("CRMLITE_SOURCE_DIR", "")
     sample = os.path.join(src, "examples", "data")

@@ -480,34 +480,75 @@ class Database:
 
     # ------------------------------------------------------------------ sync
 
-    def sync_changes(self, since=0, max_records=10000):
+    @staticmethod
+    def _sync_options(peer=None, share=None, max_clock_skew_ms=None, conflict_retention_ms=None):
+        """A crm_sync_options (caller frees) or None when nothing is set.
+        ``share`` maps "owner" / "region" / "tag" to a value or a list of them."""
+        if peer is None and not share and max_clock_skew_ms is None and conflict_retention_ms is None:
+            return None
+        opts = _ffi.sync_options_p()
+        _check(lib.crm_sync_options_new(byref(opts)))
+        try:
+            if peer is not None:
+                _check(lib.crm_sync_options_set_peer(opts, _bytes(peer, "peer")))
+            for field, values in (share or {}).items():
+                for value in ([values] if isinstance(values, str) else values):
+                    _check(lib.crm_sync_options_add_share(opts, _bytes(field, "share"), _bytes(value, "share")))
+            if max_clock_skew_ms is not None:
+                _check(lib.crm_sync_options_set_max_clock_skew_ms(opts, int(max_clock_skew_ms)))
+            if conflict_retention_ms is not None:
+                _check(lib.crm_sync_options_set_conflict_retention_ms(opts, int(conflict_retention_ms)))
+        except BaseException:
+            lib.crm_sync_options_free(opts)
+            raise
+        return opts
+
+    def sync_changes(self, since=0, max_records=10000, peer=None, share=None):
         """Changes made or received after the cursor ``since`` (0: everything),
         as ``(blob, cursor, more)``: send ``blob`` to the peer, keep ``cursor``
-        for the next call, call again while ``more``."""
+        for the next call, call again while ``more``. ``peer`` (its site id)
+        acknowledges what it has and suppresses echoes; ``share`` (e.g.
+        ``{"owner": "alice"}``, needs ``peer``) sends only that share."""
         blob, size = c_void_p(), c_size_t()
         cursor, more = c_int64(), c_int()
-        status = lib.crm_sync_changes(byref(blob), byref(size), byref(cursor), byref(more),
-                                      self._db(), int(since), int(max_records))
+        opts = self._sync_options(peer=peer, share=share)
+        try:
+            status = lib.crm_sync_changes_for(byref(blob), byref(size), byref(cursor), byref(more),
+                                              self._db(), int(since), int(max_records), opts)
+        finally:
+            if opts:
+                lib.crm_sync_options_free(opts)
         if status != _ffi.OK:
             err = last_error(status)
             _ffi.take_bytes(blob, 0)
             raise err
         return _ffi.take_bytes(blob, size.value), cursor.value, bool(more.value)
 
-    def sync_apply(self, blob, max_clock_skew_ms=None):
-        """Applies a peer's changeset (bytes); returns the report dict."""
+    def sync_apply(self, blob, max_clock_skew_ms=None, scope=None, conflict_retention_ms=None):
+        """Applies a peer's changeset (bytes); returns the report dict.
+        ``scope`` (as ``share`` of sync_changes) is the sender's write scope:
+        records outside it are refused and listed under "refused"."""
         if not isinstance(blob, (bytes, bytearray)):
             raise InvalidInput("blob: expected bytes")
-        opts = _ffi.sync_options_p()
+        opts = self._sync_options(share=scope, max_clock_skew_ms=max_clock_skew_ms,
+                                  conflict_retention_ms=conflict_retention_ms)
         try:
-            if max_clock_skew_ms is not None:
-                _check(lib.crm_sync_options_new(byref(opts)))
-                _check(lib.crm_sync_options_set_max_clock_skew_ms(opts, int(max_clock_skew_ms)))
             data = bytes(blob)
             return json.loads(_take_out(lib.crm_sync_apply, self._db(), data, len(data), opts))
         finally:
             if opts:
                 lib.crm_sync_options_free(opts)
+
+    def sync_conflicts(self, record_id=None, limit=100):
+        """The conflict log, newest first: values overwritten by concurrent
+        edits or lost to concurrent deletes (a list of dicts)."""
+        rid = None if record_id is None else _bytes(record_id, "record_id")
+        return json.loads(_take_out(lib.crm_sync_conflicts, self._db(), rid, int(limit)))
+
+    def sync_gc(self, retention_ms):
+        """Drops the tombstones every peer seen within ``retention_ms`` has
+        acknowledged; peers away longer must re-baseline (StaleError)."""
+        return json.loads(_take_out(lib.crm_sync_gc, self._db(), int(retention_ms)))
 
     def sync_received(self, peer_site):
         """How far this database holds the changes of the peer with that site

@@ -1,5 +1,6 @@
 """Sync through the binding: changesets between two files, both directions."""
 
+import time
 import unittest
 
 import crmlite
@@ -44,6 +45,40 @@ class Sync(TempDirTestCase):
             with self.assertRaises(crmlite.InvalidInput):
                 a.sync_changes(max_records=0)
             self.assertEqual(b.count_customers(), 0)
+
+    def test_filtered_pull_scope_conflicts_and_gc(self):
+        with crmlite.Database(self.file("hub.crm")) as hub, crmlite.Database(self.file("dev.crm")) as dev:
+            mine = hub.create_customer({"display_name": "张三", "owner": "alice"})
+            hub.create_customer({"display_name": "李四", "owner": "bob"})
+            dev_site = dev.info()["site_id"]
+            share = {"owner": ["alice"]}
+            blob, cursor, more = hub.sync_changes(0, peer=dev_site, share=share)
+            self.assertFalse(more)
+            dev.sync_apply(blob)
+            self.assertEqual(dev.count_customers(), 1)
+            # Concurrent edits of one field: the later wins, the other is logged.
+            dev.update_customer(mine, {"city": "杭州"})
+            time.sleep(0.005)  # a later clock
+            hub.update_customer(mine, {"city": "宁波"})
+            push, _, _ = dev.sync_changes(0)
+            report = hub.sync_apply(push, scope=share)
+            self.assertEqual(report["refused"], [])
+            self.assertEqual(hub.customer(mine)["city"], "宁波")
+            log = hub.sync_conflicts(mine)
+            self.assertEqual(len(log), 1)
+            self.assertEqual(log[0]["lost"]["value"], "杭州")
+            # Reassigned away: the device is told to drop it.
+            hub.update_customer(mine, {"owner": "bob"})
+            blob, cursor, _ = hub.sync_changes(dev.sync_received(hub.info()["site_id"]), peer=dev_site, share=share)
+            self.assertEqual(dev.sync_apply(blob)["evicted"], 1)
+            self.assertEqual(dev.count_customers(), 0)
+            with self.assertRaises(crmlite.InvalidInput):
+                hub.sync_changes(0, share={"owner": "alice"})  # a share needs the peer
+            with self.assertRaises(crmlite.InvalidInput):
+                hub.sync_changes(0, peer=dev_site, share={"city": "x"})
+            self.assertEqual(hub.sync_gc(86_400_000)["tombstones_dropped"], 0)
+            with self.assertRaises(crmlite.InvalidInput):
+                hub.sync_gc(-1)
 
 
 if __name__ == "__main__":
