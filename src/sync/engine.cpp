@@ -182,17 +182,18 @@ public:
         }
     }
 
-    // The customer left the peer's share.
-    void add_evict(const Uuid& id) {
-        const auto [it, added] = index_.emplace(std::pair<int, Uuid>{static_cast<int>(Table::customers), id}, cs_.records.size());
+    // The customer left the peer's share (or a child of one being reset).
+    void add_evict(const Uuid& id, Table table = Table::customers) {
+        const auto [it, added] = index_.emplace(std::pair<int, Uuid>{static_cast<int>(table), id}, cs_.records.size());
         if (!added) {  // its last changes (say, the new owner) do not matter to the peer any more
             auto& rc = cs_.records[it->second];
+            if (rc.tombstone) return;  // deleted: the tombstone removes it anyway
             rc.fields.clear();
             rc.evict = true;
             return;
         }
         RecordChange rc;
-        rc.table = static_cast<int>(Table::customers);
+        rc.table = static_cast<int>(table);
         rc.id = id;
         rc.evict = true;
         cs_.records.push_back(std::move(rc));
@@ -271,12 +272,19 @@ public:
 private:
     void evict(const RecordChange& rc) {
         if (!accept_evictions_) {
-            report_.refused.push_back({{"table", "customers"}, {"id", rc.id.str()}, {"reason", "an eviction from a peer"}});
+            report_.refused.push_back({{"table", find_table(rc.table)->name}, {"id", rc.id.str()}, {"reason", "an eviction from a peer"}});
             return;
         }
-        if (!customers::exists(db_, rc.id)) return;
-        customers::forget(db_, rc.id);
-        ++report_.evicted;
+        const SyncedTable& t = *find_table(rc.table);
+        if (t.table == Table::customers && customers::exists(db_, rc.id)) {
+            customers::forget(db_, rc.id);
+            ++report_.evicted;
+        }
+        // A delete here the hub refused is forgotten too, so the record can come back whole.
+        auto& del = db_.stmt("DELETE FROM sync_tombstones WHERE tbl = ? AND id = ?");
+        del.bind(1, rc.table);
+        del.bind(2, rc.id.data(), Uuid::size());
+        del.exec();
     }
 
     void conflict(const SyncedTable& t, const Uuid& id, const std::string& field, const char* reason, const Value& lost,
@@ -434,6 +442,11 @@ private:
             up.bind(1, *created_at);
             up.bind(2, rc.id.data(), Uuid::size());
             up.exec();
+            // Peers that already hold the record must learn the earlier time
+            // too: every field is marked as changed now (same clocks, so they
+            // merge as known), which sends the record again with created_at.
+            for (auto& v : merged) v.seq = w_.seq();
+            if (won == 0) w_.put_versions(t.table, rc.id, merged);
         }
         if (won == 0) {
             if (row) keep_unknown(t, rc.id, unknown);
@@ -632,22 +645,16 @@ void validate(const Changeset& cs) {
 }
 
 // Which records of the blob the sender may write, judged on this file's state
-// before the blob: an existing customer must be in the scope, a new one must
-// enter it with its own fields; a child follows its customer.
+// before the blob: an existing customer must be in the scope; a new one may be
+// made for anyone (a rep may create a lead for a colleague: it then leaves the
+// rep's device at the next pull); a child follows its customer. Every customer
+// the sender sends something of is one its device holds, so the hub records it
+// in the sender's share: one outside the share is evicted at the next pull
+// instead of staying behind as a ghost.
 class ScopeCheck {
 public:
-    ScopeCheck(Database& db, const Changeset& cs, const Filter& scope) : db_(db), cs_(cs), share_(db, scope) {
-        for (const auto& rc : cs.records) {
-            if (rc.table != static_cast<int>(Table::customers) || rc.tombstone || rc.evict) continue;
-            if (customers::exists(db, rc.id)) continue;
-            Value owner, region;
-            for (const auto& f : rc.fields) {
-                if (cs.names[f.name] == "owner") owner = f.value;
-                if (cs.names[f.name] == "region") region = f.value;
-            }
-            if (share_.admits(owner, region)) admitted_.insert(rc.id);
-        }
-    }
+    ScopeCheck(Database& db, const Changeset& cs, const Filter& scope, std::int64_t sender)
+        : db_(db), cs_(cs), share_(db, scope), held_(db, sender) {}
 
     // Empty when allowed, else why not.
     std::string check(const RecordChange& rc) {
@@ -661,17 +668,23 @@ public:
         if (incoming)
             if (const auto* u = std::get_if<Uuid>(incoming)) owners.push_back(*u);
         for (const auto& c : owners)
-            if (!allowed(c, rc.tombstone)) return "customer " + c.str() + " is outside the sender's write scope";
+            if (!rc.tombstone && marked_.insert(c).second) held_.record(c, 1, 1, 0);
+        for (const auto& c : owners)
+            if (!allowed(c)) {
+                // The sender's copy of it now differs from what the hub holds:
+                // it is evicted there and, while in the share, sent again whole.
+                held_.record(c, PeerShare::kReset, PeerShare::kReset, 0);
+                return "customer " + c.str() + " is outside the sender's write scope";
+            }
         return "";
     }
 
 private:
-    bool allowed(const Uuid& customer, bool deleting) {
+    bool allowed(const Uuid& customer) {
         const auto known = verdict_.find(customer);
         if (known != verdict_.end()) return known->second;
-        bool ok;
-        if (customers::exists(db_, customer)) ok = share_.contains(customer);
-        else ok = admitted_.count(customer) > 0 || deleting;  // deleting what is not here changes nothing
+        // Not here: new (or deleted here, which the merge itself handles).
+        const bool ok = !customers::exists(db_, customer) || share_.contains(customer);
         verdict_.emplace(customer, ok);
         return ok;
     }
@@ -679,7 +692,8 @@ private:
     Database& db_;
     const Changeset& cs_;
     Share share_;
-    std::set<Uuid> admitted_;
+    PeerShare held_;
+    std::set<Uuid> marked_;
     std::map<Uuid, bool> verdict_;
 };
 
@@ -693,15 +707,33 @@ struct Entry {
 // The records of a peer's share that are not yet there, or no longer belong:
 // customers entering arrive whole with everything under them; customers leaving
 // are evicted. Returns false when the page filled up before all entered.
-bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const Filter& filter,
-                       std::size_t budget, std::vector<std::pair<Uuid, bool>>& moved) {
+std::vector<Uuid> children_of(Database& db, const SyncedTable& t, const Uuid& customer) {
+    auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?");
+    st.bind(1, customer.data(), Uuid::size());
+    std::vector<Uuid> kids;
+    while (st.executeStep()) kids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    st.reset();
+    return kids;
+}
+
+struct Move {
+    Uuid id;
+    int before, after;
+};
+
+bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
+                       const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
     Share share(db, filter);
     const auto members = share.members();
     const std::set<Uuid> member_set(members.begin(), members.end());
     for (const auto& id : held)
-        if (!member_set.count(id)) {
+        if (!member_set.count(id) || resets.count(id)) {
             b.add_evict(id);
-            moved.emplace_back(id, false);
+            if (resets.count(id))  // its deleted children there come back too
+                for (const auto& t : synced_tables())
+                    if (!t.customer_column.empty() && t.table != Table::customers)
+                        for (const auto& k : children_of(db, t, id)) b.add_evict(k, t.table);
+            moved.push_back({id, resets.count(id) ? PeerShare::kReset : 1, 0});
         }
     const SyncedTable& customers_table = *find_table(static_cast<int>(Table::customers));
     for (const auto& id : members) {
@@ -710,14 +742,9 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
         b.add_record(customers_table, id, true);
         for (const auto& t : synced_tables()) {
             if (t.customer_column.empty() || t.table == Table::customers) continue;
-            auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?");
-            st.bind(1, id.data(), Uuid::size());
-            std::vector<Uuid> kids;
-            while (st.executeStep()) kids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
-            st.reset();
-            for (const auto& k : kids) b.add_record(t, k, true);
+            for (const auto& k : children_of(db, t, id)) b.add_record(t, k, true);
         }
-        moved.emplace_back(id, true);
+        moved.push_back({id, 0, 1});
     }
     return true;
 }
@@ -742,7 +769,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     std::optional<WriteScope> w;
     std::optional<std::int64_t> peer_idx;
     std::optional<PeerShare> ps;
-    std::set<Uuid> held;
+    std::set<Uuid> held, resets;
     if (options.peer) {
         w.emplace(db);
         note_pull(db, *options.peer, since, w->now());
@@ -759,7 +786,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         auto& gone = db.stmt("DELETE FROM sync_shares WHERE peer = ? AND held = 0");
         gone.bind(1, *peer_idx);
         gone.exec();
-        held = ps->held_at(since);
+        held = ps->held_at(since, &resets);
     }
     Changes out;
     out.cursor = since;
@@ -806,12 +833,12 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     }
     b.close_references();
     if (filtered && !out.more) {
-        std::vector<std::pair<Uuid, bool>> moved;
-        out.more = !share_transitions(db, b, held, options.filter, options.max_records, moved);
+        std::vector<Move> moved;
+        out.more = !share_transitions(db, b, held, resets, options.filter, options.max_records, moved);
         if (!moved.empty()) {
             // A fresh seq marks the page: the peer confirms it by asking from it.
             out.cursor = w->seq();
-            for (const auto& [id, now_held] : moved) ps->record(id, !now_held, now_held, out.cursor);
+            for (const auto& m : moved) ps->record(m.id, m.before, m.after, out.cursor);
         }
     }
     auto& cs = b.changeset();
@@ -842,7 +869,7 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
     note_push(db, sender, w.now());
     std::vector<const RecordChange*> order;
     std::optional<ScopeCheck> scope;
-    if (!options.scope.empty()) scope.emplace(db, cs, options.scope);
+    if (!options.scope.empty()) scope.emplace(db, cs, options.scope, db.site_index(sender));
     for (const auto& rc : cs.records) {
         if (scope) {
             const auto why = scope->check(rc);

@@ -55,32 +55,25 @@ std::vector<Uuid> Share::members() {
     return out;
 }
 
-bool Share::admits(const Value& owner, const Value& region) const {
-    const auto in = [](const Value& v, const std::string& list) {
-        const auto* s = std::get_if<std::string>(&v);
-        if (!s) return false;
-        for (const auto& x : Json::parse(list))
-            if (x.get<std::string>() == *s) return true;
-        return false;
-    };
-    return in(owner, owners_) || in(region, regions_);
-}
-
 PeerShare::PeerShare(Database& db, std::int64_t peer) : db_(db), peer_(peer) {}
 
-std::set<Uuid> PeerShare::held_at(std::int64_t since) {
+std::set<Uuid> PeerShare::held_at(std::int64_t since, std::set<Uuid>* resets) {
     auto& st = db_.stmt(
-        "SELECT customer FROM sync_shares WHERE peer = ?1 AND CASE WHEN seq <= ?2 THEN held ELSE prev_held END");
+        "SELECT customer, CASE WHEN seq <= ?2 THEN held ELSE prev_held END AS h FROM sync_shares WHERE peer = ?1 AND h <> 0");
     st.bind(1, peer_);
     st.bind(2, since);
     std::set<Uuid> out;
-    while (st.executeStep()) out.insert(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    while (st.executeStep()) {
+        const auto id = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+        out.insert(id);
+        if (resets && st.getColumn(1).getInt() == kReset) resets->insert(id);
+    }
     st.reset();
     return out;
 }
 
-void PeerShare::record(const Uuid& customer, bool held_before, bool held_now, std::int64_t seq) {
-    if (!held_before && !held_now) {
+void PeerShare::record(const Uuid& customer, int held_before, int held_now, std::int64_t seq) {
+    if (held_before == 0 && held_now == 0) {
         auto& del = db_.stmt("DELETE FROM sync_shares WHERE peer = ? AND customer = ?");
         del.bind(1, peer_);
         del.bind(2, customer.data(), Uuid::size());
@@ -90,8 +83,8 @@ void PeerShare::record(const Uuid& customer, bool held_before, bool held_now, st
     auto& put = db_.stmt("INSERT OR REPLACE INTO sync_shares(peer, customer, held, prev_held, seq) VALUES (?, ?, ?, ?, ?)");
     put.bind(1, peer_);
     put.bind(2, customer.data(), Uuid::size());
-    put.bind(3, held_now ? 1 : 0);
-    put.bind(4, held_before ? 1 : 0);
+    put.bind(3, held_now);
+    put.bind(4, held_before);
     put.bind(5, seq);
     put.exec();
 }

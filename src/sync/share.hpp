@@ -31,10 +31,6 @@ public:
     bool contains(const Uuid& customer);
     // Every customer of the share, companies first.
     std::vector<Uuid> members();
-    // Whether a customer not in this file yet, with these owner and region
-    // values, would be in the share (a tag-only share admits no new customer
-    // until it is tagged).
-    bool admits(const Value& owner, const Value& region) const;
 
 private:
     void bind(SQLite::Statement& st) const;
@@ -48,8 +44,12 @@ private:
 class PeerShare {
 public:
     PeerShare(Database& db, std::int64_t peer);
-    std::set<Uuid> held_at(std::int64_t since);
-    void record(const Uuid& customer, bool held_before, bool held_now, std::int64_t seq);
+    // State per customer: 0 not held, 1 held, 2 held but its copy there went
+    // wrong (the hub refused a change the peer made to it): it is evicted and
+    // sent again whole.
+    static constexpr int kReset = 2;
+    std::set<Uuid> held_at(std::int64_t since, std::set<Uuid>* resets = nullptr);
+    void record(const Uuid& customer, int held_before, int held_now, std::int64_t seq);
 
 private:
     Database& db_;
