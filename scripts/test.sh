@@ -4,7 +4,9 @@
 # package consumer) under ctest.
 #   scripts/test.sh            normal pass
 #   scripts/test.sh --asan     ASan+UBSan pass (separate build directory)
-#   scripts/test.sh --ci       everything CI runs: normal pass, ABI check, sanitizer pass
+#   scripts/test.sh --ci       everything CI runs: normal pass, ABI check, sanitizer pass,
+#                              then the changeset fuzzer (scripts/fuzz.sh, clang;
+#                              CRMLITE_FUZZ_SECONDS, default 60)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-normal}
@@ -32,6 +34,7 @@ case "$mode" in
   --ci)
     normal_pass
     "$root/scripts/abi-check.sh" "$root/build"
-    asan_pass ;;
+    asan_pass
+    "$root/scripts/fuzz.sh" "${CRMLITE_FUZZ_SECONDS:-60}" ;;
   *) echo "usage: scripts/test.sh [--asan|--ci]" >&2; exit 2 ;;
 esac

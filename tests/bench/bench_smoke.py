@@ -20,14 +20,17 @@ figures = report["figures"]
 names = [f["name"] for f in figures]
 expected = ["import customers", "import interactions", "import peak RSS", "file bytes per customer",
             "create customer", "update one field", "360 view read", "search Chinese", "search Latin",
-            "search phone", "filter stage+owner"]
+            "search phone", "filter stage+owner",
+            "one-field update, single-edit blob", "one-field update, bytes per change",
+            "insert customer, bytes per customer", "apply new customers", "apply one-field updates",
+            "update with change capture", "session extension", "initial sync"]
 missing = [e for e in expected if not any(n.startswith(e) for n in names)]
 if missing:
     sys.exit(f"report lacks figures: {missing}; has {names}")
 for f in figures:
     if not (f["crmlite"] > 0 and f["baseline"] > 0):
         sys.exit(f"figure {f['name']}: expected positive values, got {f}")
-for suite in ("import", "latency"):
+for suite in ("import", "latency", "sync"):
     if report["suites"].get(suite, {}).get("peak_rss_mib", 0) <= 0:
         sys.exit(f"suite {suite}: no peak RSS")
 if "| suite | figure |" not in out.stdout:
