@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target (clang, ASan+UBSan, build-fuzz/) and fuzzes the
+# changeset decoder and apply() for a bounded time:
+#   scripts/fuzz.sh [SECONDS]    default 60 (CI); a long run: scripts/fuzz.sh 3600
+# The first third of the time fuzzes decode() alone (fast), the rest decode()
+# and apply(). Every run makes a fresh fixture and seed corpus (build-fuzz/fixture,
+# build-fuzz/corpus/seed-*); inputs the fuzzer finds stay in build-fuzz/corpus
+# for the next run. Exits non-zero on a crash, sanitizer report, violated
+# invariant, leak, timeout or out-of-memory, and says where the input was saved
+# and how to replay it. See fuzz/README.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-60}
+case "$seconds" in
+  '' | *[!0-9]* | 0) echo "usage: scripts/fuzz.sh [SECONDS]   (a whole number, at least 1)" >&2; exit 2 ;;
+esac
+dir=$root/build-fuzz
+command -v clang++ >/dev/null 2>&1 || { echo "fuzz: clang++ not found (scripts/deps.sh installs clang)" >&2; exit 1; }
+
+build_start=$SECONDS
+# Only what the fuzzer needs: no tests, CLI, examples or benchmarks. Warnings
+# are errors in fuzz/ only: the library's -Werror gate is the GCC build
+# (scripts/build.sh); a clang-only warning there must not stop the fuzzing.
+CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMLITE_WERROR=OFF \
+  -DCRMLITE_FUZZ=ON -DCRMLITE_BUILD_TESTS=OFF -DCRMLITE_BUILD_TOOLS=OFF >/dev/null
+cmake --build "$dir" -j "$(nproc)" --target changeset_fuzz changeset_seeds
+echo "fuzz: built in $((SECONDS - build_start)) s"
+
+# A fresh fixture (the database blobs are applied to) and seeds made from it.
+rm -rf "$dir/fixture" "$dir/tmp" "$dir/corpus"/seed-*
+mkdir -p "$dir/corpus" "$dir/corpus-decode" "$dir/artifacts" "$dir/tmp"
+ASAN_OPTIONS=detect_leaks=1 "$dir/fuzz/changeset_seeds" "$dir"
+
+# One process at a time (the CI machine has 2 cores). Leak detection is on:
+# the target frees what it keeps at exit, so LeakSanitizer only speaks up for
+# a real leak.
+run() {  # run decode|apply SECONDS
+  local name=$1 secs=$2 log=$dir/fuzz-$1.log status saved
+  local vars=(CRMLITE_FUZZ_FIXTURE="$dir/fixture/local.db" CRMLITE_FUZZ_TMPDIR="$dir/tmp" CRMLITE_FUZZ_STATS=1
+              ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1
+              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+  local args=("$dir/corpus")
+  # The decoder phase keeps what it finds in corpus-decode (value profiling
+  # makes that many inputs: cheap to decode, slow to apply) and starts from
+  # both corpora; the apply phase uses build-fuzz/corpus only.
+  if [ "$name" = decode ]; then
+    vars+=(CRMLITE_FUZZ_DECODE_ONLY=1)
+    args=("$dir/corpus-decode" "$dir/corpus" -use_value_profile=1)
+  fi
+  echo "fuzz: $name for $secs s (log: $log)"
+  set +e
+  env "${vars[@]}" "$dir/fuzz/changeset_fuzz" "${args[@]}" -dict="$root/fuzz/changeset.dict" \
+    -max_total_time="$secs" -max_len=65536 -timeout=30 -rss_limit_mb=2048 -detect_leaks=1 \
+    -artifact_prefix="$dir/artifacts/" -print_final_stats=1 >"$log" 2>&1 &
+  local pid=$!
+  # The log as it grows, without the per-input NEW/REDUCE lines and the
+  # recommended dictionary.
+  tail -n +1 --pid="$pid" -f "$log" |
+    grep --line-buffered -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE) |^".*" # Uses: [0-9]+$|^###### .*dictionary'
+  wait "$pid"
+  status=$?
+  set -e
+  [ "$status" -eq 0 ] && return 0
+  saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+  cp "$dir/fixture/local.db" "$dir/artifacts/fixture.db"
+  echo >&2
+  echo "fuzz: FAILED ($name: changeset_fuzz exit status $status); the log is $log" >&2
+  if [ -n "$saved" ]; then
+    echo "fuzz: the failing input was saved to $saved" >&2
+    echo "fuzz: replay it with (the fixture it ran against was copied to $dir/artifacts/fixture.db)" >&2
+    echo "  UBSAN_OPTIONS=print_stacktrace=1 CRMLITE_FUZZ_FIXTURE=$dir/artifacts/fixture.db $dir/fuzz/changeset_fuzz $saved" >&2
+  else
+    echo "fuzz: no input was saved (see the log)" >&2
+  fi
+  exit 1
+}
+
+decode_secs=$((seconds / 3))
+if [ "$decode_secs" -gt 0 ]; then run decode "$decode_secs"; fi
+run apply $((seconds - decode_secs))
+rm -rf "$dir/tmp"
+echo "fuzz: clean ($seconds s)"
