@@ -10,6 +10,20 @@
 
 using namespace crmlite;
 
+namespace {
+
+sync::Filter filter_of(const crm_sync_options* opts) {
+    sync::Filter f;
+    if (opts) {
+        f.owners = opts->owners;
+        f.regions = opts->regions;
+        f.tags = opts->tags;
+    }
+    return f;
+}
+
+}  // namespace
+
 extern "C" {
 
 crm_status crm_sync_options_new(crm_sync_options** out) noexcept {
@@ -54,20 +68,6 @@ crm_status crm_sync_options_set_conflict_retention_ms(crm_sync_options* opts, in
     opts->conflict_retention_ms = ms;
     return capi::ok();
 }
-
-namespace {
-
-sync::Filter filter_of(const crm_sync_options* opts) {
-    sync::Filter f;
-    if (opts) {
-        f.owners = opts->owners;
-        f.regions = opts->regions;
-        f.tags = opts->tags;
-    }
-    return f;
-}
-
-}  // namespace
 
 crm_status crm_sync_changes(unsigned char** out_blob, size_t* out_len, int64_t* out_cursor, int* out_more, crm_db* db,
                             int64_t since, int64_t max_records) noexcept {

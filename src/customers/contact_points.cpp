@@ -20,6 +20,9 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
+
+}  // namespace
+
 Uuid point_id(const Uuid& customer, const std::string& type, const std::string& normalized) {
     std::string key(reinterpret_cast<const char*>(customer.data()), 16);
     key += type;
@@ -27,8 +30,6 @@ Uuid point_id(const Uuid& customer, const std::string& type, const std::string& 
     key += normalized;
     return Uuid::v8("contact_point", key);
 }
-
-}  // namespace
 
 // Basic normalisation: the digits in E.164 form when the country is known
 // (explicit +/00 prefix, or an 11-digit mainland mobile), else the digits alone.

@@ -30,6 +30,8 @@ bool replace_contact_points(WriteScope& w, const Uuid& customer, const std::stri
 void render_contact_points(Database& db, const Uuid& customer, Json& out);
 
 std::string normalize_phone(const std::string& value, const std::string& field);
+// A contact point's id, made from its customer, type and normalised value.
+Uuid point_id(const Uuid& customer, const std::string& type, const std::string& normalized);
 std::string normalize_email(const std::string& value, const std::string& field);
 
 }  // namespace crmlite::customers

@@ -139,7 +139,7 @@ bool apply_external_ids(WriteScope& w, const Uuid& customer, const Json& ids) {
         while (old.executeStep()) gone.push_back(Uuid::from_blob(old.getColumn(0).getBlob(), 16));
         old.reset();
         for (const auto& g : gone) w.record_delete(Table::external_ids, g);
-        const Uuid id = Uuid::v8("external_id", system + '\0' + value);
+        const Uuid id = external_id_key(system, value);
         auto& ins = w.db().stmt("INSERT INTO external_ids(system, external_id, id, customer_id) VALUES (?, ?, ?, ?)");
         ins.bind(1, system);
         ins.bind(2, value);
@@ -398,6 +398,10 @@ void remove(Database& db, const Uuid& id) {
     w.count("customers", -1);
     w.count("interactions", -static_cast<std::int64_t>(n_interactions));
     w.commit();
+}
+
+Uuid external_id_key(const std::string& system, const std::string& external_id) {
+    return Uuid::v8("external_id", system + '\0' + external_id);
 }
 
 void forget(Database& db, const Uuid& id) {

@@ -29,6 +29,8 @@ void forget(Database& db, const Uuid& id);
 Json get(Database& db, const Uuid& id);
 std::optional<Uuid> find_external(Database& db, const std::string& system, const std::string& external_id);
 bool exists(Database& db, const Uuid& id);
+// The id of the external id record (system, external_id).
+Uuid external_id_key(const std::string& system, const std::string& external_id);
 // Recomputes a customer's local derived columns (pinyin forms, sort key) from
 // its display name; sync calls it after merging remote fields.
 void refresh_derived(Database& db, std::int64_t rid);

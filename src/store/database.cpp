@@ -158,7 +158,9 @@ SQLite::Statement& Database::stmt(const std::string& sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
     auto& st = *it->second;
-    st.reset();
+    // tryReset: reset() would throw again the error of a step that failed last
+    // time (sqlite3_reset returns it), making the next, valid use fail too.
+    (void)st.tryReset();
     st.clearBindings();
     return st;
 }

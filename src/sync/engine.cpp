@@ -1,5 +1,7 @@
 #include "sync/engine.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -7,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "customers/customers.hpp"
+#include "customers/contact_points.hpp"
 #include "interactions/interactions.hpp"
 #include "search/index_queue.hpp"
 #include "store/hlc.hpp"
@@ -621,12 +624,54 @@ private:
     std::map<std::int64_t, Uuid> site_ids_;
 };
 
+// A content-addressed record's id must be the one its content makes: a record
+// under another id would take the content's place (a tag path no local call
+// could use or remove again) and travel on.
+std::optional<Uuid> content_id(const SyncedTable& t, const Changeset& cs, const RecordChange& rc) {
+    const auto field = [&](const char* name) -> const Value* {
+        for (const auto& f : rc.fields)
+            if (cs.names[f.name] == name) return &f.value;
+        return nullptr;
+    };
+    const auto text = [&](const char* name) -> const std::string* {
+        const Value* v = field(name);
+        return v ? std::get_if<std::string>(v) : nullptr;
+    };
+    const auto id = [&](const char* name) -> const Uuid* {
+        const Value* v = field(name);
+        return v ? std::get_if<Uuid>(v) : nullptr;
+    };
+    switch (t.table) {
+    case Table::tags:
+        if (const auto* p = text("path")) return tags::id_of_path(*p);
+        break;
+    case Table::customer_tags:
+        if (id("customer_id") && id("tag_id")) return tags::assignment_id(*id("customer_id"), *id("tag_id"));
+        break;
+    case Table::contact_points:
+        if (id("customer_id") && text("type") && text("normalized"))
+            return customers::point_id(*id("customer_id"), *text("type"), *text("normalized"));
+        break;
+    case Table::external_ids:
+        if (text("system") && text("external_id")) return customers::external_id_key(*text("system"), *text("external_id"));
+        break;
+    default: break;
+    }
+    return std::nullopt;
+}
+
 void validate(const Changeset& cs) {
     if (cs.fingerprint != fingerprint())
         throw Error(CRM_EFORMAT, "changeset: made for an incompatible sync schema (fingerprint differs); nothing applied");
     for (const auto& rc : cs.records) {
         const SyncedTable* t = find_table(rc.table);
         if (!t) throw Error(CRM_EFORMAT, "changeset: unknown table " + std::to_string(rc.table) + "; nothing applied");
+        if (t->recreatable && !rc.tombstone && !rc.evict) {
+            const auto want = content_id(*t, cs, rc);
+            if (want && *want != rc.id)
+                throw Error(CRM_ECORRUPT, "changeset: " + t->name + " record " + rc.id.str() +
+                                              " does not carry the id its content makes; nothing applied");
+        }
         for (const auto& f : rc.fields) {
             const std::string& name = cs.names[f.name];
             if (name == kCreatedAt) {
@@ -850,7 +895,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     return out;
 }
 
-Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
+static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& options) {
     const Changeset cs = decode(blob);
     validate(cs);
     const Uuid& sender = cs.sites.at(0);
@@ -928,6 +973,19 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
             {"refused", report.refused}};
 }
 
+
+Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
+    try {
+        return apply_blob(db, blob, options);
+    } catch (const SQLite::Exception& e) {
+        // A hostile blob can still clash with the file's own rules (a CHECK, a
+        // unique key): it is refused like any other damaged blob, whole.
+        if ((e.getExtendedErrorCode() & 0xFF) == SQLITE_CONSTRAINT)
+            throw Error(CRM_ECORRUPT, std::string("changeset: a record breaks a rule of the database (") + e.what() +
+                                          "); nothing applied");
+        throw;
+    }
+}
 
 std::string canonical_dump(Database& db) {
     Json out = Json::object();

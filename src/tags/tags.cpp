@@ -14,11 +14,6 @@ constexpr std::uint64_t kTagFields = (1u << 5) - 1;
 enum : int { kAssignCustomer, kAssignTag, kAssignSource };
 constexpr std::uint64_t kAssignFields = (1u << 3) - 1;
 
-Uuid assignment_id(const Uuid& customer, const Uuid& tag) {
-    std::string key(reinterpret_cast<const char*>(customer.data()), 16);
-    key.append(reinterpret_cast<const char*>(tag.data()), 16);
-    return Uuid::v8("customer_tag", key);
-}
 
 std::string trim(std::string_view s) {
     const auto b = s.find_first_not_of(" \t");
@@ -34,6 +29,12 @@ bool customer_exists(Database& db, const Uuid& id) {
 }
 
 }  // namespace
+
+Uuid assignment_id(const Uuid& customer, const Uuid& tag) {
+    std::string key(reinterpret_cast<const char*>(customer.data()), 16);
+    key.append(reinterpret_cast<const char*>(tag.data()), 16);
+    return Uuid::v8("customer_tag", key);
+}
 
 std::string canonical_path(const std::string& path, const std::string& field) {
     if (!utf8_valid(path)) invalid(field, "not valid UTF-8");

@@ -16,6 +16,8 @@ namespace crmlite::tags {
 // "a / b/c " -> "a/b/c"; at most three non-empty levels of at most 64 characters.
 std::string canonical_path(const std::string& path, const std::string& field);
 Uuid id_of_path(const std::string& canonical);
+// A tag assignment's id, made from the customer and the tag.
+Uuid assignment_id(const Uuid& customer, const Uuid& tag);
 
 // Creates the tag and any missing ancestors inside `w`; returns the tag's id.
 Uuid ensure(WriteScope& w, const std::string& canonical, const std::string& kind);

@@ -211,3 +211,27 @@ TEST_CASE("tombstones every peer has seen are collected; a peer away too long mu
     CHECK(p.sync(0, 1)["fields_applied"].get<int>() > 0);
     CHECK_CRM_ERROR(csync::collect_garbage(p[0], -1, crmlite::now_ms()), CRM_EINVAL, "retention_ms");
 }
+
+TEST_CASE("a content-addressed record under a foreign id or clashing with a rule is refused whole", "[sync][hostile]") {
+    Pair p;
+    const Uuid id = customers::create(p[0], Json{{"display_name", "Fay"}, {"tags", {"vip"}}});
+    auto cs = csync::decode(csync::changes_since(p[0], 0, 100).blob);
+    // A tag record whose id is not the one its path makes.
+    auto forged = cs;
+    for (auto& r : forged.records)
+        if (r.table == static_cast<int>(crmlite::Table::tags)) r.id = Uuid::v7();
+    const std::string before = csync::canonical_dump(p[1]);
+    CHECK_CRM_ERROR(csync::apply(p[1], csync::encode(forged), {}), CRM_ECORRUPT, "the id its content makes");
+    CHECK(csync::canonical_dump(p[1]) == before);
+    // A customer kind the table's CHECK rejects: refused, not an internal error.
+    auto bad_kind = cs;
+    for (auto& r : bad_kind.records)
+        for (auto& f : r.fields)
+            if (bad_kind.names[f.name] == "kind" && r.table == static_cast<int>(crmlite::Table::customers)) f.value = std::string("robot");
+    CHECK_CRM_ERROR(csync::apply(p[1], csync::encode(bad_kind), {}), CRM_ECORRUPT, "breaks a rule");
+    CHECK(csync::canonical_dump(p[1]) == before);
+    // (The valid blob applies right after the failed one: a cached statement
+    // whose last step failed must not fail again.)
+    CHECK_NOTHROW(csync::apply(p[1], csync::encode(cs), {}));
+    CHECK(customers::exists(p[1], id));
+}
