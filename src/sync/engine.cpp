@@ -153,8 +153,9 @@ public:
         }
         add_extras(t, id, whole, rc);
         if (rc.fields.empty()) return false;
-        // The peer has none of this record: it gets the creation time too.
-        if (t.has_created_at && (whole || min_seq > since_) && first)
+        // The peer may lack this record (or, content-addressed, have deleted
+        // it): it gets the creation time too.
+        if (t.has_created_at && all && first)
             rc.fields.push_back({cs_.name_index(kCreatedAt), site(first->site), first->stamp, row->created_at});
         if (seen != index_.end()) {
             cs_.records[seen->second] = std::move(rc);

@@ -3,7 +3,9 @@
 // peers made to re-baseline.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,7 @@ TEST_CASE("a value overwritten by a concurrent edit is kept in the conflict log 
     const Uuid id = customers::create(p[0], Json{{"display_name", "王小明"}, {"city", "杭州"}});
     p.sync(0, 1);
     customers::update(p[0], id, Json{{"city", "宁波"}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
     customers::update(p[1], id, Json{{"city", "温州"}});  // later clock: wins
     p.sync(0, 1);
     p.sync(1, 0);
@@ -110,6 +113,7 @@ TEST_CASE("an edit lost to a concurrent delete is logged", "[sync][conflicts]") 
     const Uuid id = customers::create(p[0], Json{{"display_name", "Carol"}});
     p.sync(0, 1);
     customers::remove(p[0], id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // B's edit is clocked after the delete
     customers::update(p[1], id, Json{{"city", "edited offline"}});
     p.sync(1, 0);  // A: the edit arrives for a deleted customer
     p.sync(0, 1);  // B: the delete removes its newer edit
@@ -131,6 +135,7 @@ TEST_CASE("the conflict log is pruned after its retention time", "[sync][conflic
     const Uuid id = customers::create(p[0], Json{{"display_name", "Dan"}});
     p.sync(0, 1);
     customers::update(p[0], id, Json{{"city", "x"}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
     customers::update(p[1], id, Json{{"city", "y"}});
     p.sync(0, 1);
     REQUIRE(csync::conflicts(p[1], std::nullopt, 10).size() == 1);

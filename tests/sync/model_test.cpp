@@ -879,10 +879,8 @@ private:
                 restart_from_image(p.to);
             } else {
                 ++interrupted_;
-                // The process goes on. The C ABI resets every cached statement after
-                // each call, whatever its outcome; so does this application. (Without
-                // it the next call using the interrupted statement fails with the old
-                // error.)
+                // The process goes on; like the C ABI after each call, whatever its
+                // outcome, it resets every cached statement.
                 db(p.to).reset_statements();
             }
             Database& now = db(p.to);
@@ -1226,10 +1224,10 @@ TEST_CASE("an apply stopped at any point leaves nothing or everything of the pag
 // Found by the randomized test above and fixed in 9509e39; kept as regressions.
 
 TEST_CASE("a record whose fields carry two seqs reaches a peer that pages between them", "[sync][model]") {
-    // Seeds 3 and 7 at 057b732: a page carried only the fields whose seq lay
-    // in it; a receiver lacking the record could not make it from part of its
-    // required fields, counted it `incomplete`, and its acknowledgement moved
-    // past the page anyway: the record never came.
+    // At 057b732 a page carried only the fields whose seq lay in it; a
+    // receiver lacking the record could not make it from part of its required
+    // fields, counted it `incomplete`, and its acknowledgement moved past the
+    // page anyway: the record never came.
     TempDir dir;
     Database a(dir.path("a.db"), {}), b(dir.path("b.db"), {});
     const Uuid id = customers::create(a, Json{{"display_name", "Ann"}});  // seq 1: kind, display_name
@@ -1242,9 +1240,9 @@ TEST_CASE("a record whose fields carry two seqs reaches a peer that pages betwee
 }
 
 TEST_CASE("an edit of a contact point deleted elsewhere, with a later clock, brings it back everywhere", "[sync][model]") {
-    // Seed 7 at 057b732 with all operations: a labels a phone that b removed
-    // a moment earlier. a kept it (b's delete is older than a's version); b
-    // could not make it again from the label alone, and stayed without it.
+    // At 057b732: a labels a phone that b removed a moment earlier. a kept it
+    // (b's delete is older than a's version); b could not make it again from
+    // the label alone, and stayed without it.
     TempDir dir;
     Database a(dir.path("a.db"), {}), b(dir.path("b.db"), {});
     const Uuid id = customers::create(a, Json{{"display_name", "Bo"}, {"phones", {"13800001000", "13800001001"}}});
@@ -1262,7 +1260,7 @@ TEST_CASE("an edit of a contact point deleted elsewhere, with a later clock, bri
 }
 
 TEST_CASE("an edit of a contact point whose customer was deleted elsewhere is dropped, not incomplete", "[sync][model]") {
-    // Seed 9 at 057b732: the outcome was right, the report was not.
+    // At 057b732 the outcome was right, the report was not.
     TempDir dir;
     Database a(dir.path("a.db"), {}), b(dir.path("b.db"), {});
     const Uuid id = customers::create(a, Json{{"display_name", "Cy"}, {"phones", {"13800001000"}}});
