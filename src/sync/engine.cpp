@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <optional>
 #include <set>
@@ -460,6 +461,7 @@ private:
             for (std::size_t c = 0; c < t.columns.size(); ++c)
                 if (t.columns[c].required && std::holds_alternative<std::monostate>(values[c])) {
                     ++report_.incomplete;
+                    report_.applied -= std::popcount(won);  // counted above, but nothing is stored
                     return;
                 }
         }
