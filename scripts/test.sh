@@ -12,11 +12,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-normal}
 "$root/scripts/deps.sh"
 
-# The sync simulation's seed count (tests/sync/convergence_test.cpp): 1,000 in
-# the normal pass, fewer under the sanitizers; the long mode sets more.
+# The sync simulations' seed counts (tests/sync/convergence_test.cpp and, a
+# fifth of it, share_test.cpp; model_test.cpp): 1,000 in the normal pass, fewer
+# under the sanitizers; scripts/long-tests.sh sets more.
 normal_pass() {
   "$root/scripts/build.sh" "$root/build"
-  (cd "$root/build" && CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS:-1000} ctest --output-on-failure -j "$(nproc)")
+  (cd "$root/build" && CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS:-1000} CRMLITE_MODEL_SEEDS=${CRMLITE_MODEL_SEEDS:-1000} ctest --output-on-failure -j "$(nproc)")
 }
 
 asan_pass() {
@@ -24,7 +25,7 @@ asan_pass() {
   # The benchmark smoke test runs in the normal pass only (its figures would be
   # meaningless under sanitizers). Python (ctypes) cannot load an ASan-instrumented library without preloading
   # the runtime into the interpreter; the C and C++ tests cover the same code.
-  (cd "$root/build-asan" && CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS_ASAN:-200} ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  (cd "$root/build-asan" && CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS_ASAN:-200} CRMLITE_MODEL_SEEDS=${CRMLITE_MODEL_SEEDS_ASAN:-100} ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j "$(nproc)" -E 'python|quickstart_py|package|bench_smoke')
 }
 
