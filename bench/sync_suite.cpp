@@ -69,11 +69,13 @@ namespace csync = crmlite::sync;
 
 class Plain {
 public:
-    explicit Plain(const std::string& path, bool readonly = false) {
-        const int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    // kPlain: the same journal, durability, constraints and page cache as
+    // crmlite's connections; kReadOnly and kCopyTarget: SQLite's defaults.
+    enum Mode { kPlain, kReadOnly, kCopyTarget };
+    explicit Plain(const std::string& path, Mode mode = kPlain) {
+        const int flags = mode == kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
         sq(sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_URI, nullptr), db_, ("open " + path).c_str());
-        // The same journal, durability, constraints and page cache as crmlite's connections.
-        if (!readonly) exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768");
+        if (mode == kPlain) exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768");
     }
     ~Plain() { sqlite3_close_v2(db_); }
     Plain(const Plain&) = delete;
@@ -356,7 +358,8 @@ std::string current_or_migrated_copy(const std::string& crm_db, const std::strin
         SQLite::Database probe(crm_db, SQLite::OPEN_READONLY);
         if (probe.execAndGet("PRAGMA user_version").getInt() >= Database::latest_schema_version()) return crm_db;
     }
-    Plain from(crm_db, true), to(copy);
+    // Into a rollback-journal file: through a WAL the copy would be written twice.
+    Plain from(crm_db, Plain::kReadOnly), to(copy, Plain::kCopyTarget);
     sqlite3_backup* b = sqlite3_backup_init(to.get(), "main", from.get(), "main");
     if (!b) sq(sqlite3_errcode(to.get()), to.get(), "sqlite3_backup_init");
     const int rc = sqlite3_backup_step(b, -1);
