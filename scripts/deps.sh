@@ -5,7 +5,7 @@ set -euo pipefail
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, only recommended
 # by clang): scripts/fuzz.sh.
 packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev libsqlitecpp-dev libfmt-dev
-          nlohmann-json3-dev catch2 libicu-dev libsodium-dev abigail-tools clang libclang-rt-dev)
+          nlohmann-json3-dev catch2 libicu-dev libsodium-dev libphonenumber-dev abigail-tools clang libclang-rt-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

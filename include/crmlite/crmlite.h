@@ -338,4 +338,12 @@ CRM_API crm_status crm_sync_dump(char** out_json, const unsigned char* blob, siz
 }
 #endif
 
+/* The rest of the ABI, one header per capability (each declares crm_* functions
+ * under the same conventions). */
+#include "crmlite_value.h"
+#include "crmlite_quality.h"
+#include "crmlite_privacy.h"
+#include "crmlite_storage.h"
+#include "crmlite_sales.h"
+
 #endif /* CRMLITE_H */

@@ -199,6 +199,19 @@ def _load():
 lib, library_path = _load()
 
 
+def declare(signatures):
+    """Sets restype and argtypes of more C functions ({name: (restype, [argtypes])}):
+    each capability module of the binding declares its own part of the ABI."""
+    for name, (restype, argtypes) in signatures.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError as e:
+            raise ImportError(f"crmlite: {library_path!r} does not export {name}; "
+                              "is it an older crmlite?") from e
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
 def take_bytes(ptr, size):
     """Copies an owned buffer of ``size`` bytes to ``bytes`` and frees it."""
     if not ptr.value:
