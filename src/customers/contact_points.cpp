@@ -123,10 +123,10 @@ bool replace_contact_points(WriteScope& w, const Uuid& customer, const std::stri
     for (const auto& e : existing) {
         const bool keep = std::any_of(wanted.begin(), wanted.end(), [&](const auto& c) { return c.normalized == e.normalized; });
         if (keep) continue;
+        w.record_delete(Table::contact_points, e.id);  // before the row goes: it keeps a ghost
         auto& del = db.stmt("DELETE FROM contact_points WHERE id = ?");
         del.bind(1, e.id.data(), Uuid::size());
         del.exec();
-        w.record_delete(Table::contact_points, e.id);
         changed = true;
     }
     for (const auto& c : wanted) {

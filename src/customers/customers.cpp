@@ -7,6 +7,7 @@
 #include "common/time.hpp"
 #include "customers/contact_points.hpp"
 #include "search/index_queue.hpp"
+#include "store/ghosts.hpp"
 #include "tags/tags.hpp"
 
 namespace crmlite::customers {
@@ -98,6 +99,24 @@ void check_company_ref(Database& db, const Value& v, const Uuid* self) {
     if (st.getColumn(0).getString() != "company") invalid("customer.company_id", ref->str() + " is not a company");
 }
 
+// Removes the customer's mapping in `system` (each a synced record with a
+// tombstone, recorded before its row goes); true if there was one.
+bool drop_external_ids(WriteScope& w, const Uuid& customer, const std::string& system) {
+    auto& find = w.db().stmt("SELECT id FROM external_ids WHERE system = ? AND customer_id = ?");
+    find.bind(1, system);
+    find.bind(2, customer.data(), Uuid::size());
+    std::vector<Uuid> gone;
+    while (find.executeStep()) gone.push_back(Uuid::from_blob(find.getColumn(0).getBlob(), 16));
+    find.reset();
+    for (const auto& g : gone) {
+        w.record_delete(Table::external_ids, g);
+        auto& del = w.db().stmt("DELETE FROM external_ids WHERE id = ?");
+        del.bind(1, g.data(), Uuid::size());
+        del.exec();
+    }
+    return !gone.empty();
+}
+
 // external_ids: {"erp": "C001", "shop": null}. A mapping already held by another
 // customer is a conflict, never silently moved.
 bool apply_external_ids(WriteScope& w, const Uuid& customer, const Json& ids) {
@@ -108,14 +127,7 @@ bool apply_external_ids(WriteScope& w, const Uuid& customer, const Json& ids) {
         if (system.empty() || utf8_length(system) > 64) invalid(field, "system name must be 1 to 64 characters");
         if (system.find('\0') != std::string::npos) invalid(field, "system name contains a NUL character");
         if (ext.is_null()) {
-            auto& del = w.db().stmt("DELETE FROM external_ids WHERE system = ? AND customer_id = ? RETURNING id");
-            del.bind(1, system);
-            del.bind(2, customer.data(), Uuid::size());
-            std::vector<Uuid> gone;
-            while (del.executeStep()) gone.push_back(Uuid::from_blob(del.getColumn(0).getBlob(), 16));
-            del.reset();
-            for (const auto& g : gone) w.record_delete(Table::external_ids, g);
-            changed = changed || !gone.empty();
+            changed = drop_external_ids(w, customer, system) || changed;
             continue;
         }
         if (!ext.is_string() || ext.get_ref<const std::string&>().empty()) invalid(field, "expected a non-empty string");
@@ -132,13 +144,7 @@ bool apply_external_ids(WriteScope& w, const Uuid& customer, const Json& ids) {
         }
         find.reset();
         // One id per system per customer: replace an older mapping of the same system.
-        auto& old = w.db().stmt("DELETE FROM external_ids WHERE system = ? AND customer_id = ? RETURNING id");
-        old.bind(1, system);
-        old.bind(2, customer.data(), Uuid::size());
-        std::vector<Uuid> gone;
-        while (old.executeStep()) gone.push_back(Uuid::from_blob(old.getColumn(0).getBlob(), 16));
-        old.reset();
-        for (const auto& g : gone) w.record_delete(Table::external_ids, g);
+        drop_external_ids(w, customer, system);
         const Uuid id = external_id_key(system, value);
         auto& ins = w.db().stmt("INSERT INTO external_ids(system, external_id, id, customer_id) VALUES (?, ?, ?, ?)");
         ins.bind(1, system);
@@ -395,6 +401,7 @@ void remove(Database& db, const Uuid& id) {
     del.bind(1, row->rid);
     del.exec();
     w.record_delete(Table::customers, id);
+    drop_ghosts_of(db, id);  // its children never come back: their ghosts go
     w.count("customers", -1);
     w.count("interactions", -static_cast<std::int64_t>(n_interactions));
     w.commit();
@@ -431,6 +438,7 @@ void forget(Database& db, const Uuid& id) {
     del.bind(1, row->rid);
     del.exec();  // the children go by ON DELETE CASCADE
     w.drop_versions(Table::customers, id);
+    drop_ghosts_of(db, id);
     w.count("customers", -1);
     w.count("interactions", -n_interactions);
     w.commit();

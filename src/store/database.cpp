@@ -1,5 +1,7 @@
 #include "store/database.hpp"
 
+#include "store/ghosts.hpp"
+
 #include <optional>
 
 #include <SQLiteCpp/Transaction.h>
@@ -433,11 +435,16 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
         live.bind(1, static_cast<int>(table));
         live.bind(2, id.data(), Uuid::size());
         live.exec();
+        if (keeps_ghost(table)) drop_ghost(db_, table, id);
     }
     store_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
 }
 
 void WriteScope::record_delete(Table table, const Uuid& id) {
+    // A content-addressed record keeps its last state beside its tombstone
+    // (store/ghosts.hpp): callers delete the row after this call.
+    if (keeps_ghost(table))
+        if (const auto g = capture_ghost(db_, table, id)) save_ghost(db_, table, id, *g);
     drop_versions(table, id);
     auto& put = db_.stmt("INSERT OR REPLACE INTO sync_tombstones(tbl, id, hlc, site, seq) VALUES (?, ?, ?, ?, ?)");
     put.bind(1, static_cast<int>(table));

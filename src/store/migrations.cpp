@@ -257,8 +257,18 @@ ALTER TABLE sync_peers ADD COLUMN acked_through INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_peers ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v13: ghosts of deleted content-addressed records (store/ghosts.hpp).
+// (8 to 12 are the capability migrations of issues 5 to 8.)
+constexpr const char* kV13 = R"sql(
+CREATE TABLE sync_ghosts(
+  tbl INTEGER NOT NULL, id BLOB NOT NULL, customer BLOB,
+  hlc INTEGER NOT NULL, seq INTEGER NOT NULL, vers BLOB NOT NULL, vals BLOB NOT NULL,
+  PRIMARY KEY(tbl, id)) STRICT, WITHOUT ROWID;
+CREATE INDEX sync_ghosts_customer ON sync_ghosts(customer) WHERE customer IS NOT NULL;
+)sql";
+
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}};
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {13, kV13}};
     return all;
 }
 

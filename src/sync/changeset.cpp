@@ -280,7 +280,8 @@ Changeset decode(std::string_view blob) {
             }
             rc.fields.push_back(std::move(fc));
         }
-        if ((rc.tombstone || rc.evict) && !rc.fields.empty()) corrupt("a deleted or evicted record with fields");
+        // A tombstone may carry its record's last state (a ghost); an eviction never carries fields.
+        if (rc.evict && !rc.fields.empty()) corrupt("an evicted record with fields");
         if (!rc.tombstone && !rc.evict && rc.fields.empty()) corrupt("a record with neither fields nor a tombstone");
         cs.records.push_back(std::move(rc));
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include "customers/contact_points.hpp"
 #include "interactions/interactions.hpp"
 #include "search/index_queue.hpp"
+#include "store/ghosts.hpp"
 #include "store/hlc.hpp"
 #include "sync/changeset.hpp"
 #include "sync/schema.hpp"
@@ -212,12 +214,43 @@ public:
         rc.tombstone = true;
         rc.hlc = hlc;
         rc.site = site(site_idx);
+        add_ghost(table, id, rc);
         cs_.records.push_back(std::move(rc));
     }
+
+    // Which customers' records may travel with their values (a filtered peer:
+    // those it holds); unset: all.
+    void limit_ghosts_to(std::function<bool(const Uuid&)> may_see) { may_see_ = std::move(may_see); }
 
     Changeset& changeset() { return cs_; }
 
 private:
+    // A deleted content-addressed record's last state travels with its
+    // tombstone (store/ghosts.hpp), so every replica merges it the same way.
+    void add_ghost(Table table, const Uuid& id, RecordChange& rc) {
+        if (!keeps_ghost(table)) return;
+        const auto g = load_ghost(db_, table, id);
+        if (!g) return;
+        if (may_see_) {
+            const Value* c = g->value("customer_id");
+            const auto* customer = c ? std::get_if<Uuid>(c) : nullptr;
+            if (customer && !may_see_(*customer)) return;
+        }
+        const SyncedTable& t = *find_table(static_cast<int>(table));
+        const FieldVersion* first = nullptr;
+        for (const auto& v : g->versions) {
+            if (v.field >= static_cast<int>(t.columns.size())) continue;
+            const auto& col = t.columns[static_cast<std::size_t>(v.field)];
+            const Value* value = g->value(col.name);
+            rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, value ? *value : Value{}, v.base});
+            if (!first || v.stamp < first->stamp) first = &v;
+        }
+        if (t.has_created_at && first)
+            if (const Value* created = g->value(kCreatedAt))
+                if (std::holds_alternative<std::int64_t>(*created))
+                    rc.fields.push_back({cs_.name_index(kCreatedAt), site(first->site), first->stamp, *created});
+    }
+
     // Fields a newer version of crmlite wrote, kept here to be forwarded.
     void add_extras(const SyncedTable& t, const Uuid& id, bool whole, RecordChange& rc) {
         auto& st = db_.stmt("SELECT name, value, hlc, site, seq, base FROM sync_extra WHERE tbl = ? AND id = ?");
@@ -248,6 +281,7 @@ private:
     std::map<std::pair<int, Uuid>, std::size_t> index_;  // record -> position in cs_.records
     std::set<std::pair<int, Uuid>> whole_;
     std::vector<std::pair<int, Uuid>> refs_;
+    std::function<bool(const Uuid&)> may_see_;
 };
 
 // ------------------------------------------------------------------- apply
@@ -383,7 +417,14 @@ private:
         std::int64_t max_remote = 0;
         for (const auto& f : rc.fields) max_remote = std::max(max_remote, f.hlc);
         const auto tomb = load_tombstone(db_, t.table, rc.id);
-        if (tomb && (!t.recreatable || max_remote <= tomb->hlc)) {
+        if (tomb && t.recreatable && max_remote <= tomb->hlc) {
+            // Edits the delete outdates: they join the record's ghost, which
+            // a later revival starts from.
+            report_.superseded += static_cast<std::int64_t>(rc.fields.size());
+            merge_into_ghost(t, rc);
+            return;
+        }
+        if (tomb && !t.recreatable) {
             report_.superseded += static_cast<std::int64_t>(rc.fields.size());
             // An edit the deleting site cannot have seen (its clock is later) is lost to the delete.
             for (const auto& f : rc.fields)
@@ -396,6 +437,23 @@ private:
         auto versions = db_.versions(t.table, rc.id);
         std::vector<FieldVersion> merged = versions.value_or(std::vector<FieldVersion>{});
         std::vector<Value> values = row ? row->values : std::vector<Value>(t.columns.size());
+        // Brought back by an edit newer than its delete: it starts from its
+        // ghost (the fields as they were, and edits that arrived since), so
+        // the result does not depend on the order the changes arrived in.
+        std::optional<std::int64_t> ghost_created;
+        if (!row && tomb)
+            if (const auto g = load_ghost(db_, t.table, rc.id)) {
+                merged.clear();
+                for (auto v : g->versions) {
+                    if (v.field >= static_cast<int>(t.columns.size())) continue;
+                    v.seq = w_.seq();
+                    merged.push_back(v);
+                    if (const Value* x = g->value(t.columns[static_cast<std::size_t>(v.field)].name))
+                        values[static_cast<std::size_t>(v.field)] = *x;
+                }
+                if (const Value* c = g->value(kCreatedAt))
+                    if (const auto* ms = std::get_if<std::int64_t>(c)) ghost_created = *ms;
+            }
         std::uint64_t cleared = 0;
         if (!parent_present(t, rc, row, cleared)) return;
         std::uint64_t won = 0;
@@ -470,6 +528,8 @@ private:
             del.bind(1, static_cast<int>(t.table));
             del.bind(2, rc.id.data(), Uuid::size());
             del.exec();
+            drop_ghost(db_, t.table, rc.id);
+            if (ghost_created && (!created_at || *ghost_created < *created_at)) created_at = ghost_created;
         }
         before_index(t, row, values, won);
         std::int64_t min_stamp = INT64_MAX, max_stamp = 0;
@@ -569,7 +629,16 @@ private:
             ++report_.deleted;
             return;
         }
-        // Content-addressed: the delete removes the adds it saw (clock <= its own).
+        // Content-addressed: the delete removes the adds it saw (clock <= its
+        // own). The record's last state it carries is merged first: into the
+        // row while it lives, else into its ghost (the tombstone goes first).
+        if (!rc.fields.empty()) {
+            RecordChange fields_only = rc;
+            fields_only.tombstone = false;
+            fields_only.hlc = 0;
+            if (!load_row(db_, t, rc.id)) w_.put_tombstone(t.table, rc.id, rc.hlc, site);
+            merge(t, fields_only);
+        }
         const auto row = load_row(db_, t, rc.id);
         if (row) {
             const auto versions = db_.versions(t.table, rc.id);
@@ -595,8 +664,10 @@ private:
                     ++report_.superseded;  // a child tag was added meanwhile: the tag stays
                     return;
                 }
+                if (const auto g = capture_ghost(db_, t.table, rc.id)) save_ghost(db_, t.table, rc.id, *g);
                 tags::remove(db_, p);
             } else {
+                if (const auto g = capture_ghost(db_, t.table, rc.id)) save_ghost(db_, t.table, rc.id, *g);
                 before_index(t, row, row->values, ~std::uint64_t{0});
                 auto& del = db_.stmt("DELETE FROM " + t.name + " WHERE id = ?");
                 del.bind(1, rc.id.data(), Uuid::size());
@@ -606,6 +677,50 @@ private:
         w_.put_tombstone(t.table, rc.id, rc.hlc, site);  // keeps the newest (clock, site)
         if (tomb && tomb->hlc >= rc.hlc) ++report_.known;
         else ++report_.deleted;
+    }
+
+    // Last writer wins per field within the ghost; when it learnt anything,
+    // the tombstone is marked changed so the ghost travels on to the peers.
+    void merge_into_ghost(const SyncedTable& t, const RecordChange& rc) {
+        Ghost g = load_ghost(db_, t.table, rc.id).value_or(Ghost{});
+        bool changed = false;
+        const auto set_value = [&g](const std::string& name, const Value& v) {
+            for (auto& [n, x] : g.values)
+                if (n == name) {
+                    x = v;
+                    return;
+                }
+            g.values.emplace_back(name, v);
+        };
+        for (const auto& f : rc.fields) {
+            const std::string& name = cs_.names[f.name];
+            if (name == kCreatedAt) {
+                const Value* here = g.value(kCreatedAt);
+                const auto* ms = std::get_if<std::int64_t>(&f.value);
+                const auto* old = here ? std::get_if<std::int64_t>(here) : nullptr;
+                if (ms && (!old || *ms < *old)) {
+                    set_value(kCreatedAt, *ms);
+                    changed = true;
+                }
+                continue;
+            }
+            const int c = column_index(t, name);
+            if (c < 0) continue;  // unknown fields of a deleted record are not kept
+            auto it = std::find_if(g.versions.begin(), g.versions.end(), [c](const FieldVersion& v) { return v.field == c; });
+            if (it != g.versions.end() && !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site))) continue;
+            const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
+            if (it != g.versions.end()) *it = nv;
+            else g.versions.push_back(nv);
+            set_value(name, f.value);
+            changed = true;
+        }
+        if (!changed) return;
+        save_ghost(db_, t.table, rc.id, g);
+        auto& touch = db_.stmt("UPDATE sync_tombstones SET seq = ? WHERE tbl = ? AND id = ?");
+        touch.bind(1, w_.seq());
+        touch.bind(2, static_cast<int>(t.table));
+        touch.bind(3, rc.id.data(), Uuid::size());
+        touch.exec();
     }
 
     // Edits here the deleting site cannot have seen (clocks after the delete's).
@@ -860,7 +975,9 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
             Entry e{st.getColumn(1).getInt() == 1, st.getColumn(2).getInt(),
                     Uuid::from_blob(st.getColumn(3).getBlob(), st.getColumn(3).getBytes()), st.getColumn(4).getInt64(),
                     st.getColumn(5).getInt64()};
-            if (e.tombstone && e.site == peer_idx) continue;  // the peer's own delete
+            // The peer's own delete, unless it carries a ghost that may have
+            // learnt edits since (content-addressed records).
+            if (e.tombstone && e.site == peer_idx && !keeps_ghost(static_cast<Table>(e.table))) continue;
             if (filtered && !e.tombstone) {
                 // Only records of customers the peer holds; tombstones go to everyone (ids and clocks only).
                 const SyncedTable* t = find_table(e.table);
@@ -873,6 +990,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         }
     }
     Builder b(db, since, out.cursor, peer_idx);
+    if (filtered) b.limit_ghosts_to([&held](const Uuid& c) { return held.count(c) > 0; });
     for (const auto& e : entries) {
         const SyncedTable* t = find_table(e.table);
         if (!t) continue;

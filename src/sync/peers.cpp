@@ -1,6 +1,7 @@
 #include "sync/peers.hpp"
 
 #include "common/error.hpp"
+#include "store/ghosts.hpp"
 
 namespace crmlite::sync {
 
@@ -91,6 +92,7 @@ Json collect_garbage(Database& db, std::int64_t retention_ms, std::int64_t now_m
     auto& drop = db.stmt("DELETE FROM sync_tombstones WHERE seq <= ?");
     drop.bind(1, through);
     const int dropped = drop.exec();
+    drop_orphan_ghosts(db);  // a ghost lives as long as its tombstone
     if (through > horizon(db)) {
         auto& put = db.stmt("INSERT OR REPLACE INTO crm_meta(key, value) VALUES ('sync_gc_horizon', ?)");
         put.bind(1, through);

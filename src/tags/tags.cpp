@@ -134,10 +134,10 @@ void remove(Database& db, const std::string& path) {
     while (who.executeStep()) customers.push_back(Uuid::from_blob(who.getColumn(0).getBlob(), 16));
     who.reset();
     for (const auto& c : customers) w.record_delete(Table::customer_tags, assignment_id(c, id));
+    w.record_delete(Table::tags, id);  // before the row goes: it keeps a ghost
     auto& del = db.stmt("DELETE FROM tags WHERE id = ?");
     del.bind(1, id.data(), Uuid::size());
     del.exec();  // assignments cascade
-    w.record_delete(Table::tags, id);
     w.commit();
 }
 
@@ -159,12 +159,17 @@ bool assign(WriteScope& w, const Uuid& customer, const std::string& canonical, c
 
 bool unassign(WriteScope& w, const Uuid& customer, const std::string& canonical) {
     const Uuid tag = id_of_path(canonical);
+    auto& has = w.db().stmt("SELECT 1 FROM customer_tags WHERE customer_id = ? AND tag_id = ?");
+    has.bind(1, customer.data(), Uuid::size());
+    has.bind(2, tag.data(), Uuid::size());
+    const bool assigned = has.executeStep();
+    has.reset();
+    if (!assigned) return false;
+    w.record_delete(Table::customer_tags, assignment_id(customer, tag));  // before the row goes: it keeps a ghost
     auto& del = w.db().stmt("DELETE FROM customer_tags WHERE customer_id = ? AND tag_id = ?");
     del.bind(1, customer.data(), Uuid::size());
     del.bind(2, tag.data(), Uuid::size());
     del.exec();
-    if (w.db().sql().getChanges() == 0) return false;
-    w.record_delete(Table::customer_tags, assignment_id(customer, tag));
     return true;
 }
 

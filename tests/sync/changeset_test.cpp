@@ -38,6 +38,7 @@ csync::Changeset sample() {
     b.tombstone = true;
     b.hlc = t + 7;
     b.site = 1;
+    b.fields.push_back({cs.name_index("label"), 1, t + 2, Value{std::string("工作")}});  // a ghost (format 2)
     cs.records = {a, b};
     return cs;
 }
@@ -123,9 +124,22 @@ TEST_CASE("every truncation and every damaged byte of a blob is refused", "[sync
     CHECK(status_of(blob + "x") == CRM_ECORRUPT);
 }
 
+TEST_CASE("an evicted record carries neither fields nor a tombstone", "[sync][changeset]") {
+    for (const bool with_tombstone : {false, true}) {
+        auto cs = sample();
+        auto& r = cs.records[1];
+        r.evict = true;
+        r.tombstone = with_tombstone;
+        if (!with_tombstone) r.hlc = 0, r.site = 0;
+        CHECK(status_of(csync::encode(cs)) == CRM_ECORRUPT);
+        r.fields.clear();
+        CHECK(status_of(csync::encode(cs)) == (with_tombstone ? CRM_ECORRUPT : CRM_OK));
+    }
+}
+
 TEST_CASE("a blob of a newer format is refused with a typed error", "[sync][changeset]") {
     std::string blob = csync::encode(sample());
-    blob[4] = 2;  // format version
+    blob[4] = static_cast<char>(csync::kFormatVersion + 1);  // format version
     try {
         csync::decode(blob);
         FAIL("decoded a newer format");

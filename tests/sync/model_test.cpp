@@ -16,8 +16,7 @@
 // clock and random ids, so a replay repeats the same operations, syncs and
 // faults, with other timestamps. CRMLITE_MODEL_VERBOSE=1 prints a line of
 // statistics per seed and the time taken; CRMLITE_MODEL_STEPS=n sets the
-// operations per seed (80); CRMLITE_MODEL_KNOWN_BUGS=1 stops steering around
-// the engine bugs the hidden [.bug] tests at the end show.
+// operations per seed (80).
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>
@@ -47,6 +46,7 @@
 #include "store/hlc.hpp"
 #include "sync/changeset.hpp"
 #include "sync/engine.hpp"
+#include "sync/peers.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
 #include "support/temp_db.hpp"
@@ -354,7 +354,7 @@ const std::vector<std::string>& replica_templates() {
 
 class Simulation {
 public:
-    Simulation(int seed, bool known_bugs) : seed_(seed), known_bugs_(known_bugs), rng_(static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ull + 1) {
+    explicit Simulation(int seed) : seed_(seed), rng_(static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ull + 1) {
         const int n = 3 + static_cast<int>(below(6));
         // Fresh files, copied from the pool in an order of this seed's own.
         std::vector<std::size_t> order(replica_templates().size());
@@ -542,20 +542,11 @@ private:
     }
 
     // Phones and emails as a user edits them: numbers added and removed, written
-    // in other forms, labelled, made primary. While the known engine bugs are
-    // steered around (the [.bug] tests: both need a contact point edited while
-    // it is deleted elsewhere), a number keeps its form, label and primary flag
-    // and the first one stays first, so a contact point is only ever added or
-    // removed, never edited.
+    // in other forms, labelled, made primary (so a contact point is edited while
+    // it is deleted and revived elsewhere: the ghosts of docs/sync.md).
     Json phones() {
         static const char* formats[] = {"1380000100", "138 0000 100", "+86 138-0000-100"};
         Json list = Json::array();
-        if (!known_bugs_) {
-            list.push_back({{"value", "13800001000"}, {"label", "mobile"}});
-            for (int k = 1; k < 5; ++k)
-                if (chance(35)) list.push_back({{"value", formats[k % 3] + std::to_string(k)}, {"label", k % 2 ? "work" : "home"}});
-            return list;
-        }
         std::set<int> used;
         for (std::uint64_t i = 0, n = below(4); i < n; ++i) {
             const int k = static_cast<int>(below(5));
@@ -570,11 +561,6 @@ private:
 
     Json emails() {
         Json list = Json::array();
-        if (!known_bugs_) {
-            list.push_back("sales0@example.com");
-            if (chance(50)) list.push_back("sales1@example.com");
-            return list;
-        }
         for (std::uint64_t i = 0, n = below(3); i < n; ++i)
             list.push_back("sales" + std::to_string(i + below(2)) + (chance(50) ? "@example.com" : "@Example.COM"));
         return list;
@@ -1047,7 +1033,6 @@ private:
     }
 
     int seed_;
-    bool known_bugs_;  // also run into the engine bugs the [.bug] tests show
     std::mt19937_64 rng_;
     TempDir dir_;
     std::vector<std::string> paths_;
@@ -1080,14 +1065,11 @@ TEST_CASE("random operations over a faulty network with crashes end where the me
     const int steps = env_int("CRMLITE_MODEL_STEPS", 80);
     const bool verbose = std::getenv("CRMLITE_MODEL_VERBOSE") != nullptr;  // a line per seed, and the time
     const int max_failures = env_int("CRMLITE_MODEL_MAX_FAILURES", 3);
-    // Until the engine bugs shown by the [.bug] tests below are fixed, the
-    // operations steer around them; CRMLITE_MODEL_KNOWN_BUGS=1 stops steering.
-    const bool known_bugs = env_int("CRMLITE_MODEL_KNOWN_BUGS", 0) != 0;
     const auto started = std::chrono::steady_clock::now();
     int failed = 0;
     for (int seed = from; seed <= last; ++seed) {
         const auto t0 = std::chrono::steady_clock::now();
-        Simulation sim(seed, known_bugs);
+        Simulation sim(seed);
         const auto t1 = std::chrono::steady_clock::now();
         std::string crashed;
         auto t2 = t1;
@@ -1106,7 +1088,7 @@ TEST_CASE("random operations over a faulty network with crashes end where the me
         }
         if (!crashed.empty() || !sim.problems().empty()) {
             ++failed;
-            INFO("replay: " << (known_bugs ? "CRMLITE_MODEL_KNOWN_BUGS=1 " : "") << "CRMLITE_MODEL_SEED_FROM=" << seed
+            INFO("replay: CRMLITE_MODEL_SEED_FROM=" << seed
                             << " crmlite_tests \"[model]\"");
             INFO("log:\n" << join(sim.log()));
             INFO("problems:\n" << join(sim.problems()) << crashed);
@@ -1277,14 +1259,12 @@ TEST_CASE("an edit of a contact point whose customer was deleted elsewhere is dr
     CHECK(csync::canonical_dump(a) == csync::canonical_dump(b));
 }
 
-// ------------------------------------------------------------ known bugs
+// ------------------------------------------------- found by the model test
 //
-// Hidden ([.bug]) until fixed; the randomized test above steers around them
-// unless CRMLITE_MODEL_KNOWN_BUGS=1.
+// Each was a bug the randomized test found; each stays as a regression test.
 
-TEST_CASE("bug: a contact point brought back by an edit gets another created_at where it was deleted", "[.bug]") {
-    // Found by the model test (CRMLITE_MODEL_KNOWN_BUGS=1, seed 296, at
-    // 9509e39). A content-addressed record travels with all its fields but
+TEST_CASE("a contact point brought back by an edit gets the same created_at where it was deleted", "[sync][model]") {
+    // Found by the model test (seed 296 at 9509e39; fixed in c121e8c). A content-addressed record travels with all its fields but
     // without created_at unless all of it is new to the peer; a peer that had
     // deleted it makes it again with created_at taken from its oldest clock
     // instead of the creation time. Clocks run ahead of the wall clock
@@ -1306,9 +1286,8 @@ TEST_CASE("bug: a contact point brought back by an edit gets another created_at 
     CHECK(csync::canonical_dump(a) == csync::canonical_dump(b));
 }
 
-TEST_CASE("bug: an edit lost or kept depending on the order a delete and a revival arrive in", "[.bug]") {
-    // Found by the model test (CRMLITE_MODEL_KNOWN_BUGS=1, seed 513, at
-    // 9509e39). b rewrites a phone (h2); c deletes it (h3 > h2); d, which saw
+TEST_CASE("an edit is kept whatever order a delete and a revival arrive in (ghosts)", "[sync][model]") {
+    // Found by the model test (seed 513 at 9509e39; fixed by ghosts). b rewrites a phone (h2); c deletes it (h3 > h2); d, which saw
     // neither, labels it (h4 > h3), which brings it back with the value d
     // holds (h1). A replica that gets b's edit before c's delete loses the
     // edit (the delete drops it, the revival brings back h1); one that gets it
@@ -1335,4 +1314,59 @@ TEST_CASE("bug: an edit lost or kept depending on the order a delete and a reviv
     CHECK(value(x) == "+86 138-0000-1001");
     CHECK(value(y) == "+86 138-0000-1001");
     CHECK(csync::canonical_dump(x) == csync::canonical_dump(y));
+    // Every order of the three gives the same state (fresh replicas from a's snapshot).
+    const std::string* blobs[] = {&edit, &remove, &revive};
+    std::vector<int> order = {0, 1, 2};
+    int n = 0;
+    do {
+        Database z(dir.path("z" + std::to_string(n++) + ".db"), {});
+        sync_all(a, z);
+        for (const int i : order) csync::apply(z, *blobs[i], {});
+        CHECK(value(z) == "+86 138-0000-1001");
+        CHECK(customers::get(z, id)["phones"][0].value("label", "") == "work");
+        CHECK(csync::canonical_dump(z) == csync::canonical_dump(x));
+    } while (std::next_permutation(order.begin(), order.end()));
+    CHECK(n == 6);
+}
+
+TEST_CASE("an edit merged into a deleted record's ghost travels on with its tombstone", "[sync][model]") {
+    // z learns of b's edit only after c's delete: the edit lives on in z's
+    // ghost of the phone. w never hears from b; it gets the delete from z,
+    // then d's revival: it must end with b's value as every other replica.
+    TempDir dir;
+    std::vector<std::unique_ptr<Database>> r;
+    for (const char* n : {"a", "b", "c", "d", "z", "w"}) r.push_back(std::make_unique<Database>(dir.path(std::string(n) + ".db"), OpenOptions{}));
+    Database &a = *r[0], &b = *r[1], &c = *r[2], &d = *r[3], &z = *r[4], &w = *r[5];
+    const Uuid id = customers::create(a, Json{{"display_name", "Fay"}, {"phones", {"13800001002"}}});
+    for (std::size_t i = 1; i < r.size(); ++i) sync_all(a, *r[i]);
+    next_millisecond();
+    customers::update(b, id, Json{{"phones", {"+86 138-0000-1002"}}});
+    next_millisecond();
+    customers::update(c, id, Json{{"phones", Json::array()}});
+    next_millisecond();
+    customers::update(d, id, Json{{"phones", {{{"value", "13800001002"}, {"label", "home"}}}}});
+    csync::apply(z, csync::changes_since(c, 0, 1000).blob, {});
+    csync::apply(z, csync::changes_since(b, 0, 1000).blob, {});
+    CHECK(scalar(z, "SELECT count(*) FROM contact_points") == 0);
+    CHECK(scalar(z, "SELECT count(*) FROM sync_ghosts") == 1);
+    csync::apply(w, csync::changes_since(z, 0, 1000).blob, {});
+    CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 1);
+    csync::apply(w, csync::changes_since(d, 0, 1000).blob, {});
+    const auto phone = customers::get(w, id)["phones"][0];
+    CHECK(phone["value"] == "+86 138-0000-1002");
+    CHECK(phone["label"] == "home");
+    CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 0);  // alive again: the ghost is gone
+    // A ghost goes with its tombstone (garbage collection; with no retention
+    // every peer w knows is stale, so no tombstone is kept for anyone) ...
+    customers::update(w, id, Json{{"phones", Json::array()}});
+    CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 1);
+    csync::collect_garbage(w, 0, crmlite::now_ms() + 1000);
+    CHECK(scalar(w, "SELECT count(*) FROM sync_tombstones WHERE tbl = 2") == 0);
+    CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 0);
+    // ... and with its customer.
+    customers::update(w, id, Json{{"phones", {"13800001003"}}});
+    customers::update(w, id, Json{{"phones", Json::array()}});
+    CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 1);
+    customers::remove(w, id);
+    CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 0);  // its customer never comes back
 }
