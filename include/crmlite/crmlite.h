@@ -331,6 +331,18 @@ CRM_API crm_status crm_sync_conflicts(char** out_json, crm_db* db, const char* r
  * (CRM_ESTALE from then on). Returns {"tombstones_dropped","horizon",
  * "active_peers","stale_peers","newly_stale"} (caller frees). */
 CRM_API crm_status crm_sync_gc(char** out_report, crm_db* db, int64_t retention_ms) CRM_NOEXCEPT;
+/* A new replica (a new device) from a snapshot of `db` (the hub), written to
+ * `path`, which must not exist: the file is copied whole in one read
+ * transaction while `db` stays in use, then given a site id of its own, with
+ * `db` recorded as the peer it holds everything from. With shares in opts
+ * (crm_sync_options_add_share), customers outside them are left out and `db`
+ * records what the new replica holds, so filtered sync goes on from there. No
+ * history is replayed. Returns {"site_id","origin","cursor","customers","bytes"}
+ * (caller frees); `cursor` is the `since` the new replica asks `db` for next.
+ * CRM_EEXISTS when `path` exists, CRM_EMISUSE inside a transaction; on failure
+ * no file is left behind. */
+CRM_API crm_status crm_sync_snapshot(char** out_report, crm_db* db, const char* path,
+                                     const crm_sync_options* opts) CRM_NOEXCEPT;
 /* A JSON rendering of a changeset for debugging (caller frees). No database. */
 CRM_API crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len) CRM_NOEXCEPT;
 

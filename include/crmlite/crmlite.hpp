@@ -308,6 +308,13 @@ public:
         detail::check(crm_sync_gc(&o, h_, retention_ms));
         return detail::take(o);
     }
+    // A new replica at `path` from a snapshot of this one (its share only,
+    // with shares in opts); JSON report with the new site id and cursor.
+    std::string sync_snapshot(std::string_view path, const SyncOptions* opts = nullptr) {
+        char* o = nullptr;
+        detail::check(crm_sync_snapshot(&o, h_, detail::str(path).c_str(), opts ? opts->get() : nullptr));
+        return detail::take(o);
+    }
     // How far this database holds the changes of the peer with that site id.
     std::int64_t sync_received(std::string_view peer_site) {
         std::int64_t v = 0;

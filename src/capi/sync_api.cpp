@@ -1,4 +1,5 @@
 // Sync through the C ABI: changesets out, changesets in, a debug rendering.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -6,6 +7,7 @@
 #include "common/time.hpp"
 #include "sync/changeset.hpp"
 #include "sync/engine.hpp"
+#include "sync/snapshot.hpp"
 #include "sync/schema.hpp"
 
 using namespace crmlite;
@@ -153,12 +155,27 @@ crm_status crm_sync_gc(char** out_report, crm_db* db, int64_t retention_ms) noex
         return capi::ok();)
 }
 
+crm_status crm_sync_snapshot(char** out_report, crm_db* db, const char* path, const crm_sync_options* opts) noexcept {
+    CRM_REQUIRE(out_report);
+    *out_report = nullptr;
+    CRM_REQUIRE(db);
+    CRM_REQUIRE(path);
+    capi::StatementReset reset_guard{*db->db};
+    CRM_API_GUARD(
+        sync::SnapshotOptions o;
+        o.filter = filter_of(opts);
+        *out_report = capi::dup_string(dump(sync::snapshot(*db->db, path, o)));
+        return capi::ok();)
+}
+
 crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len) noexcept {
     CRM_REQUIRE(out_json);
     *out_json = nullptr;
     CRM_REQUIRE(blob);
     CRM_API_GUARD(
-        std::vector<std::string> names(8);
+        std::size_t n_tables = 1;
+        for (const auto& t : sync::synced_tables()) n_tables = std::max(n_tables, static_cast<std::size_t>(t.table) + 1);
+        std::vector<std::string> names(n_tables);
         for (const auto& t : sync::synced_tables()) names.at(static_cast<std::size_t>(t.table)) = t.name;
         const auto cs = sync::decode(std::string_view(reinterpret_cast<const char*>(blob), len));
         *out_json = capi::dup_string(dump(sync::to_json(cs, names)));

@@ -61,7 +61,27 @@ Json one_way(crm::Database& from, crm::Database& to, const crm::SyncOptions& pul
     return total;
 }
 
+// crm sync snapshot HUB NEW [--share ...]: a new device's file from the hub's.
+int run_snapshot(Context& ctx) {
+    const auto files = ctx.operands(2);
+    crm::Options o;
+    o.create(false);
+    crm::Database hub(files[0], o);
+    crm::SyncOptions share, unused;
+    add_shares(ctx.args.all("share"), share, unused);
+    const std::string report = hub.sync_snapshot(files[1], ctx.args.has("share") ? &share : nullptr);
+    if (ctx.json) {
+        print_json(report);
+    } else {
+        const Json r = Json::parse(report);
+        std::cout << "wrote " << files[1] << ": " << r["customers"] << " customers, " << r["bytes"] << " bytes; site "
+                  << r["site_id"].get<std::string>() << ", syncs on with " << files[0] << " from " << r["cursor"] << "\n";
+    }
+    return kOk;
+}
+
 int run_sync(Context& ctx) {
+    if (!ctx.args.positionals.empty() && ctx.args.positionals.front() == "snapshot") return run_snapshot(ctx);
     const std::string other = ctx.operands(1)[0];
     if (ctx.db_path() == "dump") {  // crm sync dump FILE
         print_json(crm::Database::sync_dump(read_file(other)));
@@ -157,7 +177,8 @@ int run_apply(Context& ctx) {
 }  // namespace
 
 Command sync_command() {
-    return {"sync", "PEER_DB", "sync two database files both ways (or: crm sync dump CHANGESET | crm sync gc DB)",
+    return {"sync", "PEER_DB",
+            "sync two database files both ways (or: crm sync dump CHANGESET | crm sync gc DB | crm sync snapshot HUB NEW)",
             {{"share", 0, "FIELD=VALUE", true,
               "the first file is a device holding only this share of PEER_DB (the hub): owner=, region= or tag="},
              {"retention-days", 0, "DAYS", false, "crm sync gc: peers not seen for longer must re-baseline (default 30)"}},
@@ -167,9 +188,10 @@ Command sync_command() {
             "With --share the hub sends only the device's share (a customer reassigned away is removed\n"
             "from the device) and refuses the device's changes outside it.\n"
             "`crm sync dump FILE` prints a changeset file as JSON; `crm sync gc DB` drops the tombstones\n"
-            "every peer has seen.\n"
+            "every peer has seen. `crm sync snapshot HUB NEW` writes a new device's file from the hub's\n"
+            "(with --share, that share only) without replaying history; NEW then syncs with HUB.\n"
             "\nExamples:\n  crm sync phone.db hub.db --share owner=alice\n  crm sync dump changes.bin\n"
-            "  crm sync gc hub.db --retention-days 90\n",
+            "  crm sync gc hub.db --retention-days 90\n  crm sync snapshot hub.db new-phone.db --share owner=alice\n",
             run_sync};
 }
 

@@ -23,7 +23,7 @@ namespace crmlite {
 
 namespace {
 
-constexpr std::int64_t kLocalSite = 1;  // sync_sites.idx of this file's own site
+constexpr std::int64_t kLocalSite = 1;  // sync_sites.idx of a new file's own site (Database::local_site)
 
 // Reads the first bytes of an existing file without SQLite, so that a file that
 // is not SQLite at all is refused before anything could write to it.
@@ -148,6 +148,7 @@ void Database::load_meta() {
         const std::string key = s.getColumn(0).getString();
         const auto v = s.getColumn(1);
         if (key == "site_id") site_id_ = Uuid::from_blob(v.getBlob(), v.getBytes());
+        else if (key == "local_site") local_site_ = v.getInt64();
         else if (key == "timezone") timezone_ = v.getString();
         else if (key == "hlc") clock_.restore(v.getInt64());
         else if (key == "seq") seq_ = v.getInt64();
@@ -248,7 +249,7 @@ void Database::rollback() {
 }
 
 std::int64_t Database::site_index(const Uuid& site) {
-    if (site == site_id_) return kLocalSite;
+    if (site == site_id_) return local_site_;
     auto& find = stmt("SELECT idx FROM sync_sites WHERE site = ?");
     find.bind(1, site.data(), Uuid::size());
     if (find.executeStep()) {
@@ -425,8 +426,8 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
     for (int f = 0; f < 64; ++f) {
         if (!(fields & (std::uint64_t{1} << f))) continue;
         auto it = std::find_if(versions.begin(), versions.end(), [f](const FieldVersion& v) { return v.field == f; });
-        if (it == versions.end()) versions.push_back({f, now_stamp, kLocalSite, seq});
-        else *it = {f, now_stamp, kLocalSite, seq, it->stamp < now_stamp ? it->stamp : it->base};
+        if (it == versions.end()) versions.push_back({f, now_stamp, db_.local_site_, seq});
+        else *it = {f, now_stamp, db_.local_site_, seq, it->stamp < now_stamp ? it->stamp : it->base};
     }
     if (!before) {
         // A brand-new version row: a record re-created under a deterministic id
@@ -450,7 +451,7 @@ void WriteScope::record_delete(Table table, const Uuid& id) {
     put.bind(1, static_cast<int>(table));
     put.bind(2, id.data(), Uuid::size());
     put.bind(3, stamp());
-    put.bind(4, kLocalSite);
+    put.bind(4, db_.local_site_);
     put.bind(5, next_seq());
     put.exec();
 }

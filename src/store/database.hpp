@@ -104,8 +104,11 @@ public:
     // The record's per-field versions, or nothing when it has none (never
     // written, or deleted).
     std::optional<std::vector<FieldVersion>> versions(Table table, const Uuid& id);
-    // sync_sites index of a site id, added on first sight (the local site is 1).
+    // sync_sites index of a site id, added on first sight.
     std::int64_t site_index(const Uuid& site);
+    // sync_sites index of this file's own site: 1, except in a replica made
+    // from another's snapshot (sync/snapshot.hpp), where 1 is the origin.
+    std::int64_t local_site() const { return local_site_; }
     Uuid site_of(std::int64_t index);
 
 private:
@@ -126,6 +129,7 @@ private:
     int scope_depth_ = 0;
     WriteScope* current_scope_ = nullptr;  // innermost open WriteScope
     Uuid site_id_;
+    std::int64_t local_site_ = 1;
     std::string timezone_;
     HybridClock clock_;
     std::int64_t seq_ = 0;

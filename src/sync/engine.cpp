@@ -402,7 +402,7 @@ private:
             }
             if (deleted) {
                 report_.dropped.push_back({{"table", t.name}, {"id", rc.id.str()}, {"reason", parent.name + " deleted"}});
-                if (!t.recreatable) w_.put_tombstone(t.table, rc.id, w_.stamp(), 1);
+                if (!t.recreatable) w_.put_tombstone(t.table, rc.id, w_.stamp(), db_.local_site());
             } else {
                 ++report_.missing_parent;
             }

@@ -1532,6 +1532,40 @@ static void test_sync_share(void) {
     CHECK_STATUS(CRM_EINVAL, crm_sync_gc(&report, hub, -1));
     CHECK(strstr(crm_errmsg(), "retention_ms") != NULL);
 
+    /* A new device from a snapshot of the hub, alice's share only. */
+    {
+        char snap_path[600];
+        crm_db* snap = NULL;
+        crm_sync_options* share = NULL;
+        int64_t got = -1;
+        char hub_site[37];
+        path_in_dir(snap_path, sizeof snap_path, "share_snapshot.db");
+        CHECK_OK(crm_sync_options_new(&share));
+        CHECK_OK(crm_sync_options_add_share(share, "owner", "alice"));
+        report = POISON;
+        CHECK_OK(crm_sync_snapshot(&report, hub, snap_path, share));
+        CHECK(strstr(report, "\"customers\":1") != NULL);
+        CHECK(strstr(report, "\"cursor\":") != NULL);
+        crm_free(report);
+        report = POISON;
+        CHECK_STATUS(CRM_EEXISTS, crm_sync_snapshot(&report, hub, snap_path, NULL));
+        CHECK(report == NULL);
+        CHECK(strstr(crm_errmsg(), "path") != NULL);
+        CHECK_NULL_ARG(crm_sync_snapshot(&report, hub, NULL, NULL), "path");
+        CHECK_OK(crm_open(&snap, snap_path, NULL));
+        out = POISON;
+        CHECK_OK(crm_customer_get(&out, snap, mine));
+        CHECK(strstr(out, "宁波") != NULL);
+        crm_free(out);
+        out = POISON;
+        CHECK_STATUS(CRM_ENOTFOUND, crm_customer_get(&out, snap, theirs));
+        site_of(hub_site, hub);
+        CHECK_OK(crm_sync_received(&got, snap, hub_site));
+        CHECK(got > 0);
+        crm_sync_options_free(share);
+        crm_close(snap);
+    }
+
     CHECK_NULL_ARG(crm_sync_options_set_peer(NULL, "x"), "opts");
     CHECK_NULL_ARG(crm_sync_options_add_share(opts, NULL, "x"), "field");
     CHECK_NULL_ARG(crm_sync_options_set_conflict_retention_ms(NULL, 1), "opts");

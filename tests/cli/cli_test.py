@@ -275,6 +275,13 @@ def main():
     check(out.strip() == "no conflicts", f"no conflicts yet: {out!r}")
     rep = json.loads(run("sync", "gc", pb, "--retention-days", "30", "--json")[0])
     check("tombstones_dropped" in rep, f"sync gc reports: {rep}")
+    snap = os.path.join(tmp, "alice2.db")
+    out, _ = run("sync", "snapshot", pb, snap, "--share", "owner=alice")
+    check(out.startswith("wrote ") and run("count", snap)[0].strip() == "1",
+          f"a new device from a snapshot of the hub holds only its share: {out!r}")
+    fails("sync", "snapshot", pb, snap, code=1, mentions="exists")
+    rep = json.loads(run("sync", snap, pb, "--share", "owner=alice", "--json")[0])
+    check(rep["received"]["records"] == 0, f"a fresh snapshot has nothing to receive: {rep}")
 
     # ---- the sample data of the README demo, when it is there
     src = os.environ.get("CRMLITE_SOURCE_DIR", "")

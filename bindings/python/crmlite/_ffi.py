@@ -158,6 +158,7 @@ _SIGNATURES = {
                                       db_p, c_int64, c_int64, sync_options_p]),
     "crm_sync_conflicts": (status, [out_str, db_p, c_char_p, c_int64]),
     "crm_sync_gc": (status, [out_str, db_p, c_int64]),
+    "crm_sync_snapshot": (status, [out_str, db_p, c_char_p, sync_options_p]),
 }
 
 

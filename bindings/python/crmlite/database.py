@@ -471,6 +471,19 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
         acknowledged; peers away longer must re-baseline (StaleError)."""
         return json.loads(_take_out(lib.crm_sync_gc, self._db(), int(retention_ms)))
 
+    def sync_snapshot(self, path, share=None):
+        """Writes a new replica (a new device) to ``path`` from a snapshot of
+        this database, without replaying history; ``share`` (as for
+        sync_changes) leaves out the customers outside it. Returns
+        {"site_id", "origin", "cursor", "customers", "bytes"}: open ``path``
+        and sync on with this database from ``cursor``."""
+        opts = self._sync_options(share=share)
+        try:
+            return json.loads(_take_out(lib.crm_sync_snapshot, self._db(), _path(path), opts))
+        finally:
+            if opts:
+                lib.crm_sync_options_free(opts)
+
     def sync_received(self, peer_site):
         """How far this database holds the changes of the peer with that site
         id: the ``since`` to ask that peer for next (0: nothing yet)."""

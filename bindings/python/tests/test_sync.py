@@ -83,3 +83,24 @@ class Sync(TempDirTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Snapshot(TempDirTestCase):
+    def test_new_device_from_a_snapshot(self):
+        with crmlite.Database(self.file("hub.crm")) as hub:
+            mine = hub.create_customer({"display_name": "王芳", "owner": "alice"})
+            theirs = hub.create_customer({"display_name": "赵强", "owner": "bob"})
+            report = hub.sync_snapshot(self.file("alice.crm"), share={"owner": "alice"})
+            self.assertEqual(report["customers"], 1)
+            with self.assertRaises(crmlite.AlreadyExists):
+                hub.sync_snapshot(self.file("alice.crm"))
+            with crmlite.Database(self.file("alice.crm")) as dev:
+                self.assertEqual(dev.customer(mine)["display_name"], "王芳")
+                with self.assertRaises(crmlite.NotFound):
+                    dev.customer(theirs)
+                self.assertEqual(dev.sync_received(report["origin"]), report["cursor"])
+                # The device's edit reaches the hub from the snapshot's cursor on.
+                dev.update_customer(mine, {"city": "苏州"})
+                blob, _, _ = dev.sync_changes(hub.sync_received(report["site_id"]), peer=report["origin"])
+                self.assertEqual(hub.sync_apply(blob, scope={"owner": "alice"})["fields_applied"], 1)
+                self.assertEqual(hub.customer(mine)["city"], "苏州")
