@@ -179,18 +179,28 @@ Json verify(const std::string& path, const crypto::KeySpec& key) {
     o.create = false;
     o.passphrase = key.passphrase;
     o.raw_key = key.raw_key;
+    Json report = {{"path", path},           {"ok", false},         {"problems", Json::array()},
+                   {"encrypted", nullptr},   {"schema_version", nullptr},
+                   {"latest_schema_version", Database::latest_schema_version()},
+                   {"site_id", nullptr},     {"page_size", nullptr}, {"pages", nullptr},
+                   {"customers", nullptr},   {"interactions", nullptr}, {"counters_match", nullptr}};
     std::unique_ptr<Database> db;
     try {
         db = std::make_unique<Database>(path, o);
     } catch (const SQLite::Exception& e) {
         const int ext = e.getExtendedErrorCode();
-        throw Error(status_of(ext), path + ": cannot be read: " + e.what(), ext);
+        // Damage found while opening is a finding of the check, not a failure to run it.
+        if ((ext & 0xFF) != SQLITE_CORRUPT && ext != SQLITE_IOERR_DATA)
+            throw Error(status_of(ext), path + ": cannot be read: " + e.what(), ext);
+        report["problems"].push_back(std::string("cannot be opened: ") + e.what());
+        report["encrypted"] = crypto::probe_file(path).state == crypto::FileState::encrypted;
+        return report;
     }
-    Json report = integrity(*db);
-    report["path"] = path;
+    const Json check = integrity(*db);
+    report["ok"] = check["ok"];
+    report["problems"] = check["problems"];
     report["encrypted"] = db->encrypted();
     report["schema_version"] = db->schema_version();
-    report["latest_schema_version"] = Database::latest_schema_version();
     report["site_id"] = db->site_id().str();
     try {
         report["page_size"] = scalar(*db, "PRAGMA page_size");

@@ -98,13 +98,15 @@ int run_verify(Context& ctx) {
     if (ctx.json) {
         print_json(report);
     } else {
+        const auto count = [&](const char* key) {
+            return r[key].is_number() ? group_digits(r[key].get<long long>()) : std::string("?");
+        };
         print_fields(std::cout, {{"file", ctx.db_path()},
                                  {"integrity", r["ok"].get<bool>() ? "ok" : "FAILED"},
-                                 {"encrypted", r["encrypted"].get<bool>() ? "yes" : "no"},
-                                 {"schema", std::to_string(r["schema_version"].get<int>())},
-                                 {"customers", r.contains("customers") ? group_digits(r["customers"].get<long long>()) : "?"},
-                                 {"interactions",
-                                  r.contains("interactions") ? group_digits(r["interactions"].get<long long>()) : "?"}},
+                                 {"encrypted", r["encrypted"].is_boolean() && r["encrypted"].get<bool>() ? "yes" : "no"},
+                                 {"schema", r["schema_version"].is_number() ? std::to_string(r["schema_version"].get<int>()) : "?"},
+                                 {"customers", count("customers")},
+                                 {"interactions", count("interactions")}},
                      0);
         for (const auto& p : r["problems"]) std::cout << "problem: " << p.get<std::string>() << "\n";
     }

@@ -506,13 +506,45 @@ std::unique_ptr<CryptVfs> vfs_for_new_file(const KeySpec& spec) {
     return std::make_unique<CryptVfs>(key_of(spec, salt), salt);
 }
 
+namespace {
+
+// The VFS for a database whose pages are all in its WAL, from the first frame
+// of page 1 found there (checking the key); null when there is none.
+std::unique_ptr<CryptVfs> vfs_from_wal(const std::string& path, const KeySpec& spec) {
+    std::ifstream in(path + "-wal", std::ios::binary);
+    if (!in) return nullptr;
+    unsigned char head[kWalHeader];
+    if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return nullptr;
+    const std::uint32_t ps = be32(head + 8);
+    if (!valid_page_size(ps)) return nullptr;
+    std::vector<unsigned char> frame(ps + kFrameHeader);
+    while (in.read(reinterpret_cast<char*>(frame.data()), static_cast<std::streamsize>(frame.size()))) {
+        if (be32(frame.data()) != 1) continue;
+        unsigned char* page = frame.data() + kFrameHeader;
+        Salt salt{};
+        std::memcpy(salt.data(), page + ps - kSaltBytes, kSaltBytes);
+        const Key key = key_of(spec, salt);
+        if (!decrypt_page(page, ps, 1, key))
+            throw Error(CRM_ENOTADB, path + ": wrong key for this encrypted database (or its WAL is damaged)");
+        return std::make_unique<CryptVfs>(key, salt);
+    }
+    return nullptr;
+}
+
+}  // namespace
+
 std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& spec) {
     check_key_spec(spec, "key");
     if (spec.empty()) throw Error(CRM_EINVAL, "key: empty");
     const Probe p = probe_file(path);
     switch (p.state) {
     case FileState::absent:
-    case FileState::empty: return vfs_for_new_file(spec);
+    case FileState::empty: {
+        // A database never checkpointed (a crash before its first close) is
+        // all in its WAL: take the salt from a frame of page 1 there.
+        if (auto vfs = vfs_from_wal(path, spec)) return vfs;
+        return vfs_for_new_file(spec);
+    }
     case FileState::plain:
         throw Error(CRM_ENOTADB, path + ": not an encrypted database (open it without a key)");
     case FileState::foreign: throw Error(CRM_ENOTADB, path + ": not a crmlite database (not an SQLite file)");

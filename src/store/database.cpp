@@ -68,7 +68,8 @@ Database::Database(const std::string& path, const OpenOptions& options) : readon
 
     int flags = options.readonly ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;  // one handle, one thread at a time (documented)
-    db_ = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms, vfs_ ? vfs_->name() : "");
+    db_ = std::make_unique<SQLite::Database>(path.c_str(), flags, options.busy_timeout_ms,
+                                           vfs_ ? vfs_->name() : nullptr);
     if (vfs_ && !readonly_) {
         // Room for each page's nonce, tag and salt, before the first page is written.
         int reserve = crypto::kReserve;

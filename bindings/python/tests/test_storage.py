@@ -67,10 +67,15 @@ class EncryptionTest(TempDirTestCase):
         data[4096 * 2 + 300] ^= 0x10
         with open(path, "wb") as f:
             f.write(data)
-        with crmlite.Database(path, key=KEY) as db:
-            report = db.integrity_check()
-            self.assertFalse(report["ok"])
-            self.assertTrue(report["problems"])
+        # The damaged page is found at open (if opening reads it) or by the
+        # integrity check; it never reads as data.
+        try:
+            with crmlite.Database(path, key=KEY) as db:
+                report = db.integrity_check()
+                self.assertFalse(report["ok"])
+                self.assertTrue(report["problems"])
+        except crmlite.Corrupt:
+            pass
 
 
 class BackupTest(TempDirTestCase):
