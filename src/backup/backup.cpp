@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -56,7 +57,7 @@ crm_status status_of(int rc) {
     case SQLITE_CORRUPT: return CRM_ECORRUPT;
     case SQLITE_NOTADB: return CRM_ENOTADB;
     case SQLITE_READONLY: return CRM_EPERM;
-    case SQLITE_IOERR: return rc == SQLITE_IOERR_DATA ? CRM_ECORRUPT : CRM_EIO;
+    case SQLITE_IOERR: return CRM_EIO;
     default: return CRM_EIO;
     }
 }
@@ -77,24 +78,31 @@ CopyResult copy_pages(sqlite3* dst, sqlite3* src, const CopyOptions& o, const st
     CopyResult r;
     int rc = SQLITE_OK;
     bool canceled = false;
+    std::exception_ptr raised;  // from the progress callback: rethrown after finishing
     for (;;) {
         rc = sqlite3_backup_step(b, o.pages_per_step);
         ++r.steps;
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        } else if (rc != SQLITE_OK) {
+        } else if (rc != SQLITE_OK && rc != SQLITE_DONE) {
             break;
         }
         const std::int64_t total = sqlite3_backup_pagecount(b);
         const std::int64_t done = total - sqlite3_backup_remaining(b);
-        if (o.progress && !o.progress(done, total)) {
-            canceled = true;
-            break;
+        if (o.progress) {
+            try {
+                canceled = !o.progress(done, total);
+            } catch (...) {
+                raised = std::current_exception();
+                canceled = true;
+            }
+            if (canceled) break;
         }
         if (rc == SQLITE_DONE) break;
     }
     r.pages = sqlite3_backup_pagecount(b);
     const int finish = sqlite3_backup_finish(b);
+    if (raised) std::rethrow_exception(raised);
     if (canceled) throw Error(CRM_ECANCELED, what + ": canceled by the progress callback");
     if (rc != SQLITE_DONE) {
         const int ext = finish != SQLITE_OK ? sqlite3_extended_errcode(dst) : rc;
@@ -121,6 +129,9 @@ Json backup_to(Database& db, const std::string& path, const CopyOptions& o) {
     crypto::check_key_spec(o.key, "key");
     if (path.empty()) throw Error(CRM_EINVAL, "path: empty");
     if (db.in_transaction()) throw Error(CRM_EMISUSE, "backup: finish the open transaction first");
+    // A cached statement left mid-result would pin an old read snapshot: the
+    // copy would miss later commits and this handle could not write meanwhile.
+    db.reset_statements();
     std::error_code ec;
     if (fs::exists(path, ec)) throw Error(CRM_EEXISTS, path + ": already exists (a backup never overwrites a file)");
     std::unique_ptr<crypto::CryptVfs> vfs;
@@ -190,7 +201,7 @@ Json verify(const std::string& path, const crypto::KeySpec& key) {
     } catch (const SQLite::Exception& e) {
         const int ext = e.getExtendedErrorCode();
         // Damage found while opening is a finding of the check, not a failure to run it.
-        if ((ext & 0xFF) != SQLITE_CORRUPT && ext != SQLITE_IOERR_DATA)
+        if ((ext & 0xFF) != SQLITE_CORRUPT)
             throw Error(status_of(ext), path + ": cannot be read: " + e.what(), ext);
         report["problems"].push_back(std::string("cannot be opened: ") + e.what());
         report["encrypted"] = crypto::probe_file(path).state == crypto::FileState::encrypted;

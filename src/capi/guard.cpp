@@ -21,8 +21,6 @@ crm_status fail(crm_status code, const std::string& message, int sqlite_code) {
 }
 
 crm_status from_sqlite(int extended_code) {
-    // A page that fails to authenticate in an encrypted file (src/crypto).
-    if (extended_code == SQLITE_IOERR_DATA) return CRM_ECORRUPT;
     switch (extended_code & 0xFF) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:

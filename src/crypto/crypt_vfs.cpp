@@ -29,6 +29,11 @@ using State = CryptVfs::State;
 
 enum class Kind { main_db, wal, journal, temp, plain };
 
+// A page that fails to authenticate is reported as corruption: SQLite passes
+// this code through unchanged to the statement that read the page (an I/O
+// error code would lose its extended part on some paths, e.g. schema loading).
+constexpr int kAuthFailed = SQLITE_CORRUPT;
+
 constexpr int kWalHeader = 32;
 constexpr int kFrameHeader = 24;
 
@@ -100,14 +105,14 @@ int main_read(CryptFile* f, void* buf, int n, sqlite3_int64 off) {
         // not an encrypted page is refused rather than handed up as data.
         const int rc = real_read(f, buf, n, off);
         if (rc == SQLITE_IOERR_SHORT_READ) std::memset(buf, 0, static_cast<std::size_t>(n));
-        return rc == SQLITE_OK ? SQLITE_IOERR_DATA : rc;
+        return rc == SQLITE_OK ? kAuthFailed : rc;
     }
     if (static_cast<std::uint32_t>(n) == ps && off % ps == 0) {
         const int rc = real_read(f, buf, n, off);
         if (rc == SQLITE_IOERR_SHORT_READ) std::memset(buf, 0, static_cast<std::size_t>(n));
         if (rc != SQLITE_OK) return rc;
         return decrypt_page(out, ps, static_cast<std::uint32_t>(off / ps) + 1, f->vfs->key) ? SQLITE_OK
-                                                                                              : SQLITE_IOERR_DATA;
+                                                                                              : kAuthFailed;
     }
     if (off >= 0 && off + n <= ps) {  // a part of page 1: the header
         unsigned char* page = scratch(f, ps);
@@ -118,7 +123,7 @@ int main_read(CryptFile* f, void* buf, int n, sqlite3_int64 off) {
             return rc;
         }
         if (rc != SQLITE_OK) return rc;
-        if (!decrypt_page(page, ps, 1, f->vfs->key)) return SQLITE_IOERR_DATA;
+        if (!decrypt_page(page, ps, 1, f->vfs->key)) return kAuthFailed;
         std::memcpy(buf, page + off, static_cast<std::size_t>(n));
         return SQLITE_OK;
     }
@@ -177,7 +182,7 @@ int wal_read(CryptFile* f, void* buf, int n, sqlite3_int64 off) {
         if (rc == SQLITE_IOERR_SHORT_READ) std::memset(buf, 0, static_cast<std::size_t>(n));
         if (rc != SQLITE_OK) return rc;
         const std::uint32_t pgno = frame_pgno(f, off - kFrameHeader);
-        return pgno != 0 && decrypt_page(out, ps, pgno, f->vfs->key) ? SQLITE_OK : SQLITE_IOERR_DATA;
+        return pgno != 0 && decrypt_page(out, ps, pgno, f->vfs->key) ? SQLITE_OK : kAuthFailed;
     }
     if (n == frame && rel % frame == 0) {
         // Whole frames are read by WAL recovery only. A frame that does not
@@ -236,10 +241,10 @@ int journal_read(CryptFile* f, void* buf, int n, sqlite3_int64 off) {
     const int rc = real_read(f, buf, n, off);
     if (rc != SQLITE_OK || !journal_image(f, n, off)) return rc;
     unsigned char p[4];
-    if (real_read(f, p, 4, off - 4) != SQLITE_OK) return SQLITE_IOERR_DATA;
+    if (real_read(f, p, 4, off - 4) != SQLITE_OK) return kAuthFailed;
     return decrypt_page(static_cast<unsigned char*>(buf), static_cast<std::uint32_t>(n), be32(p), f->vfs->key)
                ? SQLITE_OK
-               : SQLITE_IOERR_DATA;
+               : kAuthFailed;
 }
 
 int journal_write(CryptFile* f, const void* buf, int n, sqlite3_int64 off) {
