@@ -35,11 +35,16 @@ asan_pass() {
 # Reruns the Catch2 suite of the normal build with CRMLITE_TEST_ENCRYPT=1: every
 # database a test creates (or reopens) without a key is encrypted with a fixed
 # test key through the encrypting VFS. The sync simulations run 100 seeds here
-# (the normal pass runs 1,000 unencrypted); about as long as one normal ctest run.
+# (the normal pass runs 1,000 unencrypted): under 3 minutes on a loaded 2-core
+# machine. Excluded: hidden tests ([.]) and the three tests that open a crmlite
+# file with plain SQLite, outside the library, which an encrypted file refuses
+# by design.
 encryption_pass() {
   [ -x "$root/build/tests/crmlite_tests" ] || "$root/scripts/build.sh" "$root/build"
   (cd "$root/build" && CRMLITE_TEST_ENCRYPT=1 CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS_ENCRYPT:-100} \
-     CRMLITE_MODEL_SEEDS=${CRMLITE_MODEL_SEEDS_ENCRYPT:-100} ./tests/crmlite_tests --order decl)
+     CRMLITE_MODEL_SEEDS=${CRMLITE_MODEL_SEEDS_ENCRYPT:-100} ./tests/crmlite_tests "~[.]" \
+     "~a file written by a newer schema*" "~import: the bulk-load journal is used only*" \
+     "~a persisted clock ahead of the wall clock*")
 }
 # ---- end of the encryption pass -------------------------------------------------
 

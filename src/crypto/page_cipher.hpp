@@ -7,8 +7,9 @@
 // in the last 56 bytes, which SQLite leaves to us as "reserved bytes per page"
 // (byte 20 of the database header, set with SQLITE_FCNTL_RESERVE_BYTES before
 // the first page is written). The nonce is fresh random for every write; the
-// associated data is the page number, so a page moved to another place fails
-// to authenticate. Page 1 keeps bytes 16..23 of the SQLite header (page size,
+// associated data is the page number and the page's last 16 bytes, so a page
+// moved to another place fails to authenticate and every stored byte is
+// either ciphertext or authenticated. Page 1 keeps bytes 16..23 of the SQLite header (page size,
 // file format versions, reserved bytes: all that SQLite and we need before any
 // key is known) in the clear but authenticated, and its first 16 bytes carry
 // kMagic instead of "SQLite format 3", so an encrypted file is recognised as
