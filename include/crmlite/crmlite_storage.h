@@ -64,7 +64,7 @@ CRM_API crm_status crm_backup(char** out_report, crm_db* db, const char* path,
 /* Verifies a backup (or any crmlite file) without restoring or changing it:
  * opens it read-only with the key in opts (may be NULL), runs SQLite's
  * integrity check and counts its records. Returns (caller frees)
- * {"ok","problems":[...],"path","encrypted","schema_version",
+ * {"ok","problems":[...],"warnings":[...],"path","encrypted","schema_version",
  * "latest_schema_version","site_id","page_size","pages","customers",
  * "interactions","counters_match"}; a damaged file is CRM_OK with "ok":false.
  * CRM_ENOTFOUND, CRM_ENOTADB (not crmlite, or a wrong key), CRM_ETOONEW. */

@@ -190,7 +190,7 @@ Json verify(const std::string& path, const crypto::KeySpec& key) {
     o.create = false;
     o.passphrase = key.passphrase;
     o.raw_key = key.raw_key;
-    Json report = {{"path", path},           {"ok", false},         {"problems", Json::array()},
+    Json report = {{"path", path},           {"ok", false},         {"problems", Json::array()}, {"warnings", Json::array()},
                    {"encrypted", nullptr},   {"schema_version", nullptr},
                    {"latest_schema_version", Database::latest_schema_version()},
                    {"site_id", nullptr},     {"page_size", nullptr}, {"pages", nullptr},
@@ -222,10 +222,9 @@ Json verify(const std::string& path, const crypto::KeySpec& key) {
         report["interactions"] = interactions;
         const bool counters_match = customers == db->counter("customers") && interactions == db->counter("interactions");
         report["counters_match"] = counters_match;
-        if (!counters_match) {
-            report["ok"] = false;
-            report["problems"].push_back("record counters differ from the records");
-        }
+        // Not damage: a file also written by plain SQLite (outside the
+        // library) has counters that missed those rows. Reported, not failed.
+        if (!counters_match) report["warnings"].push_back("record counters differ from the records");
     } catch (const SQLite::Exception& e) {
         report["ok"] = false;
         report["problems"].push_back(std::string("read failed: ") + e.what());

@@ -109,6 +109,7 @@ int run_verify(Context& ctx) {
                                  {"interactions", count("interactions")}},
                      0);
         for (const auto& p : r["problems"]) std::cout << "problem: " << p.get<std::string>() << "\n";
+        for (const auto& w : r["warnings"]) std::cout << "warning: " << w.get<std::string>() << "\n";
     }
     return r["ok"].get<bool>() ? kOk : kError;
 }
