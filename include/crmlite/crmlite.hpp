@@ -65,6 +65,12 @@ public:
     Options& readonly(bool v) { detail::check(crm_options_set_readonly(h_, v ? 1 : 0)); return *this; }
     Options& timezone(std::string_view tz) { detail::check(crm_options_set_timezone(h_, detail::str(tz).c_str())); return *this; }
     Options& busy_timeout(int ms) { detail::check(crm_options_set_busy_timeout(h_, ms)); return *this; }
+    // Encryption at rest (crmlite_storage.h): a passphrase, or a raw 32-byte key.
+    Options& passphrase(std::string_view p) { detail::check(crm_options_set_passphrase(h_, detail::str(p).c_str())); return *this; }
+    Options& key(std::string_view raw) {
+        detail::check(crm_options_set_key(h_, reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
+        return *this;
+    }
     const crm_options* get() const { return h_; }
 
 private:
@@ -362,4 +368,79 @@ private:
     bool done_ = false;
 };
 
+// ------------------------------------------------ storage (crmlite_storage.h)
+// Online backup, verification, restore; whether a database is encrypted.
+
+// Options for backup / verify / restore (crm_backup_options).
+class BackupOptions {
+public:
+    // Pages copied and total; return false to cancel.
+    using Progress = std::function<bool(std::int64_t done, std::int64_t total)>;
+
+    BackupOptions() { detail::check(crm_backup_options_new(&h_)); }
+    ~BackupOptions() { crm_backup_options_free(h_); }
+    BackupOptions(const BackupOptions&) = delete;
+    BackupOptions& operator=(const BackupOptions&) = delete;
+
+    BackupOptions& passphrase(std::string_view p) {
+        detail::check(crm_backup_options_set_passphrase(h_, detail::str(p).c_str()));
+        return *this;
+    }
+    BackupOptions& key(std::string_view raw) {
+        detail::check(crm_backup_options_set_key(h_, reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
+        return *this;
+    }
+    BackupOptions& step(int pages) { detail::check(crm_backup_options_set_step(h_, pages)); return *this; }
+    BackupOptions& progress(Progress fn) {
+        progress_ = std::move(fn);
+        detail::check(crm_backup_options_set_progress(h_, progress_ ? &BackupOptions::trampoline : nullptr, this));
+        return *this;
+    }
+    const crm_backup_options* get() const { return h_; }
+
+private:
+    static int trampoline(void* self, int64_t done, int64_t total) {
+        try {
+            return static_cast<BackupOptions*>(self)->progress_(done, total) ? 0 : 1;
+        } catch (...) {
+            return 1;
+        }
+    }
+    crm_backup_options* h_ = nullptr;
+    Progress progress_;
+};
+
+// Online backup of db into the new file `path` (JSON report).
+inline std::string backup(Database& db, const std::string& path, const BackupOptions* options = nullptr) {
+    char* o = nullptr;
+    detail::check(crm_backup(&o, db.handle(), path.c_str(), options ? options->get() : nullptr));
+    return detail::take(o);
+}
+// Verifies a backup without restoring it (JSON report with "ok").
+inline std::string verify(const std::string& path, const BackupOptions* options = nullptr) {
+    char* o = nullptr;
+    detail::check(crm_verify(&o, path.c_str(), options ? options->get() : nullptr));
+    return detail::take(o);
+}
+// Restores a backup into target (JSON report).
+inline std::string restore(const std::string& backup_path, const std::string& target,
+                           const BackupOptions* options = nullptr, const Options* target_options = nullptr) {
+    char* o = nullptr;
+    detail::check(crm_restore(&o, backup_path.c_str(), target.c_str(), options ? options->get() : nullptr,
+                              target_options ? target_options->get() : nullptr));
+    return detail::take(o);
+}
+// SQLite's integrity check of an open database (JSON {"ok","problems"}).
+inline std::string integrity_check(Database& db) {
+    char* o = nullptr;
+    detail::check(crm_integrity_check(&o, db.handle()));
+    return detail::take(o);
+}
+inline bool is_encrypted(Database& db) {
+    int v = 0;
+    detail::check(crm_db_is_encrypted(&v, db.handle()));
+    return v != 0;
+}
+
 }  // namespace crm
+

@@ -82,4 +82,8 @@ const Command* find_command(std::string_view name);
 void print_usage(std::ostream& out);
 void print_command_help(std::ostream& out, const Command& command);
 
+// Sets the key of an encrypted database from $CRM_PASSPHRASE or $CRM_KEY (64
+// hex digits), when set (commands_storage.cpp).
+void apply_key_from_env(crm::Options& options);
+
 }  // namespace crmcli

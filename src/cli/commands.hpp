@@ -26,5 +26,9 @@ Command sync_command();
 Command changes_command();
 Command apply_command();
 Command conflicts_command();
+// commands_storage.cpp: backup, restore, verify (issue 7)
+Command backup_command();
+Command restore_command();
+Command verify_command();
 
 }  // namespace crmcli

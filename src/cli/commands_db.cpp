@@ -34,6 +34,7 @@ int run_init(Context& ctx) {
     crm::Options options;
     options.create(true);
     if (auto tz = ctx.args.get("timezone")) options.timezone(*tz);
+    apply_key_from_env(options);  // $CRM_PASSPHRASE: a new encrypted file
     crm::Database db(ctx.db_path(), options);
     const std::string info = db.info();
     if (ctx.json) {

@@ -39,6 +39,7 @@ crm::Database Context::open(Access access) const {
     crm::Options options;
     options.create(false);
     if (access == Access::read) options.readonly(true);
+    apply_key_from_env(options);
     return crm::Database(db_path_, options);
 }
 

@@ -9,12 +9,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "crypto/crypt_vfs.hpp"
 #include "search/tokenizer.hpp"
 #include "store/migrations.hpp"
 #include "store/versions.hpp"
@@ -34,8 +36,18 @@ void check_sqlite_header(const std::string& path) {
     in.read(header, sizeof header);
     const auto got = in.gcount();
     if (got == 0) return;  // empty file: a new database
+    if (got == 16 && std::memcmp(header, crypto::kMagic, 16) == 0)
+        throw Error(CRM_ENOTADB, path + ": an encrypted crmlite database: open it with its key");
     if (got < 16 || std::memcmp(header, "SQLite format 3", 16) != 0)
         throw Error(CRM_ENOTADB, path + ": not a crmlite database (not an SQLite file)");
+}
+
+// The test hook of the encryption pass of scripts/test.sh: with
+// CRMLITE_TEST_ENCRYPT=1, every database opened without a key that is new or
+// already encrypted is opened with a fixed test key (plain files stay plain).
+bool test_encryption_requested() {
+    const char* env = std::getenv("CRMLITE_TEST_ENCRYPT");
+    return env != nullptr && std::strcmp(env, "1") == 0;
 }
 
 }  // namespace
@@ -48,11 +60,23 @@ Database::Database(const std::string& path, const OpenOptions& options) : readon
     const bool exists = fs::exists(path, ec);
     if (!exists && (!options.create || options.readonly))
         throw Error(CRM_ENOTFOUND, path + ": no such database");
-    if (exists) check_sqlite_header(path);
+    crypto::KeySpec key{options.passphrase, options.raw_key};
+    if (key.empty() && test_encryption_requested()) {
+        const auto state = crypto::probe_file(path).state;
+        if (state != crypto::FileState::plain && state != crypto::FileState::foreign) key.raw_key = crypto::test_raw_key();
+    }
+    if (!key.empty()) vfs_ = crypto::vfs_for_file(path, key);  // checks the key against page 1
+    else if (exists) check_sqlite_header(path);
 
     int flags = options.readonly ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;  // one handle, one thread at a time (documented)
-    db_ = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
+    db_ = std::make_unique<SQLite::Database>(path.c_str(), flags, options.busy_timeout_ms,
+                                           vfs_ ? vfs_->name() : nullptr);
+    if (vfs_ && !readonly_) {
+        // Room for each page's nonce, tag and salt, before the first page is written.
+        int reserve = crypto::kReserve;
+        sqlite3_file_control(handle(), "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    }
     search::register_tokenizer(handle());
     check_is_crmlite_file(path);
 

@@ -23,6 +23,10 @@
 
 namespace crmlite {
 
+namespace crypto {
+class CryptVfs;
+}
+
 // Synced record kinds. The numbers are part of the sync format: append only.
 enum class Table : int {
     customers = 1,
@@ -38,6 +42,11 @@ struct OpenOptions {
     bool readonly = false;
     std::string timezone;  // empty: keep the stored one ("UTC" for new files)
     int busy_timeout_ms = 5000;
+    // Encryption at rest (src/crypto, docs/storage.md): a passphrase (Argon2id
+    // with the salt stored in the file) or a raw 32-byte key; both empty: a
+    // plain file. A new file given a key is created encrypted.
+    std::string passphrase;
+    std::string raw_key;
 };
 
 class WriteScope;
@@ -94,6 +103,9 @@ public:
     bool in_transaction() const { return explicit_txn_ || scope_depth_ > 0; }
 
     bool readonly() const { return readonly_; }
+    // The encrypting VFS of this connection, or null for a plain file.
+    const crypto::CryptVfs* crypt_vfs() const { return vfs_.get(); }
+    bool encrypted() const { return vfs_ != nullptr; }
     const Uuid& site_id() const { return site_id_; }
     const std::string& timezone() const { return timezone_; }
     int schema_version() const;
@@ -119,6 +131,7 @@ private:
     void reload_clock();
     void persist_clock();
 
+    std::unique_ptr<crypto::CryptVfs> vfs_;  // declared first: outlives the connection
     std::unique_ptr<SQLite::Database> db_;
     void discard_deferred() noexcept;
 

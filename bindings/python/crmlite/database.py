@@ -126,7 +126,9 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
     """An open crmlite database file.
 
     ``Database(path, *, create=True, readonly=False, timezone=None,
-    busy_timeout=None)`` opens (and unless ``create=False``, creates) the file.
+    busy_timeout=None, passphrase=None, key=None)`` opens (and unless
+    ``create=False``, creates) the file; with a passphrase or a raw 32-byte key
+    the file is encrypted (see storage.py).
     ``timezone`` is an IANA name ("Asia/Shanghai") stored when the file is
     created; ``busy_timeout`` is in milliseconds. Use it as a context manager
     (closed on exit) or call :meth:`close`.
@@ -135,7 +137,8 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
     Errors raise :class:`crmlite.CrmError` subclasses.
     """
 
-    def __init__(self, path, *, create=True, readonly=False, timezone=None, busy_timeout=None):
+    def __init__(self, path, *, create=True, readonly=False, timezone=None, busy_timeout=None,
+                 passphrase=None, key=None):
         self.path = os.fspath(path)
         encoded = _path(path)
         opts = _ffi.options_p()
@@ -151,6 +154,8 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
                 if not 0 <= busy_timeout <= 2**31 - 1:
                     raise InvalidInput("busy_timeout: must be between 0 and 2147483647 ms")
                 _check(lib.crm_options_set_busy_timeout(opts, busy_timeout))
+            # Encryption at rest (storage.py): a passphrase or a raw 32-byte key.
+            self._set_open_key(opts, passphrase, key)
             db = _ffi.db_p()
             _check(lib.crm_open(byref(db), encoded, opts))
         finally:
