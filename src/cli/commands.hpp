@@ -26,5 +26,11 @@ Command sync_command();
 Command changes_command();
 Command apply_command();
 Command conflicts_command();
+// commands_quality.cpp: data quality
+Command quality_command();
+Command dupes_command();
+Command merge_command();
+Command validate_command();
+Command normalize_command();
 
 }  // namespace crmcli
