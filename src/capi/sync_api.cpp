@@ -158,8 +158,12 @@ crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len)
     *out_json = nullptr;
     CRM_REQUIRE(blob);
     CRM_API_GUARD(
-        std::vector<std::string> names(8);
-        for (const auto& t : sync::synced_tables()) names.at(static_cast<std::size_t>(t.table)) = t.name;
+        std::vector<std::string> names;
+        for (const auto& t : sync::synced_tables()) {
+            const auto i = static_cast<std::size_t>(t.table);
+            if (names.size() <= i) names.resize(i + 1);  // table numbers leave gaps (20-29: data quality)
+            names[i] = t.name;
+        }
         const auto cs = sync::decode(std::string_view(reinterpret_cast<const char*>(blob), len));
         *out_json = capi::dup_string(dump(sync::to_json(cs, names)));
         return capi::ok();)

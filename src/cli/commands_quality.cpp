@@ -45,7 +45,8 @@ int run_quality(Context& ctx) {
     Table kpis;
     kpis.column("KPI").column("VALUE", 0, true).column("TARGET").column("OK");
     for (const auto& k : r["kpis"])
-        kpis.row({k["kpi"].get<std::string>(), percent(k["value"].get<double>()), k["target"].get<std::string>(),
+        kpis.row({k["kpi"].get<std::string>(), percent(k["value"].get<double>()),
+                  k["op"].get<std::string>() + " " + percent(k["target"].get<double>()),
                   k["ok"].get<bool>() ? "yes" : "NO"});
     kpis.print(std::cout);
     std::cout << "\nstale profiles (not updated in " << r["stale_days"].get<long long>()
@@ -82,7 +83,9 @@ int run_dupes(Context& ctx) {
             std::string why;
             for (const auto& e : p["evidence"])
                 if (e["weight"].get<double>() > 0) why += (why.empty() ? "" : ", ") + e["feature"].get<std::string>();
-            std::cout << "  " << p["a"].get<std::string>().substr(0, 8) << " ~ " << p["b"].get<std::string>().substr(0, 8)
+            // The ends of the ids: their starts are the creation time, alike for records made together.
+            const std::string a = p["a"].get<std::string>(), b = p["b"].get<std::string>();
+            std::cout << "  ..." << a.substr(a.size() - 8) << " ~ ..." << b.substr(b.size() - 8)
                       << "  score " << p["score"].get<double>() << "  (" << why << ")\n";
         }
     }

@@ -257,7 +257,7 @@ Json report(Database& db, const Json& options) {
     Json kpis = Json::array();
     const auto kpi = [&](const char* name, double value, const char* op, double target) {
         const bool ok = std::string(op) == "<=" ? value <= target : value >= target;
-        kpis.push_back({{"kpi", name}, {"value", value}, {"target", std::string(op) + " " + std::to_string(target).substr(0, 4)}, {"ok", ok}});
+        kpis.push_back({{"kpi", name}, {"value", value}, {"op", op}, {"target", target}, {"ok", ok}});
     };
     if (duplicates) {
         const Json d = dedup::find(db, dedup::Options{});

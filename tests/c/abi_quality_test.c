@@ -113,7 +113,12 @@ int main(int argc, char** argv) {
     CHECK(strstr(out, "\"survivor\":\"") != NULL);
     char merge_id[64] = {0};
     {
-        const char* p = strstr(out, "\"id\":\"");
+        /* Keys come sorted: the record's own "id" follows its top-level
+         * "created_at", the last one (the records in "before" come first). */
+        const char* p = NULL;
+        for (const char* q = out; (q = strstr(q, "\"created_at\":\"")) != NULL; ++q) p = q;
+        CHECK(p != NULL);
+        p = strstr(p, "\"id\":\"");
         CHECK(p != NULL);
         memcpy(merge_id, p + 6, 36);
     }
