@@ -194,15 +194,18 @@ PairScore score(const Profile& a, const Profile& b) {
     if (const auto p = first_shared(a.phones, b.phones); !p.empty()) add(s, "phone", 4, p);
     else if (!a.phones.empty() && !b.phones.empty()) add(s, "phone", -0.5, "no phone in common");
     if (const auto e = first_shared(a.emails, b.emails); !e.empty()) add(s, "email", 4, e);
-    else if (const auto l = first_shared(a.email_locals, b.email_locals); !l.empty()) add(s, "email", 2, "same local part: " + l);
+    else if (const auto l = first_shared(a.email_locals, b.email_locals); !l.empty())
+        add(s, "email", l.size() >= 8 ? 2.5 : 2, "same local part: " + l);  // a long local part is rarely shared
     else if (!a.emails.empty() && !b.emails.empty()) add(s, "email", -0.5, "no e-mail in common");
     if (!a.birthday.empty() && !b.birthday.empty())
-        add(s, "birthday", a.birthday == b.birthday ? 2 : -3, a.birthday == b.birthday ? a.birthday : "different");
-    if (!a.province.empty() && !b.province.empty() && a.province != b.province) add(s, "province", -1, "different");
+        add(s, "birthday", a.birthday == b.birthday ? 3 : -3, a.birthday == b.birthday ? a.birthday : "different");
+    if (!a.province.empty() && !b.province.empty())
+        add(s, "province", a.province == b.province ? 0.5 : -1, a.province == b.province ? a.province : "different");
     if (!a.city.empty() && !b.city.empty()) add(s, "city", a.city == b.city ? 0.5 : -1, a.city == b.city ? a.city : "different");
     if (!a.postcode.empty() && a.postcode == b.postcode) add(s, "postcode", 1, a.postcode);
-    if (const double ad = address_similarity(a.address, b.address); ad >= 0.9) add(s, "address", 1.5, "similar address");
-    if (a.kind == "person" && !a.company.empty() && a.company == b.company) add(s, "company", 1, a.company);
+    if (!a.address.empty() && a.address == b.address && a.address.size() >= 8) add(s, "address", 2.5, "same address");
+    else if (const double ad = address_similarity(a.address, b.address); ad >= 0.9) add(s, "address", 1.5, "similar address");
+    if (a.kind == "person" && !a.company.empty() && a.company == b.company) add(s, "company", 2.5, a.company);
     if (a.kind == "company" && !a.company.empty() && a.company == b.company) add(s, "company", 3, a.company);
     // Points as log-odds, mapped to 0..1: 4 points is a coin toss; a shared
     // phone or e-mail plus the same name reading (6.5) clears 0.9.
