@@ -595,7 +595,7 @@ TEST_CASE("an update stamps only the fields it changes and advances the sequence
         CHECK_FALSE(version_row(*t, Table::contact_points, gone));
         REQUIRE(tombstone(*t, Table::contact_points, gone));
         CHECK(tombstone(*t, Table::contact_points, gone)->hlc == t->last_stamp());
-        const auto added = ids_of(*t, "SELECT id FROM contact_points WHERE customer_id = ? AND normalized = '02161234567'", id);
+        const auto added = ids_of(*t, "SELECT id FROM contact_points WHERE customer_id = ? AND normalized = '+862161234567'", id);  // a landline in E.164 (libphonenumber)
         REQUIRE(added.size() == 1);
         CHECK(version_row(*t, Table::contact_points, added[0])->hlc == t->last_stamp());
         // The profile itself did not change.
