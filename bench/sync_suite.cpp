@@ -227,6 +227,8 @@ const char* mirror_indexes(Table t) {
     case Table::interactions:
         return "CREATE INDEX interactions_timeline ON interactions(customer_id, occurred_at DESC, id DESC);"
                "CREATE INDEX interactions_kind ON interactions(kind, occurred_at);";
+    case Table::customer_redirects: return "CREATE INDEX customer_redirects_survivor ON customer_redirects(survivor_id);";
+    case Table::customer_merges: return "CREATE INDEX customer_merges_survivor ON customer_merges(survivor_id);";
     }
     return "";
 }

@@ -333,6 +333,57 @@ public:
         return detail::take(o);
     }
 
+    // Data quality (crmlite_quality.h). Options are JSON text; "" means none.
+    std::string quality_normalize(std::string_view kind, std::string_view value) {
+        char* o = nullptr;
+        detail::check(crm_quality_normalize(&o, h_, detail::str(kind).c_str(), detail::str(value).c_str()));
+        return detail::take(o);
+    }
+    void quality_set_phone_region(std::string_view region) {
+        detail::check(crm_quality_set_phone_region(h_, detail::str(region).c_str()));
+    }
+    std::string find_duplicates(std::string_view options_json = "") {
+        char* o = nullptr;
+        const std::string opts(options_json);
+        detail::check(crm_quality_find_duplicates(&o, h_, opts.empty() ? nullptr : opts.c_str()));
+        return detail::take(o);
+    }
+    std::string check_duplicates(std::string_view id, std::string_view options_json = "") {
+        char* o = nullptr;
+        const std::string opts(options_json);
+        detail::check(crm_quality_check_customer(&o, h_, detail::str(id).c_str(), opts.empty() ? nullptr : opts.c_str()));
+        return detail::take(o);
+    }
+    std::string check_record(std::string_view customer_json, std::string_view options_json = "") {
+        char* o = nullptr;
+        const std::string opts(options_json);
+        detail::check(crm_quality_check_record(&o, h_, detail::str(customer_json).c_str(), opts.empty() ? nullptr : opts.c_str()));
+        return detail::take(o);
+    }
+    // losers_json: a JSON array of customer ids.
+    std::string merge_customers(std::string_view survivor, std::string_view losers_json, std::string_view options_json = "") {
+        char* o = nullptr;
+        const std::string opts(options_json);
+        detail::check(crm_quality_merge(&o, h_, detail::str(survivor).c_str(), detail::str(losers_json).c_str(),
+                                        opts.empty() ? nullptr : opts.c_str()));
+        return detail::take(o);
+    }
+    std::string merge_record(std::string_view merge_id) { return out_str(crm_quality_merge_get, merge_id); }
+    std::string merges_of(std::string_view id) { return out_str(crm_quality_merges_of, id); }
+    std::string quality_rules() { char* o = nullptr; detail::check(crm_quality_rules_get(&o, h_)); return detail::take(o); }
+    // "" restores the default rules.
+    void set_quality_rules(std::string_view rules_json) {
+        const std::string r(rules_json);
+        detail::check(crm_quality_rules_set(h_, r.empty() ? nullptr : r.c_str()));
+    }
+    std::string validate_customer(std::string_view id) { return out_str(crm_quality_validate, id); }
+    std::string quality_report(std::string_view options_json = "") {
+        char* o = nullptr;
+        const std::string opts(options_json);
+        detail::check(crm_quality_report(&o, h_, opts.empty() ? nullptr : opts.c_str()));
+        return detail::take(o);
+    }
+
 private:
     using OutFn = crm_status (*)(char**, crm_db*, const char*);
     using CursorFn = crm_status (*)(crm_cursor**, crm_db*, const char*);

@@ -30,5 +30,11 @@ Command conflicts_command();
 Command backup_command();
 Command restore_command();
 Command verify_command();
+// commands_quality.cpp: data quality
+Command quality_command();
+Command dupes_command();
+Command merge_command();
+Command validate_command();
+Command normalize_command();
 
 }  // namespace crmcli

@@ -14,6 +14,7 @@ const std::vector<Command>& all_commands() {
         count_command(), tag_command(),    log_command(),  export_command(), info_command(),
         sync_command(),  changes_command(), apply_command(), conflicts_command(),
         backup_command(), restore_command(), verify_command(),
+        quality_command(), dupes_command(), merge_command(), validate_command(), normalize_command(),
     };
     return commands;
 }

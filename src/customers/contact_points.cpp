@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "normalize/phone.hpp"
 
 namespace crmlite::customers {
 
@@ -31,20 +32,19 @@ Uuid point_id(const Uuid& customer, const std::string& type, const std::string& 
     return Uuid::v8("contact_point", key);
 }
 
-// Basic normalisation: the digits in E.164 form when the country is known
-// (explicit +/00 prefix, or an 11-digit mainland mobile), else the digits alone.
-// The data-quality module replaces this with libphonenumber.
-std::string normalize_phone(const std::string& value, const std::string& field) {
+// The phone's E.164 form through libphonenumber (normalize/phone.hpp), in
+// `region` when it has no country prefix. Text that is not a phone number at
+// all is refused; a number libphonenumber cannot parse keeps its digits, and
+// one that parses but is not valid for its region keeps its E.164 form: both
+// are flagged when read (render_contact_points), never dropped.
+std::string normalize_phone(const std::string& value, const std::string& field, const std::string& region) {
     const std::string folded = trim(text::nfkc(value));
     const std::string digits = text::digits_only(folded);
     if (digits.size() < 3 || digits.size() > 20) invalid(field, "not a phone number: \"" + value + "\"");
     for (const char c : folded)
         if (!(c >= '0' && c <= '9') && std::string_view(" +-().#*/,extEXT").find(c) == std::string_view::npos)
             invalid(field, "not a phone number: \"" + value + "\"");
-    if (!folded.empty() && folded[0] == '+') return "+" + digits;
-    if (digits.rfind("00", 0) == 0) return "+" + digits.substr(2);
-    if (digits.size() == 11 && digits[0] == '1') return "+86" + digits;
-    return digits;
+    return normalize::parse_phone(folded, region).e164;
 }
 
 std::string normalize_email(const std::string& value, const std::string& field) {
@@ -59,7 +59,8 @@ std::string normalize_email(const std::string& value, const std::string& field) 
     return v.substr(0, at + 1) + domain;
 }
 
-std::vector<ContactPoint> parse_contact_points(const Json& list, const std::string& type, const std::string& field) {
+std::vector<ContactPoint> parse_contact_points(const Json& list, const std::string& type, const std::string& field,
+                                               const std::string& region) {
     if (list.is_null()) return {};
     if (!list.is_array()) invalid(field, "expected an array");
     if (list.size() > 50) invalid(field, "more than 50 entries");
@@ -83,7 +84,7 @@ std::vector<ContactPoint> parse_contact_points(const Json& list, const std::stri
         }
         if (utf8_length(cp.value) > 320) invalid(item_field + ".value", "longer than 320 characters");
         cp.value = trim(cp.value);
-        cp.normalized = type == "phone" ? normalize_phone(cp.value, item_field + ".value")
+        cp.normalized = type == "phone" ? normalize_phone(cp.value, item_field + ".value", region)
                                         : normalize_email(cp.value, item_field + ".value");
         // The same number twice in one list is one contact point.
         const bool dup = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.normalized == cp.normalized; });
@@ -179,6 +180,12 @@ void render_contact_points(Database& db, const Uuid& customer, Json& out) {
                    {"normalized", st.getColumn(2).getString()},
                    {"primary", st.getColumn(4).getInt() != 0}};
         if (!st.getColumn(3).isNull()) cp["label"] = st.getColumn(3).getString();
+        if (st.getColumn(0).getString() == "phone") {
+            // Derived on read: the number's type and validity (libphonenumber).
+            const auto info = normalize::parse_phone(cp["normalized"].get<std::string>());
+            cp["phone_type"] = info.type;
+            cp["valid"] = info.valid;
+        }
         (st.getColumn(0).getString() == "phone" ? phones : emails).push_back(std::move(cp));
     }
     out["phones"] = std::move(phones);

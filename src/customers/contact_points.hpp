@@ -21,7 +21,8 @@ struct ContactPoint {
 
 // Parses and validates a "phones" or "emails" array (strings or objects with
 // value/label/primary). Throws CRM_EINVAL naming e.g. "customer.phones[1].value".
-std::vector<ContactPoint> parse_contact_points(const Json& list, const std::string& type, const std::string& field);
+std::vector<ContactPoint> parse_contact_points(const Json& list, const std::string& type, const std::string& field,
+                                               const std::string& region = "CN");
 // Makes the customer's points of `type` exactly `wanted` (adds, updates, deletes
 // with versions and tombstones). Returns true when anything changed.
 bool replace_contact_points(WriteScope& w, const Uuid& customer, const std::string& type,
@@ -29,7 +30,8 @@ bool replace_contact_points(WriteScope& w, const Uuid& customer, const std::stri
 // {"phones":[...], "emails":[...]} of a customer, primary first.
 void render_contact_points(Database& db, const Uuid& customer, Json& out);
 
-std::string normalize_phone(const std::string& value, const std::string& field);
+// `region`: where numbers without a country prefix belong (quality setting phone_region).
+std::string normalize_phone(const std::string& value, const std::string& field, const std::string& region = "CN");
 // A contact point's id, made from its customer, type and normalised value.
 Uuid point_id(const Uuid& customer, const std::string& type, const std::string& normalized);
 std::string normalize_email(const std::string& value, const std::string& field);

@@ -6,6 +6,8 @@
 #include "common/text.hpp"
 #include "common/time.hpp"
 #include "customers/contact_points.hpp"
+#include "merge/redirects.hpp"
+#include "normalize/settings.hpp"
 #include "search/index_queue.hpp"
 #include "store/ghosts.hpp"
 #include "tags/tags.hpp"
@@ -208,7 +210,7 @@ Uuid create_in(WriteScope& w, const Json& input) {
         if (std::holds_alternative<std::monostate>(values[static_cast<std::size_t>(i)])) values[static_cast<std::size_t>(i)] = std::int64_t{0};
 
     std::vector<ContactPoint> phones, emails;
-    if (input.contains("phones")) phones = parse_contact_points(input["phones"], "phone", "customer.phones");
+    if (input.contains("phones")) phones = parse_contact_points(input["phones"], "phone", "customer.phones", normalize::phone_region(db));
     if (input.contains("emails")) emails = parse_contact_points(input["emails"], "email", "customer.emails");
     std::vector<std::string> tag_paths;
     if (input.contains("tags")) tag_paths = parse_tag_list(input["tags"]);
@@ -283,7 +285,7 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch) {
     }
     std::vector<ContactPoint> phones, emails;
     const bool set_phones = patch.contains("phones"), set_emails = patch.contains("emails");
-    if (set_phones) phones = parse_contact_points(patch["phones"], "phone", "customer.phones");
+    if (set_phones) phones = parse_contact_points(patch["phones"], "phone", "customer.phones", normalize::phone_region(db));
     if (set_emails) emails = parse_contact_points(patch["emails"], "email", "customer.emails");
     std::vector<std::string> tag_paths;
     if (patch.contains("tags")) tag_paths = parse_tag_list(patch["tags"]);
@@ -474,7 +476,16 @@ Json get(Database& db, const Uuid& id) {
     {
         auto& st = db.stmt(sql);
         st.bind(1, id.data(), Uuid::size());
-        if (!st.executeStep()) throw Error(CRM_ENOTFOUND, "customer: no customer " + id.str());
+        if (!st.executeStep()) {
+            st.reset();
+            // A customer merged into another reads as its survivor (src/merge).
+            if (const auto survivor = merge::resolve(db, id); survivor && *survivor != id) {
+                Json merged = get(db, *survivor);
+                merged["redirected_from"] = id.str();
+                return merged;
+            }
+            throw Error(CRM_ENOTFOUND, "customer: no customer " + id.str());
+        }
         for (std::size_t i = 0; i < kFields.size(); ++i) {
             const auto v = column_value(st.getColumn(static_cast<int>(i) + 2), kFields[i]);
             if (auto j = value_json(v, kFields[i])) out[kFields[i].json] = std::move(*j);

@@ -201,7 +201,8 @@ std::optional<std::string> Importer::prepare_jsonl(Json& record, RowKeys& keys) 
             const auto it = record.find(list);
             if (it == record.end() || !it->is_array()) continue;
             for (auto& point : *it)
-                if (point.is_object()) point.erase("normalized");
+                if (point.is_object())
+                    for (const char* derived : {"normalized", "phone_type", "valid"}) point.erase(derived);
         }
         // An exported customer carries its ids under "external_ids": with a
         // system set, that one keys the upsert, so re-importing an export is idempotent.

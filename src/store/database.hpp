@@ -35,6 +35,9 @@ enum class Table : int {
     tags = 4,
     customer_tags = 5,
     external_ids = 6,
+    // 20-29: data quality (src/merge)
+    customer_redirects = 20,
+    customer_merges = 21,
 };
 
 struct OpenOptions {

@@ -257,9 +257,38 @@ ALTER TABLE sync_peers ADD COLUMN acked_through INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_peers ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// v13: ghosts of deleted content-addressed records (store/ghosts.hpp).
-// (8 to 12 are the capability migrations of issues 5 to 8.)
-constexpr const char* kV13 = R"sql(
+// v8 (data quality: src/normalize, src/dedup, src/merge, src/validation):
+// local settings (default phone region, field rules as JSON); the duplicate
+// detector's match keys, derived and never synced, refreshed from each
+// customer's updated_at; merged customers as synced records (Table 20: the
+// loser's redirect to its survivor, id = the loser's id; Table 21: the merge
+// itself, with where every field came from and the records as they were).
+constexpr const char* kV8 = R"sql(
+CREATE TABLE quality_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE dedup_state(customer_id BLOB PRIMARY KEY, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE dedup_keys(key TEXT NOT NULL, customer_id BLOB NOT NULL, PRIMARY KEY(key, customer_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX dedup_keys_customer ON dedup_keys(customer_id);
+CREATE TABLE customer_redirects(
+  id BLOB PRIMARY KEY CHECK(length(id) = 16),
+  survivor_id BLOB NOT NULL CHECK(length(survivor_id) = 16),
+  merge_id BLOB NOT NULL CHECK(length(merge_id) = 16),
+  merged_hlc INTEGER NOT NULL,
+  seen TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE INDEX customer_redirects_survivor ON customer_redirects(survivor_id);
+CREATE TABLE customer_merges(
+  id BLOB PRIMARY KEY CHECK(length(id) = 16),
+  survivor_id BLOB NOT NULL CHECK(length(survivor_id) = 16),
+  losers TEXT NOT NULL,
+  sources TEXT NOT NULL,
+  before TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'merged',
+  created_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE INDEX customer_merges_survivor ON customer_merges(survivor_id);
+)sql";
+
+// v12: ghosts of deleted content-addressed records (store/ghosts.hpp).
+constexpr const char* kV12 = R"sql(
 CREATE TABLE sync_ghosts(
   tbl INTEGER NOT NULL, id BLOB NOT NULL, customer BLOB,
   hlc INTEGER NOT NULL, seq INTEGER NOT NULL, vers BLOB NOT NULL, vals BLOB NOT NULL,
@@ -268,7 +297,7 @@ CREATE INDEX sync_ghosts_customer ON sync_ghosts(customer) WHERE customer IS NOT
 )sql";
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {13, kV13}};
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {12, kV12}};
     return all;
 }
 

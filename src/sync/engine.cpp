@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "customers/customers.hpp"
+#include "merge/forward.hpp"
 #include "customers/contact_points.hpp"
 #include "interactions/interactions.hpp"
 #include "search/index_queue.hpp"
@@ -303,6 +304,17 @@ public:
     void record(const RecordChange& rc) {
         const SyncedTable& t = *find_table(rc.table);
         ++report_.records;
+        // Merged customers (issue 6; src/merge/forward.hpp): a change made to a
+        // customer before its replica learned it was merged away is carried over
+        // to the survivor, as records applied here first (or instead).
+        {
+            const auto forwarded = merge::forward(w_, cs_, rc);
+            for (const auto& extra : forwarded.changes) {
+                Applier carried(w_, extra, report_, accept_evictions_);
+                for (const auto& r : extra.records) carried.record(r);
+            }
+            if (forwarded.replaces) return;
+        }
         if (rc.evict) evict(rc);
         else if (rc.tombstone) remove(t, rc);
         else merge(t, rc);

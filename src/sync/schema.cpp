@@ -54,6 +54,16 @@ std::vector<SyncedTable> build() {
     t.push_back({Table::interactions, "interactions",
                  from_specs(interactions::fields(), {"customer_id", "kind", "occurred_at"}), "customer_id", true, true,
                  false, 6});
+    // Data quality (src/merge): a merged-away customer's redirect (id = the
+    // loser's id) goes first, so the customers of the same changeset find it.
+    t.push_back({Table::customer_redirects, "customer_redirects",
+                 {{"survivor_id", C::id, true}, {"merge_id", C::id, true}, {"merged_hlc", C::integer, true},
+                  {"seen", C::text, true}},
+                 "survivor_id", true, false, false, 0});
+    t.push_back({Table::customer_merges, "customer_merges",
+                 {{"survivor_id", C::id, true}, {"losers", C::text, true}, {"sources", C::text, true},
+                  {"before", C::text, true}, {"status", C::text, true}},
+                 "survivor_id", true, false, false, 7});
     return t;
 }
 

@@ -17,7 +17,8 @@ Json customer_view(Database& db, const Uuid& id) {
         }
     }
     out["profile"] = std::move(profile);
-    out.update(interactions::summary(db, id, 10));
+    // A merged-away id reads as its survivor (customers::get follows the redirect).
+    out.update(interactions::summary(db, Uuid::parse(out["profile"]["id"].get<std::string>(), "id"), 10));
     return out;
 }
 

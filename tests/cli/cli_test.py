@@ -283,6 +283,31 @@ def main():
     rep = json.loads(run("sync", snap, pb, "--share", "owner=alice", "--json")[0])
     check(rep["received"]["records"] == 0, f"a fresh snapshot has nothing to receive: {rep}")
 
+    # ---- data quality (issue 6): normalize, dupes, merge, validate, quality
+    qdb = os.path.join(tmp, "quality.db")
+    run("init", qdb)
+    a = run("add", qdb, "--name", "王小明", "--city", "上海", "--phone", "13812345678")[0].strip()
+    b = run("add", qdb, "--name", "Wang Xiaoming", "--city", "Shanghai", "--phone", "+86 138 1234 5678",
+            "--email", "xm@example.com")[0].strip()
+    norm = json.loads(run("normalize", qdb, "phone", "０２１-6123 4567")[0])
+    check(norm["e164"] == "+862161234567" and norm["type"] == "fixed_line", "normalize phone: E.164 and type")
+    fails("normalize", qdb, "shoe", "x", mentions="kind")
+    out, _ = run("dupes", qdb)
+    check("1 cluster(s)" in out and "王小明" in out and "Wang Xiaoming" in out, "dupes lists the cluster")
+    found = json.loads(run("dupes", qdb, "--json")[0])
+    check(sorted(found["clusters"][0]["members"]) == sorted([a, b]), "dupes --json members")
+    fails("dupes", qdb, "--auto", "7", code=2, mentions="--auto")
+    out, _ = run("merge", qdb, a, b)
+    check("merged " + b in out, "merge reports the merge")
+    shown = json.loads(run("show", qdb, b, "--json")[0])
+    check(json.dumps(shown, ensure_ascii=False).find(a) >= 0, "the loser's id shows the survivor")
+    out, _ = run("validate", qdb, a)
+    check("completeness" in out, "validate prints completeness")
+    report = json.loads(run("quality", qdb, "--json", "--stale-days", "30")[0])
+    check(report["customers"] == 1 and report["duplicate_rate"] == 0, "quality --json after the merge")
+    out, _ = run("quality", qdb)
+    check("duplicate_rate" in out and "missing_rate" in out, "quality prints the KPI table")
+
     # ---- the sample data of the README demo, when it is there
     src = os.environ.get("CRMLITE_SOURCE_DIR", "")
     sample = os.path.join(src, "examples", "data")

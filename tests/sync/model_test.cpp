@@ -221,6 +221,8 @@ public:
         case Table::external_ids: return revived && parent_live(k, "customer_id", Table::customers);
         case Table::customer_tags:
             return revived && parent_live(k, "customer_id", Table::customers) && parent_live(k, "tag_id", Table::tags);
+        case Table::customer_redirects:  // merges (issue 6): the model makes none
+        case Table::customer_merges: return !r.deleted;
         }
         return false;
     }

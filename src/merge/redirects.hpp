@@ -1,0 +1,38 @@
+// Merged-away customers: each loser of a merge leaves a redirect record
+// (synced, Table::customer_redirects, id = the loser's id) pointing at its
+// survivor. Reads of a loser follow it; sync carries edits made to a loser
+// elsewhere over to its survivor (merge/forward.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "store/database.hpp"
+
+namespace crmlite::merge {
+
+struct Redirect {
+    Uuid loser, survivor, merge_id;
+    std::int64_t merged_hlc = 0;  // the merge's stamp
+    // What the merge had seen of the loser: its field versions (field index,
+    // stamp, site id), contact point and tag assignment ids.
+    Json seen;
+};
+
+std::optional<Redirect> redirect_of(Database& db, const Uuid& loser);
+// The living customer `id` stands for: itself when it exists, else the end of
+// its redirect chain (nothing when neither).
+std::optional<Uuid> resolve(Database& db, const Uuid& id);
+// Writes (or rewrites) a redirect with change capture.
+void put_redirect(WriteScope& w, const Redirect& r);
+
+// The version a change carried over to the survivor gets: it must win over
+// what the merge wrote (stamp merged_hlc) and be the same on every replica
+// that carries it over, so it derives from the original version alone.
+inline std::int64_t carried_stamp(std::int64_t original, std::int64_t merged_hlc) {
+    return std::max(original, merged_hlc) + 1;
+}
+
+}  // namespace crmlite::merge

@@ -1,0 +1,106 @@
+// Duplicate detection: blocking keys, pairwise scores with evidence, clusters
+// by transitive closure, the review queue, and the incremental check.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "customers/customers.hpp"
+#include "dedup/dedup.hpp"
+#include "support/errors.hpp"
+#include "support/temp_db.hpp"
+
+using namespace crmlite;
+using crmlite::testing::TempDb;
+
+namespace {
+
+Uuid add(Database& db, Json j) { return customers::create(db, j); }
+
+std::set<std::string> members_of(const Json& cluster) {
+    std::set<std::string> out;
+    for (const auto& m : cluster["members"]) out.insert(m.get<std::string>());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the same person written in Chinese and in pinyin with one phone is a duplicate", "[dedup]") {
+    TempDb t;
+    const Uuid a = add(*t, {{"display_name", "王小明"}, {"city", "上海"}, {"phones", {"13812345678"}}});
+    const Uuid b = add(*t, {{"display_name", "Wang Xiaoming"}, {"city", "上海市"}, {"phones", {"+86 138-1234-5678"}}});
+    add(*t, {{"display_name", "李娜"}, {"city", "北京"}, {"phones", {"13900000000"}}});
+    const Json r = dedup::find(*t, {});
+    REQUIRE(r["clusters"].size() == 1);
+    CHECK(members_of(r["clusters"][0]) == std::set<std::string>{a.str(), b.str()});
+    const Json& pair = r["clusters"][0]["pairs"][0];
+    CHECK(pair["score"].get<double>() >= 0.9);
+    std::set<std::string> features;
+    for (const auto& e : pair["evidence"]) features.insert(e["feature"].get<std::string>());
+    CHECK(features.count("phone") == 1);
+    CHECK(features.count("name") == 1);
+    CHECK(r["duplicates"] == 1);
+}
+
+TEST_CASE("clusters are transitive: a~b by phone and b~c by e-mail make one cluster", "[dedup]") {
+    TempDb t;
+    const Uuid a = add(*t, {{"display_name", "John Smith"}, {"phones", {"+1 650 253 0000"}}, {"birthday", "1980-02-03"}});
+    const Uuid b = add(*t, {{"display_name", "Jon Smith"}, {"phones", {"+16502530000"}}, {"emails", {"js@example.com"}},
+                            {"birthday", "1980-02-03"}});
+    const Uuid c = add(*t, {{"display_name", "Smith John"}, {"emails", {"JS@Example.com"}}, {"birthday", "1980-02-03"}});
+    add(*t, {{"display_name", "John Smith"}, {"birthday", "1975-01-01"}, {"phones", {"+442079460958"}}});  // a namesake
+    const Json r = dedup::find(*t, {});
+    REQUIRE(r["clusters"].size() == 1);
+    CHECK(members_of(r["clusters"][0]) == std::set<std::string>{a.str(), b.str(), c.str()});
+}
+
+TEST_CASE("conflicting strong evidence keeps namesakes apart", "[dedup]") {
+    TempDb t;
+    add(*t, {{"display_name", "张伟"}, {"city", "北京"}, {"national_id", "110105198001010011"}, {"birthday", "1980-01-01"}});
+    add(*t, {{"display_name", "张伟"}, {"city", "北京"}, {"national_id", "110105199002020022"}, {"birthday", "1990-02-02"}});
+    const Json r = dedup::find(*t, {});
+    CHECK(r["clusters"].empty());
+    CHECK(r["compared_pairs"].get<int>() >= 1);  // they were compared (same name and city)...
+}
+
+TEST_CASE("a pair between the thresholds goes to the review queue", "[dedup]") {
+    TempDb t;
+    // Same name and city only: probable, not sure.
+    add(*t, {{"display_name", "陈静"}, {"city", "杭州"}, {"postcode", "310000"}});
+    add(*t, {{"display_name", "陈静"}, {"city", "杭州"}, {"postcode", "310000"}});
+    const Json r = dedup::find(*t, dedup::parse_options(Json{{"auto_threshold", 0.95}, {"review_threshold", 0.3}}));
+    CHECK(r["clusters"].empty());
+    REQUIRE(r["review"].size() == 1);
+    CHECK(r["review"][0]["decision"] == "review");
+}
+
+TEST_CASE("the incremental check finds a new record's match without a full run", "[dedup]") {
+    TempDb t;
+    const Uuid a = add(*t, {{"display_name", "单伟"}, {"emails", {"shanwei@example.cn"}}, {"city", "深圳"}});
+    for (int i = 0; i < 20; ++i) add(*t, {{"display_name", "客户" + std::to_string(i)}, {"city", "深圳"}});
+    const Json r = dedup::check_json(*t, Json{{"display_name", "Shan Wei"}, {"emails", {"ShanWei@Example.cn"}}}, {});
+    REQUIRE(r["matches"].size() == 1);
+    CHECK(r["matches"][0]["id"] == a.str());
+    CHECK(r["matches"][0]["decision"] == "duplicate");
+    CHECK(r["candidates"].get<int>() < 5);  // only its blocks were compared
+    // A changed customer is re-keyed on its next check.
+    const Uuid b = add(*t, {{"display_name", "某人"}});
+    CHECK(dedup::check(*t, b, {})["matches"].empty());
+    customers::update(*t, b, Json{{"emails", {"shanwei@example.cn"}}, {"display_name", "单伟"}});
+    const Json again = dedup::check(*t, b, {});
+    REQUIRE(again["matches"].size() == 1);
+    CHECK(again["matches"][0]["id"] == a.str());
+}
+
+TEST_CASE("bad detector options are refused naming the option", "[dedup]") {
+    CHECK_CRM_ERROR(dedup::parse_options(Json{{"auto_threshold", 2}}), CRM_EINVAL, "options.auto_threshold");
+    CHECK_CRM_ERROR(dedup::parse_options(Json{{"auto_threshold", 0.5}, {"review_threshold", 0.7}}), CRM_EINVAL,
+                    "options.review_threshold");
+    CHECK_CRM_ERROR(dedup::parse_options(Json{{"nope", 1}}), CRM_EINVAL, "options.nope");
+}
+
+TEST_CASE("Jaro-Winkler suits Latin and Chinese names", "[dedup]") {
+    CHECK(dedup::jaro_winkler("martha", "marhta") == Approx(0.961).epsilon(0.01));
+    CHECK(dedup::jaro_winkler("王小明", "王小明") == 1.0);
+    CHECK(dedup::jaro_winkler("王小明", "王晓明") > 0.7);
+    CHECK(dedup::jaro_winkler("abc", "") == 0.0);
+}

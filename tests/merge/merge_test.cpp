@@ -1,0 +1,195 @@
+// Merging duplicates: survivorship per field, nothing lost (contact points,
+// tags, external ids, interactions), the merge recorded, reads of a loser
+// following its redirect; and merges under sync: an edit made to the loser on
+// another replica before it learned of the merge ends up on the survivor.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "customers/customers.hpp"
+#include "interactions/interactions.hpp"
+#include "merge/merge.hpp"
+#include "merge/redirects.hpp"
+#include "support/errors.hpp"
+#include "support/temp_db.hpp"
+#include "sync/engine.hpp"
+#include "view/customer_view.hpp"
+
+using namespace crmlite;
+using crmlite::testing::TempDb;
+using crmlite::testing::TempDir;
+
+namespace {
+
+std::vector<std::string> normalized(const Json& list) {
+    std::vector<std::string> out;
+    for (const auto& p : list) out.push_back(p["normalized"].get<std::string>());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void tick() { std::this_thread::sleep_for(std::chrono::milliseconds(2)); }
+
+}  // namespace
+
+TEST_CASE("merging keeps every contact point, tag, external id and interaction", "[merge]") {
+    TempDb t;
+    const Uuid s = customers::create(*t, Json{{"display_name", "王小明"}, {"phones", {"13812345678"}}, {"tags", {"客户/VIP"}},
+                                              {"external_ids", {{"erp", "C1"}}}, {"city", "上海"}});
+    const Uuid l = customers::create(*t, Json{{"display_name", "Wang Xiaoming"}, {"phones", {"13812345678", "13900001111"}},
+                                              {"emails", {"xm@example.com"}}, {"tags", {"来源/展会"}},
+                                              {"external_ids", {{"shop", "S9"}}}, {"birthday", "1990-05-06"}});
+    const Uuid order = interactions::add(*t, Json{{"customer_id", l.str()}, {"kind", "order"}, {"amount_minor", 100}, {"currency", "CNY"}});
+    const Json m = merge::merge(*t, s, {l}, Json{{"fields", {{"display_name", "survivor"}}}});
+
+    const Json c = customers::get(*t, s);
+    CHECK(c["display_name"] == "王小明");
+    CHECK(c["birthday"] == "1990-05-06");  // filled from the loser
+    CHECK(c["city"] == "上海");
+    CHECK(normalized(c["phones"]) == std::vector<std::string>{"+8613812345678", "+8613900001111"});
+    CHECK(c["emails"].size() == 1);
+    CHECK(c["tags"].size() == 2);
+    CHECK(c["external_ids"]["erp"] == "C1");
+    CHECK(c["external_ids"]["shop"] == "S9");
+    CHECK(interactions::get(*t, order)["customer_id"] == s.str());
+    CHECK(*customers::find_external(*t, "shop", "S9") == s);
+    CHECK(t->counter("customers") == 1);
+
+    // The merge is recorded with where each field came from and the records as they were.
+    CHECK(m["survivor"] == s.str());
+    CHECK(m["losers"] == Json::array({l.str()}));
+    CHECK(m["sources"]["birthday"]["from"] == l.str());
+    CHECK(m["sources"]["display_name"]["from"] == s.str());
+    CHECK(m["before"][l.str()]["display_name"] == "Wang Xiaoming");
+    CHECK(merge::get_merge(*t, Uuid::parse(m["id"].get<std::string>(), "id")) == m);
+    CHECK(merge::merges_of(*t, s).size() == 1);
+
+    // Reads of the loser follow the redirect (get and the 360 view).
+    const Json via = customers::get(*t, l);
+    CHECK(via["id"] == s.str());
+    CHECK(via["redirected_from"] == l.str());
+    CHECK(view::customer_view(*t, l)["profile"]["id"] == s.str());
+    CHECK(*merge::resolve(*t, l) == s);
+}
+
+TEST_CASE("survivorship rules choose each field", "[merge]") {
+    TempDb t;
+    const Uuid s = customers::create(*t, Json{{"display_name", "A"}, {"title", "Engineer"}, {"address", "1 Main St"}});
+    tick();
+    const Uuid l = customers::create(*t, Json{{"display_name", "B"}, {"title", "Senior Engineer"}, {"address", "1 Main Street, Apt 5"}});
+    tick();
+    customers::update(*t, s, Json{{"title", "Lead"}});  // the survivor's title is now the most recent
+    SECTION("most_recent (the default) takes the value written last") {
+        merge::merge(*t, s, {l}, Json{{"fields", {{"display_name", "survivor"}}}});
+        CHECK(customers::get(*t, s)["title"] == "Lead");
+        CHECK(customers::get(*t, s)["address"] == "1 Main Street, Apt 5");
+    }
+    SECTION("most_complete takes the longest value") {
+        merge::merge(*t, s, {l}, Json{{"rule", "most_complete"}});
+        CHECK(customers::get(*t, s)["title"] == "Senior Engineer");
+    }
+    SECTION("survivor keeps the survivor's values") {
+        merge::merge(*t, s, {l}, Json{{"rule", "survivor"}});
+        CHECK(customers::get(*t, s)["display_name"] == "A");
+        CHECK(customers::get(*t, s)["address"] == "1 Main St");
+    }
+    SECTION("manual choice per field") {
+        merge::merge(*t, s, {l}, Json{{"rule", "survivor"}, {"choose", {{"address", l.str()}}}});
+        CHECK(customers::get(*t, s)["address"] == "1 Main Street, Apt 5");
+        CHECK(customers::get(*t, s)["title"] == "Lead");
+    }
+}
+
+TEST_CASE("bad merges are refused whole, naming the field", "[merge]") {
+    TempDb t;
+    const Uuid s = customers::create(*t, Json{{"display_name", "A"}});
+    const Uuid l = customers::create(*t, Json{{"display_name", "B"}});
+    CHECK_CRM_ERROR(merge::merge(*t, s, {}, Json()), CRM_EINVAL, "losers");
+    CHECK_CRM_ERROR(merge::merge(*t, s, {s}, Json()), CRM_EINVAL, "losers[0]");
+    CHECK_CRM_ERROR(merge::merge(*t, s, {l, l}, Json()), CRM_EINVAL, "losers[1]");
+    CHECK_CRM_ERROR(merge::merge(*t, s, {Uuid::v7()}, Json()), CRM_ENOTFOUND, "losers[0]");
+    CHECK_CRM_ERROR(merge::merge(*t, s, {l}, Json{{"rule", "loudest"}}), CRM_EINVAL, "options.rule");
+    CHECK_CRM_ERROR(merge::merge(*t, s, {l}, Json{{"choose", {{"title", Uuid::v7().str()}}}}), CRM_EINVAL, "options.choose.title");
+    CHECK_CRM_ERROR(merge::merge(*t, s, {l}, Json{{"fields", {{"shoe_size", "survivor"}}}}), CRM_EINVAL, "options.fields.shoe_size");
+    CHECK(customers::exists(*t, l));
+    CHECK(merge::merges_of(*t, s).empty());
+}
+
+namespace {
+
+struct Pair {
+    TempDir dir;
+    std::unique_ptr<Database> a = std::make_unique<Database>(dir.path("a.db"), OpenOptions{});
+    std::unique_ptr<Database> b = std::make_unique<Database>(dir.path("b.db"), OpenOptions{});
+    std::int64_t ab = 0, ba = 0;
+    Json send(Database& from, Database& to, std::int64_t& cursor) {
+        Json last;
+        for (;;) {
+            auto ch = sync::changes_since(from, cursor, 1000);
+            last = sync::apply(to, ch.blob, {});
+            cursor = ch.cursor;
+            if (!ch.more) return last;
+        }
+    }
+    void a_to_b() { send(*a, *b, ab); }
+    void b_to_a() { send(*b, *a, ba); }
+};
+
+}  // namespace
+
+TEST_CASE("an edit to the loser made elsewhere before the merge arrived ends up on the survivor", "[merge][sync]") {
+    Pair p;
+    const Uuid s = customers::create(*p.a, Json{{"display_name", "王小明"}, {"phones", {"13812345678"}}, {"city", "上海"}});
+    const Uuid l = customers::create(*p.a, Json{{"display_name", "Wang Xiaoming"}, {"phones", {"13812345678"}}});
+    interactions::add(*p.a, Json{{"customer_id", l.str()}, {"kind", "call"}, {"subject", "first call"}});
+    p.a_to_b();
+    p.b_to_a();
+    tick();
+
+    const bool merge_first = GENERATE(true, false);  // which replica's clock is later
+    INFO("merge made first: " << merge_first);
+    const auto merge_on_a = [&] { merge::merge(*p.a, s, {l}, Json()); };
+    const auto edit_on_b = [&] {
+        customers::update(*p.b, l, Json{{"title", "采购经理"}, {"emails", {"xm@example.com"}}});
+        interactions::add(*p.b, Json{{"customer_id", l.str()}, {"kind", "visit"}, {"subject", "offline visit"}});
+    };
+    if (merge_first) {
+        merge_on_a();
+        tick();
+        edit_on_b();
+    } else {
+        edit_on_b();
+        tick();
+        merge_on_a();
+    }
+    const bool a_first = GENERATE(true, false);  // which direction syncs first
+    INFO("a sends first: " << a_first);
+    if (a_first) {
+        p.a_to_b();
+        p.b_to_a();
+    } else {
+        p.b_to_a();
+        p.a_to_b();
+    }
+    p.a_to_b();
+    p.b_to_a();
+
+    for (Database* db : {p.a.get(), p.b.get()}) {
+        CHECK_FALSE(customers::exists(*db, l));
+        const Json c = customers::get(*db, s);
+        CHECK(c["title"] == "采购经理");  // the edit made to the loser
+        REQUIRE(c["emails"].size() == 1);
+        CHECK(c["emails"][0]["normalized"] == "xm@example.com");
+        CHECK(customers::get(*db, l)["id"] == s.str());  // the redirect synced
+        CHECK(merge::merges_of(*db, s).size() == 1);      // the merge recorded on both
+        CHECK(db->counter("customers") == 1);
+        // Both calls, the one the merge saw and the one it did not, are on the survivor.
+        const Json summary = interactions::summary(*db, s, 10);
+        CHECK(summary.dump().find("first call") != std::string::npos);
+        CHECK(summary.dump().find("offline visit") != std::string::npos);
+    }
+    CHECK(sync::canonical_dump(*p.a) == sync::canonical_dump(*p.b));
+}
