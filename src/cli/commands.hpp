@@ -26,5 +26,11 @@ Command sync_command();
 Command changes_command();
 Command apply_command();
 Command conflicts_command();
+// commands_privacy.cpp: principals, roles, audit, data subjects (issue 7)
+Command user_command();
+Command role_command();
+Command whoami_command();
+Command audit_command();
+Command subject_command();
 
 }  // namespace crmcli

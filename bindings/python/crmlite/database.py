@@ -128,14 +128,15 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
     ``Database(path, *, create=True, readonly=False, timezone=None,
     busy_timeout=None)`` opens (and unless ``create=False``, creates) the file.
     ``timezone`` is an IANA name ("Asia/Shanghai") stored when the file is
-    created; ``busy_timeout`` is in milliseconds. Use it as a context manager
+    created; ``busy_timeout`` is in milliseconds; ``principal`` opens the file as
+    one of its users (see :class:`crmlite.privacy.PrivacyMixin`). Use it as a context manager
     (closed on exit) or call :meth:`close`.
 
     Records are dicts (JSON text is accepted too); ids are UUID strings.
     Errors raise :class:`crmlite.CrmError` subclasses.
     """
 
-    def __init__(self, path, *, create=True, readonly=False, timezone=None, busy_timeout=None):
+    def __init__(self, path, *, create=True, readonly=False, timezone=None, busy_timeout=None, principal=None):
         self.path = os.fspath(path)
         encoded = _path(path)
         opts = _ffi.options_p()
@@ -151,6 +152,8 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
                 if not 0 <= busy_timeout <= 2**31 - 1:
                     raise InvalidInput("busy_timeout: must be between 0 and 2147483647 ms")
                 _check(lib.crm_options_set_busy_timeout(opts, busy_timeout))
+            if principal is not None:  # a user of the file (crmlite_privacy.h); None: the system
+                _check(lib.crm_options_set_principal(opts, _bytes(principal, "principal")))
             db = _ffi.db_p()
             _check(lib.crm_open(byref(db), encoded, opts))
         finally:
