@@ -20,9 +20,11 @@ Json export_person(Database& db, const Uuid& customer);
 // the conflict log and the kept unknown fields removed, the full-text indexes
 // rewritten (FTS5 'optimize': a deleted row's terms otherwise stay in older
 // segments), all of it with PRAGMA secure_delete on (freed space is zeroed),
-// then a WAL checkpoint (TRUNCATE) so no old page version stays in the WAL.
+// then VACUUM (copies freed before the erasure, e.g. old versions of an
+// updated row, survive in free space otherwise) and a WAL checkpoint
+// (TRUNCATE) so no old page version stays in the WAL.
 // Returns {"erased","records","conflicts_removed","extra_removed",
-// "delete_ms","fts_rewrite_ms","checkpoint_ms","checkpoint_complete"}.
+// "delete_ms","fts_rewrite_ms","vacuum_ms","checkpoint_ms","checkpoint_complete"}.
 // checkpoint_complete is false when another connection's read kept old pages
 // in the WAL; erase again (or checkpoint) once it has finished.
 Json erase_person(Database& db, const Uuid& customer);

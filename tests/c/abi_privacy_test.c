@@ -137,16 +137,16 @@ int main(int argc, char** argv) {
     CHECK_STATUS(crm_audit_verify(&s, alice), CRM_EPERM);
     CHECK_STATUS(crm_subject_export(&s, alice, mine), CRM_EPERM);
     CHECK_STATUS(crm_subject_erase(&s, alice, mine), CRM_EPERM);
-    snprintf(json, sizeof json, "%s/mkt.jsonl", dir);
-    CHECK_STATUS(crm_export_marketing(&s, alice, json), CRM_EPERM);
+    char mkt[4200];
+    snprintf(mkt, sizeof mkt, "%s/mkt.jsonl", dir);
+    CHECK_STATUS(crm_export_marketing(&s, alice, mkt), CRM_EPERM);
     CHECK_STATUS(crm_audit_flush(alice), CRM_OK);
     CHECK_STATUS(crm_audit_flush(NULL), CRM_EINVAL);
     crm_close(alice);
 
     /* The admin: the audit log holds alice's read and denials; its chain verifies. */
     crm_db* root = open_as("root", CRM_OK);
-    snprintf(json, sizeof json, "{\"principal\":\"alice\",\"outcome\":\"denied\",\"limit\":100}");
-    CHECK_STATUS(crm_audit_query(&c, root, json), CRM_OK);
+    CHECK_STATUS(crm_audit_query(&c, root, "{\"principal\":\"alice\",\"outcome\":\"denied\",\"limit\":100}"), CRM_OK);
     int denied = 0;
     while (crm_cursor_next(&row, c) == CRM_ROW) denied += CONTAINS(row, theirs) ? 1 : 0;
     crm_cursor_free(c);
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
     crm_free(s);
     CHECK_STATUS(crm_audit_verify(NULL, root), CRM_EINVAL);
 
-    CHECK_STATUS(crm_export_marketing(&s, root, json), CRM_OK);
+    CHECK_STATUS(crm_export_marketing(&s, root, mkt), CRM_OK);
     CHECK(CONTAINS(s, "\"rows\":1"));
     crm_free(s);
     CHECK_STATUS(crm_export_marketing(&s, root, NULL), CRM_EINVAL);

@@ -86,8 +86,8 @@ def main():
     out, _ = run("subject", db, mine, "--as", "root")
     check(json.loads(out)["customer"]["phones"][0]["value"] == "13812345678", "subject export is complete and clear")
     out, _ = run("subject", db, mine, "--as", "root", "--erase", "--json")
-    report = json.loads(out)
-    check(report["checkpoint_complete"] is True, f"erase report: {out}")
+    report = json.loads(out) if out.strip() else {}
+    check(report.get("checkpoint_complete") is True, f"erase report: {out}")
     for path in (db, db + "-wal"):
         if os.path.exists(path):
             raw = open(path, "rb").read()
