@@ -316,6 +316,12 @@ void mask_customer(Database& db, Json& r) {
     mask_field("notes", &masking::text);
 }
 
+void mask_interaction(Database& db, Json& r) {
+    if (!masked(db)) return;
+    for (const char* key : {"subject", "body"})
+        if (r.contains(key) && r[key].is_string()) r[key] = masking::text(r[key].get<std::string>());
+}
+
 std::string mask_text(Database& db, const std::string& text) { return masked(db) ? masking::text(text) : text; }
 
 // ---- users and roles

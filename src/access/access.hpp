@@ -88,6 +88,8 @@ bool masked(Database& db);
 // Masks a customer record (as customers::get renders it) in place when the
 // principal may not unmask.
 void mask_customer(Database& db, Json& record);
+// Masks phone numbers and e-mail addresses in an interaction's subject and body.
+void mask_interaction(Database& db, Json& record);
 // Masks phone numbers and e-mail addresses in free text (search snippets).
 std::string mask_text(Database& db, const std::string& text);
 

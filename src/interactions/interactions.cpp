@@ -217,7 +217,7 @@ Json full_row(SQLite::Statement& st) {
 
 class TimelineCursor : public Cursor {
 public:
-    TimelineCursor(Database& db, const Json& query) {
+    TimelineCursor(Database& db, const Json& query) : db_(db) {
         Input in(query, "timeline");
         in.allow_only({"customer_id", "kinds", "limit", "after"});
         customer_ = Uuid::parse(in.required_text("customer_id", 64), "timeline.customer_id");
@@ -256,7 +256,9 @@ public:
         if (!st_->executeStep()) return false;
         last_time_ = std::to_string(st_->getColumn(kOccurred + 3).getInt64());
         last_id_.assign(static_cast<const char*>(st_->getColumn(0).getBlob()), 16);
-        row = dump(full_row(*st_));
+        Json r = full_row(*st_);
+        access::mask_interaction(db_, r);
+        row = dump(r);
         return true;
     }
 
@@ -266,6 +268,7 @@ public:
     }
 
 private:
+    Database& db_;
     Uuid customer_;
     std::int64_t limit_ = 50;
     std::string kinds_;
@@ -328,7 +331,9 @@ Json get(Database& db, const Uuid& id) {
     auto& st = db.stmt("SELECT " + select_list() + " FROM interactions WHERE id = ?");
     st.bind(1, id.data(), Uuid::size());
     if (!st.executeStep()) throw Error(CRM_ENOTFOUND, "interaction: no interaction " + id.str());
-    return full_row(st);
+    Json out = full_row(st);
+    access::mask_interaction(db, out);
+    return out;
 }
 
 std::unique_ptr<Cursor> timeline(Database& db, const Json& query) { return std::make_unique<TimelineCursor>(db, query); }
@@ -341,7 +346,10 @@ Json summary(Database& db, const Uuid& customer, int latest) {
                            " FROM interactions WHERE customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?");
         st.bind(1, customer.data(), Uuid::size());
         st.bind(2, latest);
-        while (st.executeStep()) recent.push_back(full_row(st));
+        while (st.executeStep()) {
+            recent.push_back(full_row(st));
+            access::mask_interaction(db, recent.back());
+        }
     }
     out["latest_interactions"] = std::move(recent);
     Json totals = Json::array();

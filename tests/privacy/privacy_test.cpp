@@ -40,7 +40,8 @@ struct Fixture {
         bob_c = sys.create_customer(
             R"({"display_name":"李四海","owner":"bob","phones":["13987654321"],"notes":"bob's note","external_ids":{"erp":"B1"}})");
         dave_c = sys.create_customer(R"({"display_name":"Dave Client","owner":"dave","phones":["13700001111"]})");
-        alice_i = sys.add_interaction(R"({"customer_id":")" + alice_c + R"(","kind":"call","subject":"续约 renewal"})");
+        alice_i = sys.add_interaction(R"({"customer_id":")" + alice_c +
+                                      R"(","kind":"call","subject":"续约 renewal","body":"new number 13812345678"})");
         bob_i = sys.add_interaction(R"({"customer_id":")" + bob_c + R"(","kind":"call","subject":"续约 renewal"})");
     }
     crm::Database as(const std::string& user) {
@@ -105,7 +106,10 @@ TEST_CASE("a sales principal sees only its own customers, masked, through every 
         CHECK(full[0]["phones"][0]["value"] == "138****5678");
         CHECK(alice.count_customers() == 1);
         CHECK(alice.count_customers(R"({"owner":"bob"})") == 0);
-        CHECK(rows(alice.timeline(R"({"customer_id":")" + f.alice_c + "\"}")).size() == 1);
+        const auto tl = rows(alice.timeline(R"({"customer_id":")" + f.alice_c + "\"}"));
+        REQUIRE(tl.size() == 1);
+        CHECK(tl[0]["body"] == "new number *******5678");
+        CHECK(Json::parse(alice.interaction(f.alice_i))["body"] == "new number *******5678");
         CHECK(status_of([&] { alice.timeline(R"({"customer_id":")" + f.bob_c + "\"}"); }) == CRM_EPERM);
     }
     SECTION("search results and snippets") {
