@@ -71,6 +71,8 @@ public:
         detail::check(crm_options_set_key(h_, reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
         return *this;
     }
+    // Privacy (issue 7): open as this user of the file ("" = the system).
+    Options& principal(std::string_view user) { detail::check(crm_options_set_principal(h_, detail::str(user).c_str())); return *this; }
     const crm_options* get() const { return h_; }
 
 private:
@@ -327,6 +329,35 @@ public:
         detail::check(crm_sync_received(&v, h_, detail::str(peer_site).c_str()));
         return v;
     }
+    // ---- Privacy (issue 7, crmlite_privacy.h): principals, roles, audit, data subjects.
+    std::string whoami() {
+        char* o = nullptr;
+        detail::check(crm_whoami(&o, h_));
+        return detail::take(o);
+    }
+    void put_user(std::string_view json) { detail::check(crm_user_put(h_, detail::str(json).c_str())); }
+    std::string users() {
+        char* o = nullptr;
+        detail::check(crm_user_list(&o, h_));
+        return detail::take(o);
+    }
+    void put_role(std::string_view json) { detail::check(crm_role_put(h_, detail::str(json).c_str())); }
+    std::string roles() {
+        char* o = nullptr;
+        detail::check(crm_role_list(&o, h_));
+        return detail::take(o);
+    }
+    Cursor audit(std::string_view query_json = "{}") { return cursor(crm_audit_query, query_json); }
+    std::string audit_verify() {
+        char* o = nullptr;
+        detail::check(crm_audit_verify(&o, h_));
+        return detail::take(o);
+    }
+    void audit_flush() { detail::check(crm_audit_flush(h_)); }
+    std::string subject_export(std::string_view customer_id) { return out_str(crm_subject_export, customer_id); }
+    std::string subject_erase(std::string_view customer_id) { return out_str(crm_subject_erase, customer_id); }
+    std::string export_marketing(std::string_view path) { return out_str(crm_export_marketing, path); }
+
     static std::string sync_dump(std::string_view blob) {
         char* o = nullptr;
         detail::check(crm_sync_dump(&o, reinterpret_cast<const unsigned char*>(blob.data()), blob.size()));

@@ -15,6 +15,82 @@
 extern "C" {
 #endif
 
+/* ------------------------------------------------------------ principals
+ * A handle opened with a principal acts for that user of the file: it sees and
+ * changes only the customers its role's scope covers ("own": owner = the user;
+ * "team": owner = any active user of the user's team; "all"), may do only what
+ * its role permits, and receives masked phones, e-mails, ID numbers,
+ * addresses, birthdays (and phone numbers / e-mails inside notes and search
+ * snippets) unless the role has "unmask". A forbidden call fails with
+ * CRM_EPERM, writes nothing and leaves an audit entry. Customers outside the
+ * scope are absent from lists, counts, search results, exports and sync; a
+ * direct get/view/timeline of one is CRM_EPERM. Without a principal a handle
+ * is the system: no checks, no masking, as before.
+ *
+ * Built-in roles: admin (all permissions, scope all), manager (all but
+ * manage_users and erase, scope team), sales (read, create, update; own),
+ * service (read, update; all), analyst (read, export; all), read-only (read;
+ * all). Permissions: read, create, update, delete, export, merge,
+ * manage_rules, manage_users, unmask, audit, erase. See docs/privacy.md. */
+
+/* Opens the handle as `user` (an active user of the file, see crm_user_put);
+ * crm_open then fails with CRM_EPERM for an unknown or inactive user. "" is
+ * the system (the default). */
+CRM_API crm_status crm_options_set_principal(crm_options* opts, const char* user) CRM_NOEXCEPT;
+/* The handle's principal: {"principal":"alice","role","team","scope",
+ * "permissions":[...],"owners":[...]} or {"principal":null,...} for the
+ * system. Caller frees. */
+CRM_API crm_status crm_whoami(char** out_json, crm_db* db) CRM_NOEXCEPT;
+/* Creates or replaces a user: {"name","role","team"?,"display_name"?,
+ * "active"?}. The name is what customers' "owner" holds. Needs manage_users. */
+CRM_API crm_status crm_user_put(crm_db* db, const char* json) CRM_NOEXCEPT;
+/* All users as a JSON array (caller frees). Needs manage_users. */
+CRM_API crm_status crm_user_list(char** out_json, crm_db* db) CRM_NOEXCEPT;
+/* Creates or replaces a custom role: {"name","permissions":[...],
+ * "scope":"own"|"team"|"all"}. Built-in names are CRM_EINVAL. Needs manage_users. */
+CRM_API crm_status crm_role_put(crm_db* db, const char* json) CRM_NOEXCEPT;
+/* Built-in and custom roles as a JSON array (caller frees). */
+CRM_API crm_status crm_role_list(char** out_json, crm_db* db) CRM_NOEXCEPT;
+
+/* -------------------------------------------------------------- audit log
+ * Who did what to which record, when, from which site: reads of personal data
+ * by principals, changes by principals, permission denials, logins, exports,
+ * subject exports and erasures, user and role changes. Entries hold ids and
+ * counts, never personal content. Reads are batched: kept in memory and
+ * written with the handle's next commit, once 256 are pending, at
+ * crm_audit_flush or at crm_close (a read-only handle cannot write them). */
+
+/* Entries, newest first: {"principal","action","outcome":"ok"|"denied",
+ * "record_id","since","until","limit" (100),"after":"<token>"} (NULL: all).
+ * Rows {"id","site","n","at","principal","action","outcome","record_type",
+ * "record_id","detail"}. Needs the audit permission. */
+CRM_API crm_status crm_audit_query(crm_cursor** out, crm_db* db, const char* query_json) CRM_NOEXCEPT;
+/* Checks every site's hash chain: {"ok","sites","entries","problems":[{"site",
+ * "n","reason"}]} (caller frees). An edited, inserted or deleted entry is a
+ * problem. Needs the audit permission. */
+CRM_API crm_status crm_audit_verify(char** out_json, crm_db* db) CRM_NOEXCEPT;
+/* Writes the pending audit entries now (one transaction). */
+CRM_API crm_status crm_audit_flush(crm_db* db) CRM_NOEXCEPT;
+
+/* ------------------------------------------------------ data subject rights */
+
+/* Everything held about one person as JSON (caller frees): {"customer",
+ * "interactions","tags","segments","tasks","audit"}. Needs export and unmask,
+ * and the person in scope. Audited. */
+CRM_API crm_status crm_subject_export(char** out_json, crm_db* db, const char* customer_id) CRM_NOEXCEPT;
+/* Erases a person: the customer and everything under it deleted with
+ * tombstones that sync, its old values removed from the conflict log, the
+ * full-text indexes rewritten, PRAGMA secure_delete on, then a WAL checkpoint.
+ * Needs erase and delete, the person in scope, and no open transaction
+ * (CRM_EMISUSE). Returns {"erased","records","conflicts_removed",
+ * "extra_removed","delete_ms","fts_rewrite_ms","checkpoint_ms",
+ * "checkpoint_complete"} (caller frees); checkpoint_complete is 0 when
+ * another connection's open read kept old pages in the WAL. */
+CRM_API crm_status crm_subject_erase(char** out_report, crm_db* db, const char* customer_id) CRM_NOEXCEPT;
+/* Exports, as JSON Lines to `path`, only the customers (in scope) who
+ * consented to marketing: {"rows","skipped_without_consent"} (caller frees). */
+CRM_API crm_status crm_export_marketing(char** out_report, crm_db* db, const char* path) CRM_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

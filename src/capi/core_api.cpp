@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "access/access.hpp"
 #include "capi/handles.hpp"
 #include "common/json.hpp"
 
@@ -123,6 +124,7 @@ crm_status crm_open(crm_db** out, const char* path, const crm_options* opts) noe
     CRM_API_GUARD(
         auto handle = std::make_unique<crm_db>();
         handle->db = std::make_unique<Database>(path, opts ? opts->open : OpenOptions{});
+        if (opts && !opts->principal.empty()) access::sign_in(*handle->db, opts->principal);
         *out = handle.release();
         return capi::ok();)
 }
@@ -134,6 +136,11 @@ void crm_close(crm_db* db) noexcept {
     for (crm_cursor* c : db->cursors) {
         c->impl.reset();
         c->owner = nullptr;
+    }
+    // Audit entries still pending (batched reads) are written before closing.
+    try {
+        access::flush_audit(*db->db);
+    } catch (...) {
     }
     delete db;
 }

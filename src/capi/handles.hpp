@@ -19,6 +19,7 @@ struct crm_handle_base {
 
 struct crm_options : crm_handle_base {
     crmlite::OpenOptions open;
+    std::string principal;  // "" = the system (crm_options_set_principal, issue 7)
 };
 
 struct crm_cursor;

@@ -1,4 +1,5 @@
 // Search, import and export through the C ABI.
+#include "access/access.hpp"
 #include "capi/handles.hpp"
 #include "io/import.hpp"
 #include "search/search.hpp"
@@ -15,6 +16,7 @@ crm_status crm_search(crm_cursor** out, crm_db* db, const char* query_json) noex
     CRM_REQUIRE(query_json);
     CRM_API_GUARD(
         *out = capi::new_cursor(db, search::run(*db->db, parse_object(query_json, "search")));
+        access::audit(*db->db, "search", nullptr, std::nullopt);
         return capi::ok();)
 }
 
@@ -103,7 +105,9 @@ crm_status crm_import_file(char** out_report, crm_db* db, const char* path, cons
                 o.progress = [fn, ud](std::int64_t done, std::int64_t total) { return fn(ud, done, total) == 0; };
             }
         }
-        *out_report = capi::dup_string(dump(io::import_file(*db->db, path, o)));
+        const Json report = io::import_file(*db->db, path, o);
+        access::audit(*db->db, "import", nullptr, std::nullopt, {{"records", o.records}, {"inserted", report.value("inserted", 0)}, {"updated", report.value("updated", 0)}});
+        *out_report = capi::dup_string(dump(report));
         return capi::ok();)
 }
 

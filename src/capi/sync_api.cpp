@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "access/access.hpp"
 #include "capi/handles.hpp"
 #include "common/time.hpp"
 #include "sync/changeset.hpp"
@@ -22,6 +23,25 @@ sync::Filter filter_of(const crm_sync_options* opts) {
         f.tags = opts->tags;
     }
     return f;
+}
+
+// A handle opened as a principal (src/access) syncs only its scope: its
+// owners drive the share (narrowed by the owners in opts, if any; regions and
+// tags, which could widen it, give way). Changesets carry clear values, so a
+// principal that may not unmask gets none.
+sync::Filter scoped(crmlite::Database& db, sync::Filter f, const char* what, bool receiving) {
+    const access::Principal* p = access::principal(db);
+    if (p == nullptr) return f;
+    access::require(db, receiving ? access::kRead : access::kUpdate, what);
+    if (receiving && !(p->perms & access::kUnmask))
+        throw Error(CRM_EPERM, std::string(what) + ": principal \"" + p->user + "\" may not unmask, and changesets carry clear values");
+    if (p->scope == access::Scope::all) return f;
+    sync::Filter out;
+    for (const auto& o : p->owners)
+        if (f.owners.empty() || std::find(f.owners.begin(), f.owners.end(), o) != f.owners.end()) out.owners.push_back(o);
+    if (out.owners.empty())
+        throw Error(CRM_EPERM, std::string(what) + ": the share asked for is outside the scope of principal \"" + p->user + "\"");
+    return out;
 }
 
 }  // namespace
@@ -91,7 +111,9 @@ crm_status crm_sync_changes_for(unsigned char** out_blob, size_t* out_len, int64
         sync::ChangesOptions o;
         o.max_records = static_cast<std::size_t>(max_records);
         if (opts && !opts->peer.empty()) o.peer = Uuid::parse(opts->peer, "peer_site");
-        o.filter = filter_of(opts);
+        o.filter = scoped(*db->db, filter_of(opts), "sync", true);
+        if (access::principal(*db->db) && !o.filter.empty() && !o.peer)
+            return capi::fail(CRM_EPERM, "sync: a principal limited to its scope gets a filtered changeset only: set its peer (crm_sync_options_set_peer)");
         const auto ch = sync::changes_since(*db->db, since, o);
         auto* buf = static_cast<unsigned char*>(std::malloc(ch.blob.size() ? ch.blob.size() : 1));
         if (!buf) return capi::fail(CRM_ENOMEM, "out of memory");
@@ -116,8 +138,9 @@ crm_status crm_sync_apply(char** out_report, crm_db* db, const unsigned char* bl
             o.max_clock_skew_ms = opts->max_clock_skew_ms;
             o.conflict_retention_ms = opts->conflict_retention_ms;
         }
-        o.scope = filter_of(opts);
+        o.scope = scoped(*db->db, filter_of(opts), "sync", false);
         const Json report = sync::apply(*db->db, std::string_view(reinterpret_cast<const char*>(blob), len), o);
+        access::audit(*db->db, "sync.apply", nullptr, std::nullopt, {{"records", report.value("records", 0)}});
         *out_report = capi::dup_string(dump(report));
         return capi::ok();)
 }

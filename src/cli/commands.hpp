@@ -36,5 +36,11 @@ Command dupes_command();
 Command merge_command();
 Command validate_command();
 Command normalize_command();
+// commands_privacy.cpp: principals, roles, audit, data subjects (issue 7)
+Command user_command();
+Command role_command();
+Command whoami_command();
+Command audit_command();
+Command subject_command();
 
 }  // namespace crmcli

@@ -38,7 +38,13 @@ std::vector<std::string> Context::operands(std::size_t n) {
 crm::Database Context::open(Access access) const {
     crm::Options options;
     options.create(false);
-    if (access == Access::read) options.readonly(true);
+    // --as USER (or $CRM_AS): run as that user of the file (docs/privacy.md). Such
+    // a handle opens read-write even to read, so its audit entries get written.
+    std::string as = args.get("as").value_or("");
+    if (as.empty())
+        if (const char* env = std::getenv("CRM_AS"); env != nullptr) as = env;
+    if (!as.empty()) options.principal(as);
+    if (access == Access::read && as.empty()) options.readonly(true);
     apply_key_from_env(options);
     return crm::Database(db_path_, options);
 }
@@ -76,6 +82,7 @@ const std::vector<Option>& common_options() {
     static const std::vector<Option> options = {
         {"db", 'd', "DB", false, "the database file (instead of the first argument; default $CRM_DB)"},
         {"json", 0, "", false, "machine-readable JSON on stdout (JSON Lines for lists)"},
+        {"as", 0, "USER", false, "run as this user of the file, with its role's permissions (default $CRM_AS; none: the system)"},
         {"help", 'h', "", false, "show this help"},
     };
     return options;

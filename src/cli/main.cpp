@@ -15,6 +15,7 @@ const std::vector<Command>& all_commands() {
         sync_command(),  changes_command(), apply_command(), conflicts_command(),
         backup_command(), restore_command(), verify_command(),
         quality_command(), dupes_command(), merge_command(), validate_command(), normalize_command(),
+        user_command(),  role_command(),   whoami_command(), audit_command(), subject_command(),
     };
     return commands;
 }

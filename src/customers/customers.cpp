@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/time.hpp"
@@ -43,6 +44,7 @@ const std::vector<FieldSpec> kFields = {
     {"custom", "custom", FieldKind::object, 65536},
 };
 constexpr int kKind = 0, kDisplayName = 1, kGiven = 2, kFamily = 3, kCompanyId = 9;
+constexpr int kOwner = 18;  // checked against the principal's scope (src/access)
 
 // Keys a customer record may carry besides its fields.
 bool is_extra_key(std::string_view k) {
@@ -204,6 +206,7 @@ Uuid create_in(WriteScope& w, const Json& input) {
     if (name.empty()) invalid("customer.display_name", "required (or given_name / family_name)");
     values[kDisplayName] = name;
     mask |= (1ull << kKind) | (1ull << kDisplayName);
+    access::on_create(db, values[kOwner], mask, 1ull << kOwner);
     check_company_ref(db, values[kCompanyId], nullptr);
     // Consent flags are stored as 0/1, never NULL: absent means "not given".
     for (const int i : {19, 20})
@@ -257,6 +260,7 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch) {
 
     std::vector<Value> next = row->values;
     for (auto& fv : changes) next[static_cast<std::size_t>(fv.index)] = fv.value;
+    access::on_update(db, row->values[kOwner], next[kOwner], id);
     if (std::holds_alternative<std::monostate>(next[kKind])) invalid("customer.kind", "cannot be cleared");
     for (const int i : {19, 20})
         if (std::holds_alternative<std::monostate>(next[static_cast<std::size_t>(i)])) next[static_cast<std::size_t>(i)] = std::int64_t{0};
@@ -349,6 +353,7 @@ void remove(Database& db, const Uuid& id) {
     WriteScope w(db);
     auto row = load_row(db, id);
     if (!row) throw Error(CRM_ENOTFOUND, "customer: no customer " + id.str());
+    access::on_delete(db, row->values[kOwner], id);
     search::before_change(db, search::Doc::customer, row->rid);
     // Children are synced records of their own: each gets a tombstone before the
     // cascade removes the rows.
@@ -488,6 +493,7 @@ Json get(Database& db, const Uuid& id) {
         }
         for (std::size_t i = 0; i < kFields.size(); ++i) {
             const auto v = column_value(st.getColumn(static_cast<int>(i) + 2), kFields[i]);
+            if (static_cast<int>(i) == kOwner) access::on_read(db, v, id);
             if (auto j = value_json(v, kFields[i])) out[kFields[i].json] = std::move(*j);
         }
         out["created_at"] = format_instant(st.getColumn(0).getInt64());
@@ -501,6 +507,7 @@ Json get(Database& db, const Uuid& id) {
     st.reset();
     out["external_ids"] = std::move(ext);
     out["tags"] = tags::paths_of(db, id);
+    access::mask_customer(db, out);
     return out;
 }
 

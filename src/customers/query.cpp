@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "customers/customers.hpp"
@@ -163,7 +164,7 @@ public:
             "SELECT c.id, " + col + ", c.kind, c.display_name, c.stage, c.owner, c.city, c.company, "
             "(SELECT value FROM contact_points p WHERE p.customer_id = c.id AND p.type = 'phone' ORDER BY is_primary DESC LIMIT 1), "
             "(SELECT value FROM contact_points p WHERE p.customer_id = c.id AND p.type = 'email' ORDER BY is_primary DESC LIMIT 1), "
-            "c.updated_at FROM customers c WHERE 1" + filter.where;
+            "c.updated_at FROM customers c WHERE 1" + filter.where + access::scope_sql(db, "c");
         std::vector<Value> binds = filter.binds;
         if (auto after = in.text("after", 2000)) {
             const auto parts = parse_token(*after, 2, "query.after");
@@ -207,6 +208,7 @@ public:
         for (int i = 0; i < 6; ++i)
             if (!st_->getColumn(4 + i).isNull()) r[names[i]] = st_->getColumn(4 + i).getString();
         r["updated_at"] = format_instant(st_->getColumn(10).getInt64());
+        access::mask_customer(db_, r);
         row = dump(r);
         return true;
     }
@@ -231,10 +233,11 @@ std::unique_ptr<Cursor> query(Database& db, const Json& q) { return std::make_un
 
 std::int64_t count(Database& db, const Json& filter) {
     if (!filter.is_object()) invalid("filter", "expected a JSON object");
-    if (filter.empty()) return db.counter("customers");
+    const std::string scope = access::scope_sql(db, "c");
+    if (filter.empty() && scope.empty()) return db.counter("customers");
     const Compiled c = compile_filter(filter);
     search::flush(db);
-    SQLite::Statement st(db.sql(), "SELECT count(*) FROM customers c WHERE 1" + c.where);
+    SQLite::Statement st(db.sql(), "SELECT count(*) FROM customers c WHERE 1" + c.where + scope);
     for (std::size_t i = 0; i < c.binds.size(); ++i) bind_value(st, static_cast<int>(i) + 1, c.binds[i]);
     st.executeStep();
     return st.getColumn(0).getInt64();

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "search/index_queue.hpp"
@@ -99,6 +100,8 @@ void require_customer(Database& db, const Value& v) {
     auto& st = db.stmt("SELECT 1 FROM customers WHERE id = ?");
     st.bind(1, id->data(), Uuid::size());
     if (!st.executeStep()) throw Error(CRM_ENOTFOUND, "interaction.customer_id: no customer " + id->str());
+    st.reset();
+    access::require_customer(db, *id, access::kCreate, "interaction");
 }
 
 std::optional<std::vector<Value>> load(Database& db, const Uuid& id) {
@@ -161,6 +164,7 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch, std::vector<Val
     auto next = current;
     for (auto& fv : read_fields(in, kFields)) next[static_cast<std::size_t>(fv.index)] = std::move(fv.value);
     if (next[kCustomer] != current[kCustomer]) invalid("interaction.customer_id", "cannot change");
+    if (const auto* c = std::get_if<Uuid>(&current[kCustomer])) access::require_customer(w.db(), *c, access::kUpdate, "interaction");
     if (is_null(next[kOccurred])) invalid("interaction.occurred_at", "cannot be cleared");
     // Items given without an amount recompute it.
     if (patch.contains("items") && !patch.contains("amount_minor")) next[kAmount] = std::monostate{};
@@ -213,10 +217,11 @@ Json full_row(SQLite::Statement& st) {
 
 class TimelineCursor : public Cursor {
 public:
-    TimelineCursor(Database& db, const Json& query) {
+    TimelineCursor(Database& db, const Json& query) : db_(db) {
         Input in(query, "timeline");
         in.allow_only({"customer_id", "kinds", "limit", "after"});
         customer_ = Uuid::parse(in.required_text("customer_id", 64), "timeline.customer_id");
+        access::require_customer(db, customer_, access::kRead, "timeline");
         limit_ = in.integer("limit", 1, 10000).value_or(50);
         std::string sql = "SELECT " + select_list() + " FROM interactions WHERE customer_id = ?1";
         if (query.contains("kinds")) {
@@ -251,7 +256,9 @@ public:
         if (!st_->executeStep()) return false;
         last_time_ = std::to_string(st_->getColumn(kOccurred + 3).getInt64());
         last_id_.assign(static_cast<const char*>(st_->getColumn(0).getBlob()), 16);
-        row = dump(full_row(*st_));
+        Json r = full_row(*st_);
+        access::mask_interaction(db_, r);
+        row = dump(r);
         return true;
     }
 
@@ -261,6 +268,7 @@ public:
     }
 
 private:
+    Database& db_;
     Uuid customer_;
     std::int64_t limit_ = 50;
     std::string kinds_;
@@ -307,6 +315,7 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
 
 void remove(Database& db, const Uuid& id) {
     WriteScope w(db);
+    access::require_interaction(db, id, access::kDelete, "interaction");
     const std::int64_t rid = rid_of(db, id);
     search::before_change(db, search::Doc::interaction, rid);
     auto& del = db.stmt("DELETE FROM interactions WHERE rid = ?");
@@ -318,10 +327,13 @@ void remove(Database& db, const Uuid& id) {
 }
 
 Json get(Database& db, const Uuid& id) {
+    access::require_interaction(db, id, access::kRead, "interaction");
     auto& st = db.stmt("SELECT " + select_list() + " FROM interactions WHERE id = ?");
     st.bind(1, id.data(), Uuid::size());
     if (!st.executeStep()) throw Error(CRM_ENOTFOUND, "interaction: no interaction " + id.str());
-    return full_row(st);
+    Json out = full_row(st);
+    access::mask_interaction(db, out);
+    return out;
 }
 
 std::unique_ptr<Cursor> timeline(Database& db, const Json& query) { return std::make_unique<TimelineCursor>(db, query); }
@@ -334,7 +346,10 @@ Json summary(Database& db, const Uuid& customer, int latest) {
                            " FROM interactions WHERE customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?");
         st.bind(1, customer.data(), Uuid::size());
         st.bind(2, latest);
-        while (st.executeStep()) recent.push_back(full_row(st));
+        while (st.executeStep()) {
+            recent.push_back(full_row(st));
+            access::mask_interaction(db, recent.back());
+        }
     }
     out["latest_interactions"] = std::move(recent);
     Json totals = Json::array();

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #endif
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
@@ -76,13 +77,18 @@ Json export_file(Database& db, const std::string& records, const std::string& pa
     const bool customers = records == "customers";
     if (!customers && records != "interactions")
         invalid("records", "\"" + records + "\" is not one of: customers, interactions");
+    access::require(db, access::kExport, "export");
     AtomicFile out(path);
     // Streams ids in insertion order; each record is rendered by its module.
     // While this statement is active the connection keeps one read snapshot, so
     // the export is consistent even if another connection writes meanwhile.
     // (Its own statement, not the shared cache: get() runs queries of its own.)
-    SQLite::Statement ids(db.sql(), customers ? "SELECT id FROM customers ORDER BY rid"
-                                              : "SELECT id FROM interactions ORDER BY rid");
+    // A principal exports only its scope (src/access).
+    const std::string scope = access::scope_sql(db, "c");
+    SQLite::Statement ids(db.sql(), customers ? "SELECT id FROM customers c WHERE 1" + scope + " ORDER BY rid"
+                                              : scope.empty() ? std::string("SELECT id FROM interactions ORDER BY rid")
+                                                              : "SELECT i.id FROM interactions i JOIN customers c ON "
+                                                                "c.id = i.customer_id WHERE 1" + scope + " ORDER BY i.rid");
     std::int64_t rows = 0;
     std::string line;
     while (ids.executeStep()) {
@@ -95,6 +101,7 @@ Json export_file(Database& db, const std::string& records, const std::string& pa
     }
     ids.reset();
     out.commit();
+    access::audit_always(db, "export", nullptr, std::nullopt, {{"records", records}, {"rows", rows}});
     return {{"rows", rows}};
 }
 

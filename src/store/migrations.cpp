@@ -287,6 +287,27 @@ CREATE TABLE customer_merges(
 CREATE INDEX customer_merges_survivor ON customer_merges(survivor_id);
 )sql";
 
+// v10 (src/access, src/audit, issue 7): users, custom roles, the audit log
+// (one hash chain per site, entries hold ids and counts, never personal
+// content) and each chain's head, so deleting the newest entries is detected.
+constexpr const char* kV10 = R"sql(
+CREATE TABLE access_roles(
+  name TEXT PRIMARY KEY, permissions TEXT NOT NULL,
+  scope TEXT NOT NULL CHECK(scope IN ('own', 'team', 'all')), created_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE access_users(
+  name TEXT PRIMARY KEY, display_name TEXT, role TEXT NOT NULL, team TEXT,
+  active INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE INDEX access_users_team ON access_users(team) WHERE team IS NOT NULL;
+CREATE TABLE audit_log(
+  id BLOB PRIMARY KEY CHECK(length(id) = 16), site BLOB NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL,
+  principal TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,
+  record_type TEXT, record_id BLOB, detail TEXT,
+  prev BLOB NOT NULL, hash BLOB NOT NULL, UNIQUE(site, n)) STRICT, WITHOUT ROWID;
+CREATE INDEX audit_log_record ON audit_log(record_id) WHERE record_id IS NOT NULL;
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE TABLE audit_heads(site BLOB PRIMARY KEY, n INTEGER NOT NULL, hash BLOB NOT NULL) STRICT, WITHOUT ROWID;
+)sql";
+
 // v12: ghosts of deleted content-addressed records (store/ghosts.hpp).
 constexpr const char* kV12 = R"sql(
 CREATE TABLE sync_ghosts(
@@ -297,7 +318,6 @@ CREATE INDEX sync_ghosts_customer ON sync_ghosts(customer) WHERE customer IS NOT
 )sql";
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids}, {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {12, kV12}};
     return all;
 }
 

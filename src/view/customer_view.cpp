@@ -1,5 +1,6 @@
 #include "view/customer_view.hpp"
 
+#include "access/access.hpp"
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
 
@@ -11,7 +12,7 @@ Json customer_view(Database& db, const Uuid& id) {
     out["tags"] = profile["tags"];
     if (profile.contains("company_id")) {
         const Uuid company = Uuid::parse(profile["company_id"].get<std::string>(), "company_id");
-        if (customers::exists(db, company)) {
+        if (customers::exists(db, company) && access::visible(db, company)) {  // a company outside the scope stays hidden
             const Json c = customers::get(db, company);
             out["company"] = {{"id", c["id"]}, {"display_name", c["display_name"]}};
         }

@@ -762,6 +762,7 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
                   "DROP TABLE sync_conflicts; DROP TABLE sync_extra; DROP TABLE sync_shares; "
                   "DROP TABLE quality_settings; DROP TABLE dedup_state; DROP TABLE dedup_keys; "
                   "DROP TABLE customer_redirects; DROP TABLE customer_merges; "
+                  "DROP TABLE access_roles; DROP TABLE access_users; DROP TABLE audit_log; DROP TABLE audit_heads; "
                   "DROP TABLE sync_ghosts; PRAGMA user_version = 2");
     REQUIRE(Database::latest_schema_version() == 12);  // a new migration: undo it here too
     t.reopen();

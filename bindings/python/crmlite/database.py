@@ -130,7 +130,8 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
     ``create=False``, creates) the file; with a passphrase or a raw 32-byte key
     the file is encrypted (see storage.py).
     ``timezone`` is an IANA name ("Asia/Shanghai") stored when the file is
-    created; ``busy_timeout`` is in milliseconds. Use it as a context manager
+    created; ``busy_timeout`` is in milliseconds; ``principal`` opens the file as
+    one of its users (see :class:`crmlite.privacy.PrivacyMixin`). Use it as a context manager
     (closed on exit) or call :meth:`close`.
 
     Records are dicts (JSON text is accepted too); ids are UUID strings.
@@ -138,7 +139,7 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
     """
 
     def __init__(self, path, *, create=True, readonly=False, timezone=None, busy_timeout=None,
-                 passphrase=None, key=None):
+                 passphrase=None, key=None, principal=None):
         self.path = os.fspath(path)
         encoded = _path(path)
         opts = _ffi.options_p()
@@ -156,6 +157,8 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
                 _check(lib.crm_options_set_busy_timeout(opts, busy_timeout))
             # Encryption at rest (storage.py): a passphrase or a raw 32-byte key.
             self._set_open_key(opts, passphrase, key)
+            if principal is not None:  # a user of the file (crmlite_privacy.h); None: the system
+                _check(lib.crm_options_set_principal(opts, _bytes(principal, "principal")))
             db = _ffi.db_p()
             _check(lib.crm_open(byref(db), encoded, opts))
         finally:

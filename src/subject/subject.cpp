@@ -1,0 +1,189 @@
+#include "subject/subject.hpp"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "access/access.hpp"
+#include "audit/audit.hpp"
+#include "common/error.hpp"
+#include "customers/customers.hpp"
+#include "interactions/interactions.hpp"
+#include "tags/tags.hpp"
+
+namespace crmlite::subject {
+
+namespace {
+
+std::vector<Uuid> ids_of(Database& db, const char* sql, const Uuid& customer) {
+    SQLite::Statement st(db.sql(), sql);
+    st.bind(1, customer.data(), Uuid::size());
+    std::vector<Uuid> out;
+    while (st.executeStep()) out.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    return out;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Restores the connection's secure_delete setting on every way out.
+class SecureDelete {
+public:
+    explicit SecureDelete(Database& db) : db_(db) {
+        old_ = db.sql().execAndGet("PRAGMA secure_delete").getInt();
+        db.sql().exec("PRAGMA secure_delete = ON");
+    }
+    ~SecureDelete() {
+        try {
+            db_.sql().exec("PRAGMA secure_delete = " + std::to_string(old_));
+        } catch (...) {
+        }
+    }
+    SecureDelete(const SecureDelete&) = delete;
+    SecureDelete& operator=(const SecureDelete&) = delete;
+
+private:
+    Database& db_;
+    int old_ = 0;
+};
+
+}  // namespace
+
+Json export_person(Database& db, const Uuid& customer) {
+    access::require(db, access::kExport, "subject.export");
+    access::require(db, access::kUnmask, "subject.export");
+    access::require_customer(db, customer, access::kRead, "subject.export");
+    Json out;
+    out["customer"] = customers::get(db, customer);  // CRM_ENOTFOUND when absent
+    Json inter = Json::array();
+    const auto interaction_ids = ids_of(db, "SELECT id FROM interactions WHERE customer_id = ? ORDER BY occurred_at, id", customer);
+    for (const auto& id : interaction_ids) inter.push_back(interactions::get(db, id));
+    out["interactions"] = std::move(inter);
+    out["tags"] = tags::paths_of(db, customer);
+    out["segments"] = Json::array();
+    out["tasks"] = Json::array();
+    Json entries = audit::about(db, customer);
+    for (const auto& id : interaction_ids)
+        for (auto& e : audit::about(db, id)) entries.push_back(std::move(e));
+    out["audit"] = std::move(entries);
+    access::audit_always(db, "subject.export", "customer", customer);
+    access::flush_audit(db);
+    return out;
+}
+
+Json erase_person(Database& db, const Uuid& customer) {
+    access::require(db, access::kErase, "subject.erase");
+    access::require_customer(db, customer, access::kDelete, "subject.erase");
+    if (db.in_transaction())
+        throw Error(CRM_EMISUSE, "subject.erase: needs the database to itself, outside an explicit transaction "
+                                 "(the index rewrite and the checkpoint cannot run inside one)");
+    if (!customers::exists(db, customer)) throw Error(CRM_ENOTFOUND, "customer: no customer " + customer.str());
+    // Every step below needs no statement of this connection left mid-result
+    // (FTS5 'optimize', VACUUM and the checkpoint refuse to run beside one).
+    db.reset_statements();
+    SecureDelete secure(db);
+    Json report = {{"erased", customer.str()}};
+    auto t0 = std::chrono::steady_clock::now();
+    std::int64_t records = 1, conflicts = 0, extra = 0;
+    {
+        WriteScope w(db);
+        std::vector<Uuid> all = {customer};
+        for (const char* sql : {"SELECT id FROM contact_points WHERE customer_id = ?",
+                                "SELECT id FROM external_ids WHERE customer_id = ?",
+                                "SELECT id FROM customer_tags WHERE customer_id = ?",
+                                "SELECT id FROM interactions WHERE customer_id = ?"}) {
+            for (const auto& id : ids_of(db, sql, customer)) all.push_back(id);
+        }
+        records = static_cast<std::int64_t>(all.size());
+        customers::remove(db, customer);  // tombstones for it and every child; the index queue deletes its terms
+        // Old values of these records live on in the conflict log and the kept
+        // unknown fields: personal content too.
+        auto& dc = db.stmt("DELETE FROM sync_conflicts WHERE id = ?");
+        auto& dx = db.stmt("DELETE FROM sync_extra WHERE id = ?");
+        for (const auto& id : all) {
+            dc.bind(1, id.data(), Uuid::size());
+            dc.exec();
+            conflicts += db.sql().getChanges();
+            dc.reset();
+            dx.bind(1, id.data(), Uuid::size());
+            dx.exec();
+            extra += db.sql().getChanges();
+            dx.reset();
+        }
+        access::audit_always(db, "subject.erase", "customer", customer, {{"records", records}});
+        w.commit();
+    }
+    db.reset_statements();
+    report["records"] = records;
+    report["conflicts_removed"] = conflicts;
+    report["extra_removed"] = extra;
+    report["delete_ms"] = ms_since(t0);
+    // FTS5 in SQLite 3.40 has no secure-delete: a deleted row's terms stay in
+    // the older segments until they merge. 'optimize' merges every segment
+    // into one, dropping them; secure_delete zeroes the pages it frees.
+    t0 = std::chrono::steady_clock::now();
+    {
+        WriteScope w(db);
+        db.sql().exec("INSERT INTO customer_fts(customer_fts) VALUES ('optimize')");
+        db.sql().exec("INSERT INTO interaction_fts(interaction_fts) VALUES ('optimize')");
+        w.commit();
+    }
+    db.reset_statements();
+    report["fts_rewrite_ms"] = ms_since(t0);
+    // secure_delete zeroes what this erasure frees, but not what was freed
+    // before it was on: an earlier update of the person's row or a segment
+    // merge of the index left old copies in free pages and in the free space
+    // of live pages. VACUUM rebuilds every page from live content only.
+    t0 = std::chrono::steady_clock::now();
+    db.sql().exec("VACUUM");
+    report["vacuum_ms"] = ms_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    // Old versions of the changed pages are still in the WAL: copy the new
+    // ones back and truncate it.
+    SQLite::Statement cp(db.sql(), "PRAGMA wal_checkpoint(TRUNCATE)");
+    bool complete = false;
+    if (cp.executeStep()) complete = cp.getColumn(0).getInt() == 0 && cp.getColumn(1).getInt() == cp.getColumn(2).getInt();
+    cp.reset();
+    report["checkpoint_ms"] = ms_since(t0);
+    report["checkpoint_complete"] = complete;
+    return report;
+}
+
+Json export_marketing(Database& db, const std::string& path) {
+    access::require(db, access::kExport, "export");
+    const std::string tmp = path + ".tmp";
+    std::int64_t rows = 0, skipped = 0;
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw Error(CRM_EIO, tmp + ": cannot create");
+        SQLite::Statement st(db.sql(), "SELECT id, consent_marketing FROM customers c WHERE 1" + access::scope_sql(db, "c") +
+                                           " ORDER BY rid");
+        while (st.executeStep()) {
+            if (st.getColumn(1).getInt() == 0) {
+                ++skipped;
+                continue;
+            }
+            out << dump(customers::get(db, Uuid::from_blob(st.getColumn(0).getBlob(), 16))) << '\n';
+            ++rows;
+        }
+        out.flush();
+        if (!out) {
+            std::remove(tmp.c_str());
+            throw Error(CRM_EIO, tmp + ": write failed");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        throw Error(CRM_EIO, path + ": cannot replace: " + ec.message());
+    }
+    access::audit_always(db, "export.marketing", nullptr, std::nullopt, {{"rows", rows}, {"skipped_without_consent", skipped}});
+    return {{"rows", rows}, {"skipped_without_consent", skipped}};
+}
+
+}  // namespace crmlite::subject
