@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/error.hpp"
@@ -200,7 +201,9 @@ Json list(Database& db) {
 }
 
 Json audience(Database& db, const Uuid& id, bool freeze) {
-    WriteScope w(db);
+    // Only freezing writes: a preview works on a read-only handle.
+    std::optional<WriteScope> scope;
+    if (freeze) scope.emplace(db);
     const auto c = sales::require(db, kCampaign, id);
     const bool frozen = !is_null(c[kFrozen]);
     if (freeze && text_of(c[kMode]) != "frozen") invalid("campaign.audience_mode", "a dynamic audience is not frozen");
@@ -208,7 +211,6 @@ Json audience(Database& db, const Uuid& id, bool freeze) {
         // The snapshot stands: report it as it was taken.
         Json out = Json::parse(text_of(c[kCounts]));
         out["frozen_at"] = format_instant(int_of(c[kFrozen]));
-        w.commit();
         return out;
     }
     const Audience a = evaluate(db, c);
@@ -217,6 +219,7 @@ Json audience(Database& db, const Uuid& id, bool freeze) {
     Json out = {{"matched", a.matched}, {"included", static_cast<std::int64_t>(a.included.size()) - control},
                 {"control", control}, {"excluded", excluded_json(a.excluded)}};
     if (freeze) {
+        WriteScope& w = *scope;
         for (const auto& cust : a.included) {
             const Uuid mid = member_id(id, cust);
             if (sales::load(db, kMember, mid)) continue;
@@ -233,8 +236,8 @@ Json audience(Database& db, const Uuid& id, bool freeze) {
         next[kCounts] = dump(out);
         sales::update(w, kCampaign, id, c, next);
         out["frozen_at"] = format_instant(w.now());
+        w.commit();
     }
-    w.commit();
     return out;
 }
 

@@ -13,6 +13,9 @@ const std::vector<Command>& all_commands() {
         init_command(),  import_command(), add_command(),  show_command(), list_command(), search_command(),
         count_command(), tag_command(),    log_command(),  export_command(), info_command(),
         sync_command(),  changes_command(), apply_command(), conflicts_command(),
+        // sales and marketing (commands_sales.cpp)
+        pipeline_command(), opp_command(), opp_move_command(), opps_command(), lead_command(), leads_command(),
+        lead_set_command(), lead_rule_command(), campaign_command(), audience_command(), member_command(), report_command(),
     };
     return commands;
 }
