@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "customers/contact_points.hpp"
@@ -100,7 +102,14 @@ void add_event(WriteScope& w, const Uuid& lead, const std::string& kind, const s
     e[1] = kind;
     if (!from.empty()) e[2] = from;
     if (!to.empty()) e[3] = to;
-    e[4] = w.now();
+    // Strictly after the lead's previous event, so events within one
+    // millisecond keep their order (ids are random within a millisecond).
+    auto& last = w.db().stmt("SELECT max(at) FROM lead_events WHERE lead_id = ?");
+    last.bind(1, lead.data(), Uuid::size());
+    std::int64_t at = w.now();
+    if (last.executeStep() && !last.getColumn(0).isNull()) at = std::max(at, last.getColumn(0).getInt64() + 1);
+    last.reset();
+    e[4] = at;
     if (!by.empty()) e[5] = by;
     if (rule) e[6] = *rule;
     sales::insert(w, event_type(), Uuid::v7(), e);

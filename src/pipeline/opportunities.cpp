@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.hpp"
@@ -97,7 +98,14 @@ void append_history(WriteScope& w, const Uuid& opp, const Uuid& customer, const 
     h[1] = customer;
     if (from) h[2] = *from;
     h[3] = to;
-    h[4] = w.now();
+    // Strictly after the previous move here, so moves made within one
+    // millisecond keep their order (ids are random within a millisecond).
+    auto& last = w.db().stmt("SELECT max(at) FROM stage_history WHERE opportunity_id = ?");
+    last.bind(1, opp.data(), Uuid::size());
+    std::int64_t at = w.now();
+    if (last.executeStep() && !last.getColumn(0).isNull()) at = std::max(at, last.getColumn(0).getInt64() + 1);
+    last.reset();
+    h[4] = at;
     if (!by.empty()) h[5] = by;
     sales::insert(w, kHistory, Uuid::v7(), h);
 }

@@ -21,6 +21,7 @@ using crmlite::Uuid;
 using crmlite::testing::TempDb;
 namespace customers = crmlite::customers;
 namespace leads = crmlite::leads;
+namespace pipeline = crmlite::pipeline;
 
 namespace {
 
