@@ -95,8 +95,7 @@ CRM_API crm_status crm_campaign_get(char** out_json, crm_db* db, const char* id)
 CRM_API crm_status crm_campaign_audience(char** out_json, crm_db* db, const char* id, int freeze) CRM_NOEXCEPT;
 /* Sets a member's status: targeted, sent, opened, responded, converted.
  * `at_ms` is the time (UTC ms; 0: now); the first contact starts the window. */
-CRM_API crm_status crm_campaign_member_set(crm_db* db, const char* campaign_id, const char* customer_id,
-                                           const char* status, int64_t at_ms) CRM_NOEXCEPT;
+CRM_API crm_status crm_campaign_member_set(crm_db* db, const char* campaign_id, const char* customer_id, const char* status, int64_t at_ms) CRM_NOEXCEPT;
 
 /* ------------------------------------------------------------------ reports */
 

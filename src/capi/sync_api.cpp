@@ -2,6 +2,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <algorithm>
+
 #include "capi/handles.hpp"
 #include "common/time.hpp"
 #include "sync/changeset.hpp"
@@ -158,7 +160,9 @@ crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len)
     *out_json = nullptr;
     CRM_REQUIRE(blob);
     CRM_API_GUARD(
-        std::vector<std::string> names(8);
+        std::size_t n = 0;  // table numbers need not be dense (sales uses 40-48)
+        for (const auto& t : sync::synced_tables()) n = std::max(n, static_cast<std::size_t>(t.table) + 1);
+        std::vector<std::string> names(n);
         for (const auto& t : sync::synced_tables()) names.at(static_cast<std::size_t>(t.table)) = t.name;
         const auto cs = sync::decode(std::string_view(reinterpret_cast<const char*>(blob), len));
         *out_json = capi::dup_string(dump(sync::to_json(cs, names)));
