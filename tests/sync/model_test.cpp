@@ -221,6 +221,7 @@ public:
         case Table::external_ids: return revived && parent_live(k, "customer_id", Table::customers);
         case Table::customer_tags:
             return revived && parent_live(k, "customer_id", Table::customers) && parent_live(k, "tag_id", Table::tags);
+        default: break;  // the model makes no records of other tables (e.g. sales, 40-48)
         }
         return false;
     }
