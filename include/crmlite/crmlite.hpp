@@ -412,6 +412,57 @@ public:
         char* o = nullptr;
         const std::string opts(options_json);
         detail::check(crm_quality_report(&o, h_, opts.empty() ? nullptr : opts.c_str()));
+    // ---- Sales and marketing (crmlite_sales.h): JSON in and out. Empty
+    // string_views for optional arguments (filters, params, owner, by) mean NULL.
+    std::string create_pipeline(std::string_view json) { return out_str(crm_pipeline_create, json); }
+    std::string pipelines() { char* o = nullptr; detail::check(crm_pipeline_list(&o, h_)); return detail::take(o); }
+    void update_stage(std::string_view stage_id, std::string_view json) {
+        detail::check(crm_pipeline_stage_update(h_, detail::str(stage_id).c_str(), detail::str(json).c_str()));
+    }
+    std::string add_opportunity(std::string_view json) { return out_str(crm_opportunity_add, json); }
+    void update_opportunity(std::string_view id, std::string_view json) {
+        detail::check(crm_opportunity_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
+    }
+    std::string opportunity(std::string_view id) { return out_str(crm_opportunity_get, id); }
+    std::string opportunities(std::string_view filter_json = {}) { return out_opt(crm_opportunity_list, filter_json); }
+    std::string capture_lead(std::string_view json) { return out_str(crm_lead_capture, json); }
+    void update_lead(std::string_view id, std::string_view json) {
+        detail::check(crm_lead_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
+    }
+    std::string lead(std::string_view id) { return out_str(crm_lead_get, id); }
+    std::string leads(std::string_view filter_json = {}) { return out_opt(crm_lead_list, filter_json); }
+    std::string assign_lead(std::string_view id, std::string_view owner = {}, std::string_view by = {}) {
+        char* o = nullptr;
+        const std::string w(owner), b(by);
+        detail::check(crm_lead_assign(&o, h_, detail::str(id).c_str(), owner.empty() ? nullptr : w.c_str(), by.empty() ? nullptr : b.c_str()));
+        return detail::take(o);
+    }
+    std::string convert_lead(std::string_view id, std::string_view options_json = {}) {
+        char* o = nullptr;
+        const std::string opts(options_json);
+        detail::check(crm_lead_convert(&o, h_, detail::str(id).c_str(), opts.empty() ? nullptr : opts.c_str()));
+        return detail::take(o);
+    }
+    std::string add_assignment_rule(std::string_view json) { return out_str(crm_assignment_rule_add, json); }
+    std::string assignment_rules() { char* o = nullptr; detail::check(crm_assignment_rule_list(&o, h_)); return detail::take(o); }
+    std::string create_campaign(std::string_view json) { return out_str(crm_campaign_create, json); }
+    void update_campaign(std::string_view id, std::string_view json) {
+        detail::check(crm_campaign_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
+    }
+    std::string campaign(std::string_view id) { return out_str(crm_campaign_get, id); }
+    std::string campaign_audience(std::string_view id, bool freeze) {
+        char* o = nullptr;
+        detail::check(crm_campaign_audience(&o, h_, detail::str(id).c_str(), freeze ? 1 : 0));
+        return detail::take(o);
+    }
+    void set_member_status(std::string_view campaign_id, std::string_view customer_id, std::string_view status, std::int64_t at_ms = 0) {
+        detail::check(crm_campaign_member_set(h_, detail::str(campaign_id).c_str(), detail::str(customer_id).c_str(),
+                                              detail::str(status).c_str(), at_ms));
+    }
+    std::string sales_report(std::string_view kind, std::string_view params_json = {}) {
+        char* o = nullptr;
+        const std::string p(params_json);
+        detail::check(crm_sales_report(&o, h_, detail::str(kind).c_str(), p.empty() ? nullptr : p.c_str()));
         return detail::take(o);
     }
 
@@ -421,6 +472,13 @@ private:
     std::string out_str(OutFn fn, std::string_view arg) {
         char* o = nullptr;
         detail::check(fn(&o, h_, detail::str(arg).c_str()));
+        return detail::take(o);
+    }
+    // As out_str, with an empty argument passed as NULL.
+    std::string out_opt(OutFn fn, std::string_view arg) {
+        char* o = nullptr;
+        const std::string a(arg);
+        detail::check(fn(&o, h_, a.empty() ? nullptr : a.c_str()));
         return detail::take(o);
     }
     Cursor cursor(CursorFn fn, std::string_view arg) {

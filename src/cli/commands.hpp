@@ -42,5 +42,18 @@ Command role_command();
 Command whoami_command();
 Command audit_command();
 Command subject_command();
+// commands_sales.cpp: pipelines, opportunities, leads, campaigns, reports
+Command pipeline_command();
+Command opp_command();
+Command opp_move_command();
+Command opps_command();
+Command lead_command();
+Command leads_command();
+Command lead_set_command();
+Command lead_rule_command();
+Command campaign_command();
+Command audience_command();
+Command member_command();
+Command report_command();
 
 }  // namespace crmcli

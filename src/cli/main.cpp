@@ -16,6 +16,9 @@ const std::vector<Command>& all_commands() {
         backup_command(), restore_command(), verify_command(),
         quality_command(), dupes_command(), merge_command(), validate_command(), normalize_command(),
         user_command(),  role_command(),   whoami_command(), audit_command(), subject_command(),
+        // sales and marketing (commands_sales.cpp)
+        pipeline_command(), opp_command(), opp_move_command(), opps_command(), lead_command(), leads_command(),
+        lead_set_command(), lead_rule_command(), campaign_command(), audience_command(), member_command(), report_command(),
     };
     return commands;
 }

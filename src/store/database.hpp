@@ -38,6 +38,16 @@ enum class Table : int {
     // 20-29: data quality (src/merge)
     customer_redirects = 20,
     customer_merges = 21,
+    // Sales and marketing (issue 8: src/pipeline, src/leads, src/campaigns).
+    pipelines = 40,
+    pipeline_stages = 41,
+    leads = 42,
+    lead_events = 43,
+    assignment_rules = 44,
+    opportunities = 45,
+    stage_history = 46,
+    campaigns = 47,
+    campaign_members = 48,
 };
 
 struct OpenOptions {

@@ -308,6 +308,58 @@ CREATE INDEX audit_log_at ON audit_log(at);
 CREATE TABLE audit_heads(site BLOB PRIMARY KEY, n INTEGER NOT NULL, hash BLOB NOT NULL) STRICT, WITHOUT ROWID;
 )sql";
 
+// v11 (issue 8, src/pipeline, src/leads, src/campaigns): sales and marketing.
+// Every table here is a synced record (src/sync/schema.cpp): per-field
+// last-writer-wins, created and changed on any device. Stage history and lead
+// events are append-only records of their own, so concurrent moves on two
+// devices both stay in the history. No foreign keys: sync orders parents before
+// children itself (schema ref_table), and a record may arrive before or after
+// what it points at on a filtered device. Money is minor units + ISO-4217 code.
+constexpr const char* kV11 = R"sql(
+CREATE TABLE pipelines(id BLOB PRIMARY KEY, name TEXT NOT NULL, archived INTEGER,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE TABLE pipeline_stages(id BLOB PRIMARY KEY, pipeline_id BLOB NOT NULL, name TEXT NOT NULL,
+  position INTEGER NOT NULL, probability INTEGER NOT NULL, outcome TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE INDEX pipeline_stages_pipeline ON pipeline_stages(pipeline_id, position);
+CREATE TABLE leads(id BLOB PRIMARY KEY, name TEXT NOT NULL, company TEXT, phone TEXT, email TEXT,
+  phone_norm TEXT, email_norm TEXT, source TEXT, campaign_id BLOB, status TEXT NOT NULL,
+  owner TEXT, team TEXT, region TEXT, customer_id BLOB, opportunity_id BLOB, converted_at INTEGER,
+  notes TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE INDEX leads_phone ON leads(phone_norm) WHERE phone_norm IS NOT NULL;
+CREATE INDEX leads_email ON leads(email_norm) WHERE email_norm IS NOT NULL;
+CREATE INDEX leads_owner ON leads(owner, status);
+CREATE TABLE lead_events(id BLOB PRIMARY KEY, lead_id BLOB NOT NULL, kind TEXT NOT NULL,
+  from_value TEXT, to_value TEXT, at INTEGER NOT NULL, by_user TEXT, rule_id BLOB,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE INDEX lead_events_lead ON lead_events(lead_id, at);
+CREATE INDEX lead_events_rule ON lead_events(rule_id, at) WHERE rule_id IS NOT NULL;
+CREATE TABLE assignment_rules(id BLOB PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+  team TEXT, members TEXT NOT NULL, region TEXT, source TEXT, priority INTEGER NOT NULL, active INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE TABLE opportunities(id BLOB PRIMARY KEY, customer_id BLOB NOT NULL, name TEXT NOT NULL,
+  owner TEXT, team TEXT, pipeline_id BLOB NOT NULL, stage_id BLOB NOT NULL, status TEXT NOT NULL,
+  amount_minor INTEGER, currency TEXT, expected_close TEXT, close_reason TEXT, closed_at INTEGER,
+  items TEXT, order_ids TEXT, lead_id BLOB, campaign_id BLOB, notes TEXT,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE INDEX opportunities_customer ON opportunities(customer_id);
+CREATE INDEX opportunities_status ON opportunities(status, expected_close);
+CREATE TABLE stage_history(id BLOB PRIMARY KEY, opportunity_id BLOB NOT NULL, customer_id BLOB NOT NULL,
+  from_stage_id BLOB, to_stage_id BLOB NOT NULL, at INTEGER NOT NULL, by_user TEXT,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE INDEX stage_history_opportunity ON stage_history(opportunity_id, at);
+CREATE INDEX stage_history_customer ON stage_history(customer_id);
+CREATE TABLE campaigns(id BLOB PRIMARY KEY, name TEXT NOT NULL, channel TEXT, status TEXT NOT NULL,
+  audience TEXT, audience_mode TEXT NOT NULL, starts_at INTEGER, ends_at INTEGER, cost_minor INTEGER,
+  currency TEXT, attribution_days INTEGER NOT NULL, control_pct INTEGER NOT NULL, frozen_at INTEGER, audience_counts TEXT,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE TABLE campaign_members(id BLOB PRIMARY KEY, campaign_id BLOB NOT NULL, customer_id BLOB NOT NULL,
+  status TEXT NOT NULL, control INTEGER NOT NULL, contacted_at INTEGER, status_at INTEGER,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE INDEX campaign_members_campaign ON campaign_members(campaign_id, status);
+CREATE INDEX campaign_members_customer ON campaign_members(customer_id);
+)sql";
+
 // v12: ghosts of deleted content-addressed records (store/ghosts.hpp).
 constexpr const char* kV12 = R"sql(
 CREATE TABLE sync_ghosts(
@@ -318,6 +370,9 @@ CREATE INDEX sync_ghosts_customer ON sync_ghosts(customer) WHERE customer IS NOT
 )sql";
 
 const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
+                                               {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {10, kV10}, {11, kV11},
+                                               {12, kV12}};
     return all;
 }
 

@@ -4,6 +4,10 @@
 
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
+#include "campaigns/campaigns.hpp"
+#include "leads/leads.hpp"
+#include "pipeline/opportunities.hpp"
+#include "pipeline/pipelines.hpp"
 
 namespace crmlite::sync {
 
@@ -64,6 +68,43 @@ std::vector<SyncedTable> build() {
                  {{"survivor_id", C::id, true}, {"losers", C::text, true}, {"sources", C::text, true},
                   {"before", C::text, true}, {"status", C::text, true}},
                  "survivor_id", true, false, false, 7});
+    // Sales and marketing (issue 8). Leads, rules, pipelines and campaigns are
+    // not tied to a customer and go to every replica (a lead only links the
+    // customer it matched, so that link is no sync reference); opportunities,
+    // their stage history and campaign members follow their customer.
+    const auto sales_table = [&](Table table, const char* name, std::span<const FieldSpec> specs,
+                                 std::initializer_list<const char*> required,
+                                 std::initializer_list<std::pair<const char*, Table>> refs, const char* customer_column,
+                                 int order) {
+        auto cols = from_specs(specs, required);
+        for (auto& c : cols) {
+            c.ref_table = 0;
+            for (const auto& [col, target] : refs)
+                if (c.name == col) c.ref_table = static_cast<int>(target);
+        }
+        t.push_back({table, name, std::move(cols), customer_column, true, true, false, order});
+    };
+    sales_table(Table::pipelines, "pipelines", pipeline::pipeline_fields(), {"name"}, {}, "", 7);
+    sales_table(Table::pipeline_stages, "pipeline_stages", pipeline::stage_fields(),
+                {"pipeline_id", "name", "position", "probability", "outcome"}, {{"pipeline_id", Table::pipelines}}, "", 8);
+    sales_table(Table::campaigns, "campaigns", campaigns::fields(),
+                {"name", "status", "audience_mode", "attribution_days", "control_pct"}, {}, "", 9);
+    sales_table(Table::assignment_rules, "assignment_rules", leads::rule_fields(),
+                {"name", "kind", "members", "priority", "active"}, {}, "", 10);
+    sales_table(Table::leads, "leads", leads::fields(), {"name", "status"}, {{"campaign_id", Table::campaigns}}, "", 11);
+    sales_table(Table::lead_events, "lead_events", leads::event_fields(), {"lead_id", "kind", "at"},
+                {{"lead_id", Table::leads}}, "", 12);
+    sales_table(Table::opportunities, "opportunities", opportunities::fields(),
+                {"customer_id", "name", "pipeline_id", "stage_id", "status"},
+                {{"customer_id", Table::customers}, {"pipeline_id", Table::pipelines}, {"stage_id", Table::pipeline_stages},
+                 {"campaign_id", Table::campaigns}},
+                "customer_id", 13);
+    sales_table(Table::stage_history, "stage_history", opportunities::history_fields(),
+                {"opportunity_id", "customer_id", "to_stage_id", "at"},
+                {{"opportunity_id", Table::opportunities}, {"customer_id", Table::customers}}, "customer_id", 14);
+    sales_table(Table::campaign_members, "campaign_members", campaigns::member_fields(),
+                {"campaign_id", "customer_id", "status", "control"},
+                {{"campaign_id", Table::campaigns}, {"customer_id", Table::customers}}, "customer_id", 15);
     return t;
 }
 

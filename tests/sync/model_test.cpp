@@ -223,6 +223,7 @@ public:
             return revived && parent_live(k, "customer_id", Table::customers) && parent_live(k, "tag_id", Table::tags);
         case Table::customer_redirects:  // merges (issue 6): the model makes none
         case Table::customer_merges: return !r.deleted;
+        default: break;  // the model makes no records of other tables (e.g. sales, 40-48)
         }
         return false;
     }

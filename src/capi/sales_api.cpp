@@ -1,0 +1,171 @@
+// Sales and marketing through the C ABI (crmlite_sales.h): pipelines,
+// opportunities, leads and assignment rules, campaigns, reports. JSON in, JSON
+// out; a thin shim over src/pipeline, src/leads, src/campaigns, src/sales_reports.
+#include "campaigns/campaigns.hpp"
+#include "capi/handles.hpp"
+#include "leads/leads.hpp"
+#include "pipeline/opportunities.hpp"
+#include "pipeline/pipelines.hpp"
+#include "sales_reports/reports.hpp"
+
+using namespace crmlite;
+
+namespace {
+
+Uuid id_arg(const char* id, const char* field) { return Uuid::parse(std::string_view(id), field); }
+Json object_or_empty(const char* json, const char* what) { return json ? parse_object(json, what) : Json::object(); }
+
+}  // namespace
+
+// Common prologue: the out-parameter is cleared first, then every handle checked.
+#define CRM_SALES_OUT(out) \
+    CRM_REQUIRE(out);      \
+    *(out) = nullptr;      \
+    CRM_REQUIRE(db);       \
+    capi::StatementReset reset_guard{*db->db};
+#define CRM_SALES_DB    \
+    CRM_REQUIRE(db);    \
+    capi::StatementReset reset_guard{*db->db};
+
+extern "C" {
+
+crm_status crm_pipeline_create(char** out_json, crm_db* db, const char* json) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(pipeline::create(*db->db, parse_object(json, "pipeline")))); return capi::ok();)
+}
+
+crm_status crm_pipeline_list(char** out_json, crm_db* db) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(pipeline::list(*db->db))); return capi::ok();)
+}
+
+crm_status crm_pipeline_stage_update(crm_db* db, const char* stage_id, const char* json) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(stage_id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(pipeline::update_stage(*db->db, id_arg(stage_id, "stage_id"), parse_object(json, "stage")); return capi::ok();)
+}
+
+crm_status crm_opportunity_add(char** out_id, crm_db* db, const char* json) noexcept {
+    CRM_SALES_OUT(out_id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(*out_id = capi::dup_string(opportunities::add(*db->db, parse_object(json, "opportunity")).str()); return capi::ok();)
+}
+
+crm_status crm_opportunity_update(crm_db* db, const char* id, const char* json) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(opportunities::update(*db->db, id_arg(id, "id"), parse_object(json, "opportunity")); return capi::ok();)
+}
+
+crm_status crm_opportunity_get(char** out_json, crm_db* db, const char* id) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(opportunities::get(*db->db, id_arg(id, "id")))); return capi::ok();)
+}
+
+crm_status crm_opportunity_list(char** out_json, crm_db* db, const char* filter_json) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(opportunities::list(*db->db, object_or_empty(filter_json, "filter")))); return capi::ok();)
+}
+
+crm_status crm_lead_capture(char** out_json, crm_db* db, const char* json) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::capture(*db->db, parse_object(json, "lead")))); return capi::ok();)
+}
+
+crm_status crm_lead_update(crm_db* db, const char* id, const char* json) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(leads::update(*db->db, id_arg(id, "id"), parse_object(json, "lead")); return capi::ok();)
+}
+
+crm_status crm_lead_get(char** out_json, crm_db* db, const char* id) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::get(*db->db, id_arg(id, "id")))); return capi::ok();)
+}
+
+crm_status crm_lead_list(char** out_json, crm_db* db, const char* filter_json) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::list(*db->db, object_or_empty(filter_json, "filter")))); return capi::ok();)
+}
+
+crm_status crm_lead_assign(char** out_json, crm_db* db, const char* id, const char* owner, const char* by) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(
+        const std::optional<std::string> who = owner ? std::optional<std::string>(owner) : std::nullopt;
+        *out_json = capi::dup_string(dump(leads::assign(*db->db, id_arg(id, "id"), who, by ? by : "")));
+        return capi::ok();)
+}
+
+crm_status crm_lead_convert(char** out_json, crm_db* db, const char* id, const char* options_json) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(
+        *out_json = capi::dup_string(dump(leads::convert(*db->db, id_arg(id, "id"), object_or_empty(options_json, "convert"))));
+        return capi::ok();)
+}
+
+crm_status crm_assignment_rule_add(char** out_id, crm_db* db, const char* json) noexcept {
+    CRM_SALES_OUT(out_id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(*out_id = capi::dup_string(leads::add_rule(*db->db, parse_object(json, "rule")).str()); return capi::ok();)
+}
+
+crm_status crm_assignment_rule_list(char** out_json, crm_db* db) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::list_rules(*db->db))); return capi::ok();)
+}
+
+crm_status crm_campaign_create(char** out_id, crm_db* db, const char* json) noexcept {
+    CRM_SALES_OUT(out_id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(*out_id = capi::dup_string(campaigns::create(*db->db, parse_object(json, "campaign")).str()); return capi::ok();)
+}
+
+crm_status crm_campaign_update(crm_db* db, const char* id, const char* json) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(campaigns::update(*db->db, id_arg(id, "id"), parse_object(json, "campaign")); return capi::ok();)
+}
+
+crm_status crm_campaign_get(char** out_json, crm_db* db, const char* id) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(campaigns::get(*db->db, id_arg(id, "id")))); return capi::ok();)
+}
+
+crm_status crm_campaign_audience(char** out_json, crm_db* db, const char* id, int freeze) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(*out_json = capi::dup_string(dump(campaigns::audience(*db->db, id_arg(id, "id"), freeze != 0))); return capi::ok();)
+}
+
+crm_status crm_campaign_member_set(crm_db* db, const char* campaign_id, const char* customer_id, const char* status,
+                                   int64_t at_ms) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(campaign_id);
+    CRM_REQUIRE(customer_id);
+    CRM_REQUIRE(status);
+    if (at_ms < 0) return capi::fail(CRM_EINVAL, "at_ms: must be 0 (now) or a time in UTC ms");
+    CRM_API_GUARD(
+        campaigns::set_member_status(*db->db, id_arg(campaign_id, "campaign_id"), id_arg(customer_id, "customer_id"), status, at_ms);
+        return capi::ok();)
+}
+
+crm_status crm_sales_report(char** out_json, crm_db* db, const char* kind, const char* params_json) noexcept {
+    CRM_SALES_OUT(out_json);
+    CRM_REQUIRE(kind);
+    CRM_API_GUARD(
+        *out_json = capi::dup_string(dump(sales_reports::report(*db->db, kind, object_or_empty(params_json, "params"))));
+        return capi::ok();)
+}
+
+}  // extern "C"
