@@ -26,5 +26,13 @@ Command sync_command();
 Command changes_command();
 Command apply_command();
 Command conflicts_command();
+// commands_value.cpp: customer value and lifecycle (issue 5)
+Command rfm_command();
+Command tasks_command();
+Command followup_command();
+Command stage_command();
+Command tagrule_command();
+Command churn_command();
+Command report_command();
 
 }  // namespace crmcli

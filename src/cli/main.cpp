@@ -13,6 +13,7 @@ const std::vector<Command>& all_commands() {
         init_command(),  import_command(), add_command(),  show_command(), list_command(), search_command(),
         count_command(), tag_command(),    log_command(),  export_command(), info_command(),
         sync_command(),  changes_command(), apply_command(), conflicts_command(),
+        rfm_command(), tasks_command(), followup_command(), stage_command(), tagrule_command(), churn_command(), report_command(),
     };
     return commands;
 }

@@ -759,8 +759,12 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
     // Undo what migrations 4 to 7 made, so the file is what schema 2 was.
     t->sql().exec("DROP INDEX customer_tags_id; ALTER TABLE customer_tags DROP COLUMN id; DROP TABLE sync_log; "
                   "DROP TABLE sync_peers; CREATE INDEX sync_versions_seq ON sync_versions(seq); "
-                  "DROP TABLE sync_conflicts; DROP TABLE sync_extra; DROP TABLE sync_shares; PRAGMA user_version = 2");
-    REQUIRE(Database::latest_schema_version() == 7);  // a new migration: undo it here too
+                  "DROP TABLE sync_conflicts; DROP TABLE sync_extra; DROP TABLE sync_shares; "
+                  // migration 9 (issue 5: value and lifecycle)
+                  "DROP TABLE rfm_scores; DROP TABLE rfm_snapshots; DROP TABLE rfm_current; DROP TABLE rfm_state; "
+                  "DROP TABLE tasks; DROP TABLE followup_rules; DROP TABLE tag_rules; DROP TABLE lifecycle_history; "
+                  "PRAGMA user_version = 2");
+    REQUIRE(Database::latest_schema_version() == 9);  // a new migration: undo it here too
     t.reopen();
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 1);
     CHECK(scalar(*t, "SELECT count(*) FROM pragma_index_list('customer_tags') WHERE name = 'customer_tags_id'") == 1);
