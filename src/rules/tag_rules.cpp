@@ -10,6 +10,7 @@
 #include "rfm/state.hpp"
 #include "tags/tags.hpp"
 #include "tasks/records.hpp"
+#include "tasks/tables.hpp"
 
 namespace crmlite::tag_rules {
 
@@ -23,7 +24,7 @@ const std::vector<FieldSpec> kFields = {
     {"condition", "condition", FieldKind::object, 16384},
     {"enabled", "enabled", FieldKind::boolean},
 };
-const value_records::Kind kKind{"tag_rules", Table::tag_rules, kFields, "tag_rule", true};
+const value_records::Kind kKind{"tag_rules", value_tables::tag_rules, kFields, "tag_rule", true};
 
 enum class Op { eq, ne, in, not_in, contains, starts_with, gt, gte, lt, lte, exists, missing };
 
@@ -350,7 +351,7 @@ void remove(Database& db, const Uuid& id) {
     del.bind(1, id.data(), Uuid::size());
     del.exec();
     if (db.sql().getChanges() == 0) throw Error(CRM_ENOTFOUND, "tag_rule: no rule " + id.str());
-    w.record_delete(Table::tag_rules, id);
+    w.record_delete(value_tables::tag_rules, id);
     w.commit();
 }
 
@@ -380,7 +381,7 @@ Json refresh(Database& db, std::int64_t now) {
         auto& st = db.stmt("SELECT 1 FROM sync_log WHERE seq > ?1 AND tbl = ?2 UNION ALL "
                            "SELECT 1 FROM sync_tombstones WHERE seq > ?1 AND tbl = ?2");
         st.bind(1, *seq);
-        st.bind(2, static_cast<int>(Table::tag_rules));
+        st.bind(2, static_cast<int>(value_tables::tag_rules));
         const bool rules_changed = st.executeStep();
         st.reset();
         if (rules_changed) return apply(db, now, std::nullopt);

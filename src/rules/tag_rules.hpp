@@ -1,4 +1,4 @@
-// Dynamic tags: rules (synced data, Table::tag_rules) whose JSON condition
+// Dynamic tags: rules (synced data, value_tables::tag_rules) whose JSON condition
 // over profile fields and interaction aggregates assigns a tag. Rule-assigned
 // tags are derived: stored in customer_tags with source 'rule' WITHOUT change
 // capture (no sync_versions row), so they never enter a changeset and each

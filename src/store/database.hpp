@@ -31,11 +31,6 @@ enum class Table : int {
     tags = 4,
     customer_tags = 5,
     external_ids = 6,
-    // 10-19: customer value and lifecycle (issue 5)
-    tasks = 10,
-    followup_rules = 11,
-    tag_rules = 12,
-    lifecycle_history = 13,
 };
 
 struct OpenOptions {

@@ -4,6 +4,7 @@
 
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
+#include "tasks/tables.hpp"
 
 namespace crmlite::sync {
 
@@ -57,19 +58,19 @@ std::vector<SyncedTable> build() {
     // Customer value and lifecycle (issue 5): tasks, follow-up rules, tag rules
     // and stage history are synced data; RFM snapshots, rule-assigned tags and
     // churn scores are derived and recomputed on each device.
-    t.push_back({Table::tasks, "tasks",
+    t.push_back({value_tables::tasks, "tasks",
                  {{"customer_id", C::id, true, kCustomer}, {"assignee", C::text, false}, {"kind", C::text, true},
                   {"title", C::text, false}, {"due_at", C::integer, true}, {"status", C::text, true},
                   {"snoozed_until", C::integer, false}, {"notes", C::text, false}, {"rule_id", C::id, false},
                   {"completed_at", C::integer, false}},
                  "customer_id", true, true, false, 7});
-    t.push_back({Table::followup_rules, "followup_rules",
+    t.push_back({value_tables::followup_rules, "followup_rules",
                  {{"name", C::text, true}, {"definition", C::text, true}, {"enabled", C::integer, true}},
                  "", true, true, false, 8});
-    t.push_back({Table::tag_rules, "tag_rules",
+    t.push_back({value_tables::tag_rules, "tag_rules",
                  {{"name", C::text, true}, {"tag", C::text, true}, {"condition", C::text, true}, {"enabled", C::integer, true}},
                  "", true, true, false, 9});
-    t.push_back({Table::lifecycle_history, "lifecycle_history",
+    t.push_back({value_tables::lifecycle_history, "lifecycle_history",
                  {{"customer_id", C::id, true, kCustomer}, {"stage", C::text, true}, {"previous", C::text, false},
                   {"source", C::text, true}, {"at", C::integer, true}},
                  "customer_id", true, false, false, 10});

@@ -19,7 +19,7 @@ const std::vector<FieldSpec> kFields = {
     {"definition", "definition", FieldKind::object, 8192},
     {"enabled", "enabled", FieldKind::boolean},
 };
-const value_records::Kind kKind{"followup_rules", Table::followup_rules, kFields, "followup_rule", true};
+const value_records::Kind kKind{"followup_rules", value_tables::followup_rules, kFields, "followup_rule", true};
 
 std::vector<std::string> names(const Json& d, const char* key, std::vector<std::string> fallback, const std::string& f) {
     if (!d.contains(key)) return fallback;
@@ -166,7 +166,7 @@ void remove(Database& db, const Uuid& id) {
     del.bind(1, id.data(), Uuid::size());
     del.exec();
     if (db.sql().getChanges() == 0) throw Error(CRM_ENOTFOUND, "followup_rule: no rule " + id.str());
-    w.record_delete(Table::followup_rules, id);
+    w.record_delete(value_tables::followup_rules, id);
     w.commit();
 }
 
@@ -183,7 +183,7 @@ Json install_defaults(Database& db) {
         ids.push_back(id.str());
         auto& st = db.stmt("SELECT 1 FROM followup_rules WHERE id = ?1 UNION ALL SELECT 1 FROM sync_tombstones WHERE tbl = ?2 AND id = ?1");
         st.bind(1, id.data(), Uuid::size());
-        st.bind(2, static_cast<int>(Table::followup_rules));
+        st.bind(2, static_cast<int>(value_tables::followup_rules));
         const bool known = st.executeStep();
         st.reset();
         if (known) continue;

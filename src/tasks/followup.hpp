@@ -1,4 +1,4 @@
-// Follow-up rules: data (JSON, synced as Table::followup_rules) that create
+// Follow-up rules: data (JSON, synced as value_tables::followup_rules) that create
 // tasks. Triggers (docs/value.md):
 //   new_customer  {"within_days": 3, "lookback_days": 30}: a task due
 //                 within_days after a customer was created

@@ -20,7 +20,7 @@ const std::vector<FieldSpec> kFields = {
     {"source", "source", FieldKind::choice, 0, {"manual", "rule"}},
     {"at", "at", FieldKind::instant},
 };
-const value_records::Kind kKind{"lifecycle_history", Table::lifecycle_history, kFields, "lifecycle", false};
+const value_records::Kind kKind{"lifecycle_history", value_tables::lifecycle_history, kFields, "lifecycle", false};
 
 const std::string_view kStages[] = {"prospect", "customer", "repeat", "loyal", "at_risk", "churned"};
 

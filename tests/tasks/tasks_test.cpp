@@ -126,7 +126,8 @@ TEST_CASE("the handbook's follow-up rules create each task once", "[tasks][follo
         const Uuid c = person(*t, "VIP");
         log(*t, c, "order", t0(), {{"amount_minor", 100000}, {"currency", "CNY"}});
         log(*t, c, "call", t0());
-        crmlite::rfm::compute(*t, crmlite::rfm::parse_params(Json{{"as_of", iso(t0() + kHour)}}));
+        // One buyer: make the whole top share core.
+        crmlite::rfm::compute(*t, crmlite::rfm::parse_params(Json{{"as_of", iso(t0() + kHour)}, {"tiers", {{"core", 1.0}, {"potential", 0.0}}}}));
         REQUIRE(crmlite::rfm::customer(*t, c)["tier"] == "core");
         const std::int64_t late = crmlite::now_ms() + 400 * kDay;  // past every new-customer lookback
         Json r = followup::run(*t, t0() + 29 * kDay);
