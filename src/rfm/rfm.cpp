@@ -50,7 +50,8 @@ int decimals(const std::string& c) {
     return 2;
 }
 
-bool contains(const std::vector<std::string>& v, const std::string& s) { return std::binary_search(v.begin(), v.end(), s); }
+// Linear: the lists are a few names, and defaults are not sorted.
+bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
 }  // namespace
 

@@ -308,7 +308,8 @@ TEST_CASE("an application's own segment rules and table replace the default", "[
         CHECK(s.segment == want);
     }
     Json table = Json::object();
-    for (const auto& [cell, seg] : rfm::default_table().items()) table[cell] = cell[0] == '5' ? "五" : "other";
+    const Json cells = rfm::default_table();
+    for (const auto& [cell, seg] : cells.items()) table[cell] = cell[0] == '5' ? "五" : "other";
     rfm::compute(*t, rfm::parse_params(Json{{"as_of", crmlite::format_instant(kAsOf)}, {"segments", {{"table", table}}}}));
     for (const auto& [id, s] : current(*t))
         if (s.r) CHECK(s.segment == (s.r == 5 ? "五" : "other"));
