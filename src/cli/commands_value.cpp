@@ -16,10 +16,6 @@ std::string text(const Json& j, const char* key) {
     return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }
 
-void print_or_json(Context& ctx, const std::string& json_text) {
-    if (ctx.json) print_json(json_text);
-}
-
 // ---------------------------------------------------------------- rfm
 
 int run_rfm(Context& ctx) {
