@@ -247,6 +247,93 @@ public:
         detail::check(crm_tag_unassign(h_, detail::str(customer_id).c_str(), detail::str(path).c_str()));
     }
 
+    // ---- Customer value and lifecycle (crmlite_value.h; JSON in and out).
+    // An empty string_view for an optional argument passes NULL (now / all).
+    std::string rfm_compute(std::string_view params) { return out_str(crm_rfm_compute, params); }
+    std::string rfm_refresh(std::string_view params) { return out_str(crm_rfm_refresh, params); }
+    std::string rfm_customer(std::string_view id) { return out_str(crm_rfm_customer, id); }
+    std::string rfm_snapshots() { char* o = nullptr; detail::check(crm_rfm_snapshots(&o, h_)); return detail::take(o); }
+    std::string rfm_movement(std::int64_t from = 0, std::int64_t to = 0) {
+        char* o = nullptr;
+        detail::check(crm_rfm_movement(&o, h_, from, to));
+        return detail::take(o);
+    }
+    static std::string rfm_default_segments() { char* o = nullptr; detail::check(crm_rfm_default_segments(&o)); return detail::take(o); }
+    std::string create_task(std::string_view json) { return out_str(crm_task_create, json); }
+    void update_task(std::string_view id, std::string_view json) {
+        detail::check(crm_task_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
+    }
+    std::string task(std::string_view id) { return out_str(crm_task_get, id); }
+    void complete_task(std::string_view id, std::string_view at = {}) {
+        const std::string a(at);
+        detail::check(crm_task_complete(h_, detail::str(id).c_str(), a.empty() ? nullptr : a.c_str()));
+    }
+    void snooze_task(std::string_view id, std::string_view until) {
+        detail::check(crm_task_snooze(h_, detail::str(id).c_str(), detail::str(until).c_str()));
+    }
+    std::string due_tasks(std::string_view now = {}, std::string_view assignee = {}) {
+        char* o = nullptr;
+        const std::string n(now), a(assignee);
+        detail::check(crm_tasks_due(&o, h_, n.empty() ? nullptr : n.c_str(), a.empty() ? nullptr : a.c_str()));
+        return detail::take(o);
+    }
+    std::string customer_tasks(std::string_view customer_id) { return out_str(crm_tasks_for_customer, customer_id); }
+    std::string save_followup_rule(std::string_view json) { return out_str(crm_followup_rule_save, json); }
+    std::string followup_rules() { char* o = nullptr; detail::check(crm_followup_rule_list(&o, h_)); return detail::take(o); }
+    void delete_followup_rule(std::string_view id) { detail::check(crm_followup_rule_delete(h_, detail::str(id).c_str())); }
+    std::string install_default_followup_rules() {
+        char* o = nullptr;
+        detail::check(crm_followup_install_defaults(&o, h_));
+        return detail::take(o);
+    }
+    std::string run_followup_rules(std::string_view now = {}) {
+        char* o = nullptr;
+        const std::string n(now);
+        detail::check(crm_followup_run(&o, h_, n.empty() ? nullptr : n.c_str()));
+        return detail::take(o);
+    }
+    void set_stage(std::string_view customer_id, std::string_view stage, std::string_view source = "manual") {
+        detail::check(crm_lifecycle_set(h_, detail::str(customer_id).c_str(), detail::str(stage).c_str(), detail::str(source).c_str()));
+    }
+    std::string stage_history(std::string_view customer_id) { return out_str(crm_lifecycle_history, customer_id); }
+    std::string suggest_stage(std::string_view customer_id, std::string_view params) {
+        char* o = nullptr;
+        detail::check(crm_lifecycle_suggest(&o, h_, detail::str(customer_id).c_str(), detail::str(params).c_str()));
+        return detail::take(o);
+    }
+    std::string apply_stage_rules(std::string_view params, std::string_view customer_id = {}) {
+        char* o = nullptr;
+        const std::string c(customer_id);
+        detail::check(crm_lifecycle_apply(&o, h_, c.empty() ? nullptr : c.c_str(), detail::str(params).c_str()));
+        return detail::take(o);
+    }
+    std::string save_tag_rule(std::string_view json) { return out_str(crm_tag_rule_save, json); }
+    std::string tag_rules() { char* o = nullptr; detail::check(crm_tag_rule_list(&o, h_)); return detail::take(o); }
+    void delete_tag_rule(std::string_view id) { detail::check(crm_tag_rule_delete(h_, detail::str(id).c_str())); }
+    std::string apply_tag_rules(std::string_view now = {}, std::string_view customer_id = {}) {
+        char* o = nullptr;
+        const std::string n(now), c(customer_id);
+        detail::check(crm_tag_rules_apply(&o, h_, c.empty() ? nullptr : c.c_str(), n.empty() ? nullptr : n.c_str()));
+        return detail::take(o);
+    }
+    std::string refresh_tag_rules(std::string_view now = {}) {
+        char* o = nullptr;
+        const std::string n(now);
+        detail::check(crm_tag_rules_refresh(&o, h_, n.empty() ? nullptr : n.c_str()));
+        return detail::take(o);
+    }
+    std::string churn_score(std::string_view customer_id, std::string_view params) {
+        char* o = nullptr;
+        detail::check(crm_churn_score(&o, h_, detail::str(customer_id).c_str(), detail::str(params).c_str()));
+        return detail::take(o);
+    }
+    std::string at_risk(std::string_view params) { return out_str(crm_churn_at_risk, params); }
+    std::string value_report(std::string_view name, std::string_view params = "{}") {
+        char* o = nullptr;
+        detail::check(crm_value_report(&o, h_, detail::str(name).c_str(), detail::str(params).c_str()));
+        return detail::take(o);
+    }
+
     // Search
     Cursor search(std::string_view query_json) { return cursor(crm_search, query_json); }
 

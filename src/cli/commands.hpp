@@ -54,6 +54,13 @@ Command lead_rule_command();
 Command campaign_command();
 Command audience_command();
 Command member_command();
+// commands_value.cpp: customer value and lifecycle (issue 5)
+Command rfm_command();
+Command tasks_command();
+Command followup_command();
+Command stage_command();
+Command tagrule_command();
+Command churn_command();
 Command report_command();
 
 }  // namespace crmcli

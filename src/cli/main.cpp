@@ -19,6 +19,7 @@ const std::vector<Command>& all_commands() {
         // sales and marketing (commands_sales.cpp)
         pipeline_command(), opp_command(), opp_move_command(), opps_command(), lead_command(), leads_command(),
         lead_set_command(), lead_rule_command(), campaign_command(), audience_command(), member_command(), report_command(),
+        rfm_command(), tasks_command(), followup_command(), stage_command(), tagrule_command(), churn_command(), report_command(),
     };
     return commands;
 }

@@ -287,6 +287,48 @@ CREATE TABLE customer_merges(
 CREATE INDEX customer_merges_survivor ON customer_merges(survivor_id);
 )sql";
 
+// v9 (issue 5, customer value and lifecycle). Derived, never synced: RFM state
+// and snapshots (rfm_*) and the rule-assigned tags' bookkeeping. Synced records
+// (Table 10-13): tasks, follow-up rules, tag rules, lifecycle stage history.
+constexpr const char* kV9 = R"sql(
+CREATE TABLE rfm_state(key TEXT PRIMARY KEY, value ANY) STRICT, WITHOUT ROWID;
+CREATE TABLE rfm_current(
+  customer_id BLOB PRIMARY KEY, frequency INTEGER NOT NULL, monetary INTEGER NOT NULL,
+  first_day INTEGER, last_day INTEGER,
+  r INTEGER, f INTEGER, m INTEGER, segment TEXT, tier TEXT) STRICT, WITHOUT ROWID;
+CREATE TABLE rfm_snapshots(
+  id INTEGER PRIMARY KEY, as_of INTEGER NOT NULL, as_of_day INTEGER NOT NULL, created_at INTEGER NOT NULL,
+  params TEXT NOT NULL, customers INTEGER NOT NULL, buyers INTEGER NOT NULL) STRICT;
+CREATE TABLE rfm_scores(
+  snapshot INTEGER NOT NULL REFERENCES rfm_snapshots(id) ON DELETE CASCADE,
+  customer_id BLOB NOT NULL, recency_days INTEGER, frequency INTEGER NOT NULL, monetary INTEGER NOT NULL,
+  r INTEGER, f INTEGER, m INTEGER, segment TEXT NOT NULL, tier TEXT NOT NULL,
+  PRIMARY KEY(snapshot, customer_id)) STRICT, WITHOUT ROWID;
+CREATE INDEX rfm_scores_customer ON rfm_scores(customer_id, snapshot);
+
+CREATE TABLE tasks(
+  id BLOB PRIMARY KEY,
+  customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  assignee TEXT, kind TEXT NOT NULL, title TEXT, due_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK(status IN ('open', 'done', 'snoozed', 'cancelled')),
+  snoozed_until INTEGER, notes TEXT, rule_id BLOB, completed_at INTEGER,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE INDEX tasks_due ON tasks(status, due_at);
+CREATE INDEX tasks_customer ON tasks(customer_id, due_at);
+CREATE TABLE followup_rules(
+  id BLOB PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL, enabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE tag_rules(
+  id BLOB PRIMARY KEY, name TEXT NOT NULL, tag TEXT NOT NULL, condition TEXT NOT NULL,
+  enabled INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE lifecycle_history(
+  id BLOB PRIMARY KEY,
+  customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  stage TEXT NOT NULL, previous TEXT, source TEXT NOT NULL, at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+CREATE INDEX lifecycle_history_customer ON lifecycle_history(customer_id, at);
+)sql";
+
 // v10 (src/access, src/audit, issue 7): users, custom roles, the audit log
 // (one hash chain per site, entries hold ids and counts, never personal
 // content) and each chain's head, so deleting the newest entries is detected.
@@ -371,8 +413,8 @@ CREATE INDEX sync_ghosts_customer ON sync_ghosts(customer) WHERE customer IS NOT
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
-                                               {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {10, kV10}, {11, kV11},
-                                               {12, kV12}};
+                                               {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
+                                               {11, kV11}, {12, kV12}};
     return all;
 }
 

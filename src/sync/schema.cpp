@@ -8,6 +8,7 @@
 #include "leads/leads.hpp"
 #include "pipeline/opportunities.hpp"
 #include "pipeline/pipelines.hpp"
+#include "tasks/tables.hpp"
 
 namespace crmlite::sync {
 
@@ -105,6 +106,25 @@ std::vector<SyncedTable> build() {
     sales_table(Table::campaign_members, "campaign_members", campaigns::member_fields(),
                 {"campaign_id", "customer_id", "status", "control"},
                 {{"campaign_id", Table::campaigns}, {"customer_id", Table::customers}}, "customer_id", 15);
+    // Customer value and lifecycle (issue 5): tasks, follow-up rules, tag rules
+    // and stage history are synced data; RFM snapshots, rule-assigned tags and
+    // churn scores are derived and recomputed on each device.
+    t.push_back({value_tables::tasks, "tasks",
+                 {{"customer_id", C::id, true, kCustomer}, {"assignee", C::text, false}, {"kind", C::text, true},
+                  {"title", C::text, false}, {"due_at", C::integer, true}, {"status", C::text, true},
+                  {"snoozed_until", C::integer, false}, {"notes", C::text, false}, {"rule_id", C::id, false},
+                  {"completed_at", C::integer, false}},
+                 "customer_id", true, true, false, 7});
+    t.push_back({value_tables::followup_rules, "followup_rules",
+                 {{"name", C::text, true}, {"definition", C::text, true}, {"enabled", C::integer, true}},
+                 "", true, true, false, 8});
+    t.push_back({value_tables::tag_rules, "tag_rules",
+                 {{"name", C::text, true}, {"tag", C::text, true}, {"condition", C::text, true}, {"enabled", C::integer, true}},
+                 "", true, true, false, 9});
+    t.push_back({value_tables::lifecycle_history, "lifecycle_history",
+                 {{"customer_id", C::id, true, kCustomer}, {"stage", C::text, true}, {"previous", C::text, false},
+                  {"source", C::text, true}, {"at", C::integer, true}},
+                 "customer_id", true, false, false, 10});
     return t;
 }
 

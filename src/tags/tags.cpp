@@ -152,7 +152,16 @@ bool assign(WriteScope& w, const Uuid& customer, const std::string& canonical, c
     ins.bind(4, w.now());
     ins.bind(5, id.data(), Uuid::size());
     ins.exec();
-    if (w.db().sql().getChanges() == 0) return false;
+    if (w.db().sql().getChanges() == 0) {
+        if (source != "manual") return false;
+        // A tag a rule assigned (derived, never synced) becomes the user's own:
+        // from now on it syncs and rules leave it alone (rules/tag_rules.hpp).
+        auto& up = w.db().stmt("UPDATE customer_tags SET source = 'manual', created_at = ? WHERE id = ? AND source = 'rule'");
+        up.bind(1, w.now());
+        up.bind(2, id.data(), Uuid::size());
+        up.exec();
+        if (w.db().sql().getChanges() == 0) return false;
+    }
     w.record_change(Table::customer_tags, id, kAssignFields);
     return true;
 }

@@ -763,6 +763,8 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
                   "DROP TABLE quality_settings; DROP TABLE dedup_state; DROP TABLE dedup_keys; "
                   "DROP TABLE customer_redirects; DROP TABLE customer_merges; "
                   "DROP TABLE access_roles; DROP TABLE access_users; DROP TABLE audit_log; DROP TABLE audit_heads; "
+                  "DROP TABLE rfm_scores; DROP TABLE rfm_snapshots; DROP TABLE rfm_current; DROP TABLE rfm_state; "
+                  "DROP TABLE tasks; DROP TABLE followup_rules; DROP TABLE tag_rules; DROP TABLE lifecycle_history; "
                   "DROP TABLE sync_ghosts; PRAGMA user_version = 2");
     // Migration 11 (sales, issue 8) made these.
     t->sql().exec("DROP TABLE pipelines; DROP TABLE pipeline_stages; DROP TABLE leads; DROP TABLE lead_events; "

@@ -1,0 +1,71 @@
+// Tasks, follow-up rules, tag rules and lifecycle history are synced records:
+// concurrent edits on replicas converge; rule-created tasks made on two
+// devices are one task.
+#include <catch2/catch.hpp>
+
+#include "common/time.hpp"
+#include "customers/customers.hpp"
+#include "rules/tag_rules.hpp"
+#include "support/temp_db.hpp"
+#include "sync/engine.hpp"
+#include "tasks/followup.hpp"
+#include "tasks/lifecycle.hpp"
+#include "tasks/tasks.hpp"
+
+using crmlite::Database;
+using crmlite::Json;
+using crmlite::OpenOptions;
+using crmlite::Uuid;
+using crmlite::testing::TempDir;
+namespace csync = crmlite::sync;
+
+namespace {
+
+struct Trio {
+    TempDir dir;
+    std::vector<std::unique_ptr<Database>> dbs;
+    Trio() {
+        for (int i = 0; i < 3; ++i) dbs.push_back(std::make_unique<Database>(dir.path("r" + std::to_string(i) + ".db"), OpenOptions{}));
+    }
+    Database& operator[](int i) { return *dbs[static_cast<std::size_t>(i)]; }
+    void send(int from, int to) { csync::apply((*this)[to], csync::changes_since((*this)[from], 0, 100000).blob, {}); }
+    void exchange() {
+        for (int round = 0; round < 2; ++round)
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b)
+                    if (a != b) send(a, b);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("value records converge across three replicas", "[tasks][sync]") {
+    Trio r;
+    const Uuid c = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "同步客户"}, {"owner", "li"}});
+    const Uuid task = crmlite::tasks::create(r[0], Json{{"customer_id", c.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+    crmlite::followup::install_defaults(r[0]);
+    const Uuid rule = crmlite::tag_rules::save(r[0], Json{{"name", "sh"}, {"tag", "geo/sh"}, {"condition", {{"field", "city"}, {"op", "eq"}, {"value", "上海"}}}});
+    r.exchange();
+    for (int i = 0; i < 3; ++i) CHECK(crmlite::tasks::get(r[i], task)["kind"] == "call");
+
+    // Concurrent edits: different fields of the task on two replicas, stage changes on two.
+    crmlite::tasks::update(r[1], task, Json{{"notes", "call after lunch"}});
+    crmlite::tasks::complete(r[2], task, crmlite::parse_instant("2026-03-01T10:00:00Z", "t"));
+    crmlite::lifecycle::set(r[1], c, "loyal", "manual");
+    crmlite::lifecycle::set(r[2], c, "at_risk", "manual");
+    crmlite::tag_rules::save(r[1], Json{{"id", rule.str()}, {"name", "sh"}, {"tag", "geo/sh"}, {"condition", {{"field", "city"}, {"op", "eq"}, {"value", "上海"}}}, {"enabled", false}});
+    // The same follow-up run on two devices makes the same task id.
+    const auto now = crmlite::now_ms() + 3600000;
+    const Json made1 = crmlite::followup::run(r[1], now), made2 = crmlite::followup::run(r[2], now);
+    CHECK(made1["tasks"] == made2["tasks"]);
+    CHECK(made1["created"] == 1);
+    r.exchange();
+    const std::string first = csync::canonical_dump(r[0]);
+    for (int i = 1; i < 3; ++i) CHECK(csync::canonical_dump(r[i]) == first);
+    const Json t = crmlite::tasks::get(r[0], task);
+    CHECK(t["notes"] == "call after lunch");
+    CHECK(t["status"] == "done");
+    CHECK(crmlite::lifecycle::history(r[0], c).size() == 2);  // both changes kept as history
+    CHECK(crmlite::tasks::for_customer(r[0], c).size() == 2);  // the manual task + one rule task, not two
+    CHECK(crmlite::tag_rules::list(r[0])[0]["enabled"] == false);
+}
