@@ -499,6 +499,9 @@ public:
         char* o = nullptr;
         const std::string opts(options_json);
         detail::check(crm_quality_report(&o, h_, opts.empty() ? nullptr : opts.c_str()));
+        return detail::take(o);
+    }
+
     // ---- Sales and marketing (crmlite_sales.h): JSON in and out. Empty
     // string_views for optional arguments (filters, params, owner, by) mean NULL.
     std::string create_pipeline(std::string_view json) { return out_str(crm_pipeline_create, json); }

@@ -186,7 +186,8 @@ crm_status crm_sync_snapshot(char** out_report, crm_db* db, const char* path, co
     capi::StatementReset reset_guard{*db->db};
     CRM_API_GUARD(
         sync::SnapshotOptions o;
-        o.filter = filter_of(opts);
+        // A principal's snapshot holds its scope only, in clear (like a changeset).
+        o.filter = scoped(*db->db, filter_of(opts), "sync snapshot", true);
         *out_report = capi::dup_string(dump(sync::snapshot(*db->db, path, o)));
         return capi::ok();)
 }

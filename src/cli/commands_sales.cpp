@@ -562,14 +562,14 @@ Command member_command() {
             {{"at-ms", 0, "MS", false, "when, in UTC milliseconds (default now)"}}, "", run_member};
 }
 
-Command report_command() {
-    return {"report", "KIND", "sales reports: pipeline, forecast, stages, funnel, campaigns",
+Command sales_report_command() {
+    return {"sales-report", "KIND", "sales reports: pipeline, forecast, stages, funnel, campaigns",
             {{"period", 0, "PERIOD", false, "forecast: month or quarter"},
              {"group-by", 0, "WHAT", false, "forecast: owner, team or none"},
              {"from", 0, "DATE", false, "forecast: from this date"}, {"to", 0, "DATE", false, "forecast: up to this date"},
              {"pipeline", 0, "ID", false, "pipeline, forecast, stages: one pipeline"},
              {"by", 0, "WHAT", false, "funnel: source, campaign or owner"}, {"campaign", 0, "ID", false, "campaigns: one campaign"}},
-            "\nExamples:\n  crm report shop.db forecast --period quarter --group-by owner\n  crm report shop.db funnel --by source\n",
+            "\nExamples:\n  crm sales-report shop.db forecast --period quarter --group-by owner\n  crm sales-report shop.db funnel --by source\n",
             run_report};
 }
 

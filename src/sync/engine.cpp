@@ -329,6 +329,7 @@ private:
         const SyncedTable& t = *find_table(rc.table);
         if (t.table == Table::customers && customers::exists(db_, rc.id)) {
             customers::forget(db_, rc.id);
+            forget_dependents(db_, rc.id);
             ++report_.evicted;
         }
         // A delete here the hub refused is forgotten too, so the record can come back whole.

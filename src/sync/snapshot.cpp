@@ -78,8 +78,19 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
                     if (!members.count(id)) outside.push_back(id);
                 }
                 copy.begin();
-                for (const auto& id : outside) customers::forget(copy, id);
+                for (const auto& id : outside) {
+                    customers::forget(copy, id);
+                    forget_dependents(copy, id);
+                }
                 copy.commit();
+                // Nothing of the customers left out may stay behind in the
+                // file: the search indexes' old segments are merged away and
+                // the free pages dropped.
+                if (!outside.empty()) {
+                    copy.sql().exec("INSERT INTO customer_fts(customer_fts) VALUES ('optimize')");
+                    copy.sql().exec("INSERT INTO interaction_fts(interaction_fts) VALUES ('optimize')");
+                    copy.sql().exec("VACUUM");
+                }
             }
             customers = copy.sql().execAndGet("SELECT count(*) FROM customers").getInt64();
         }

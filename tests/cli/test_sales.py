@@ -66,7 +66,7 @@ def main():
         fails("opp", db, wang, "--name", "x", "--stage", "nowhere", code=2, mentions="nowhere")
         out, _ = run("opps", db)
         check("1,234.50" in out and "龙井" in out, f"opps table: {out!r}")
-        out, _ = run("report", db, "forecast", "--group-by", "owner")
+        out, _ = run("sales-report", db, "forecast", "--group-by", "owner")
         # 123450 at 10 % + 1001 at 50 % = (1234500 + 50050) / 100 = 12845.5 -> 12846 fen = 128.46
         check("128.46" in out and "1,244.51" in out, f"forecast table: {out!r}")
         out, _ = run("opp-move", db, opp, "--stage", "方案", "--by", "alice")
@@ -75,9 +75,9 @@ def main():
         out, _ = run("opp-move", db, opp, "--won", "--json")
         got = json.loads(out)
         check(got["status"] == "won" and len(got["stage_history"]) == 3, f"won: {got}")
-        out, _ = run("report", db, "pipeline")
+        out, _ = run("sales-report", db, "pipeline")
         check("10.01" in out and "5.01" in out, f"pipeline report: {out!r}")  # 1001 at 50 %: 500.5 -> 501
-        out, _ = run("report", db, "stages")
+        out, _ = run("sales-report", db, "stages")
         check("win rate 100.0%" in out, f"stages report: {out!r}")
 
         run("lead-rule", db, "--kind", "round_robin", "--member", "alice", "--member", "bob", "--team", "east")
@@ -99,7 +99,7 @@ def main():
         fails("lead-set", db, lead["id"], "--convert", mentions="already converted")
         out, _ = run("leads", db, "--status", "converted")
         check("王先生" in out and "converted" in out, f"leads: {out!r}")
-        out, _ = run("report", db, "funnel", "--by", "source")
+        out, _ = run("sales-report", db, "funnel", "--by", "source")
         check("fair" in out and "100.0%" in out, f"funnel: {out!r}")
 
         run("add", db, "--name", "No consent", "--email", "no@x.cn")
@@ -115,9 +115,9 @@ def main():
         run("member", db, camp, yes, "sent")
         fails("member", db, camp, wang, "sent", code=1, mentions="frozen audience")
         run("log", db, yes, "--kind", "order", "--amount", "25", "--currency", "CNY")
-        out, _ = run("report", db, "campaigns")
+        out, _ = run("sales-report", db, "campaigns")
         check("春茶" in out and "25.00 CNY" in out and "150.0%" in out, f"campaigns report: {out!r}")
-        fails("report", db, "weather", mentions="kind")
+        fails("sales-report", db, "weather", mentions="kind")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:

@@ -51,7 +51,7 @@ TEST_CASE("a snapshot of the hub is a new replica that syncs on from there", "[s
                                                   {"tags", {"vip/gold"}}});
     const Uuid li = customers::create(hub, Json{{"display_name", "李雷"}, {"owner", "bob"}});
     const Uuid gone = customers::create(hub, Json{{"display_name", "Gone"}});
-    crmlite::interactions::create(hub, Json{{"customer_id", wang.str()}, {"kind", "call"}, {"occurred_at", "2026-11-01T09:00:00Z"}});
+    crmlite::interactions::add(hub, Json{{"customer_id", wang.str()}, {"kind", "call"}, {"occurred_at", "2026-11-01T09:00:00Z"}});
     // A device's writes at the hub stay the device's in the snapshot.
     pull(old_device, hub);
     customers::update(old_device, li, Json{{"city", "杭州"}});
