@@ -56,6 +56,8 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
     const std::int64_t now = now_ms();
     std::int64_t seq = 0, customers = 0;
     try {
+        // A cached statement left mid-result would make VACUUM refuse to run.
+        origin.reset_statements();
         try {
             SQLite::Statement vacuum(origin.sql(), "VACUUM INTO ?");
             vacuum.bind(1, path);
@@ -89,6 +91,7 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
                 if (!outside.empty()) {
                     copy.sql().exec("INSERT INTO customer_fts(customer_fts) VALUES ('optimize')");
                     copy.sql().exec("INSERT INTO interaction_fts(interaction_fts) VALUES ('optimize')");
+                    copy.reset_statements();
                     copy.sql().exec("VACUUM");
                 }
             }
