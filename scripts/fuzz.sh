@@ -18,11 +18,12 @@ dir=$root/build-fuzz
 command -v clang++ >/dev/null 2>&1 || { echo "fuzz: clang++ not found (scripts/deps.sh installs clang)" >&2; exit 1; }
 
 build_start=$SECONDS
-# Only what the fuzzer needs: no tests, CLI, examples or benchmarks. Warnings
+# Only what the fuzzer needs: no tests, CLI, examples or benchmarks; a unity
+# build (see scripts/test.sh). Warnings
 # are errors in fuzz/ only: the library's -Werror gate is the GCC build
 # (scripts/build.sh); a clang-only warning there must not stop the fuzzing.
 CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMLITE_WERROR=OFF \
-  -DCRMLITE_FUZZ=ON -DCRMLITE_BUILD_TESTS=OFF -DCRMLITE_BUILD_TOOLS=OFF >/dev/null
+  -DCRMLITE_FUZZ=ON -DCRMLITE_BUILD_TESTS=OFF -DCRMLITE_BUILD_TOOLS=OFF -DCRMLITE_UNITY=ON >/dev/null
 cmake --build "$dir" -j "$(nproc)" --target changeset_fuzz changeset_seeds
 echo "fuzz: built in $((SECONDS - build_start)) s"
 

@@ -42,7 +42,7 @@ Changeset like(const Changeset& cs) {
     return c;
 }
 
-std::vector<Uuid> ids_where(Database& db, const std::string& sql, const Uuid& customer) {
+std::vector<Uuid> ids_of_loser(Database& db, const std::string& sql, const Uuid& customer) {
     auto& st = db.stmt(sql);
     st.bind(1, customer.data(), Uuid::size());
     std::vector<Uuid> out;
@@ -147,11 +147,11 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
     // with the same versions), and the contact points and tags added here.
     for (const Table table : {Table::interactions, Table::external_ids}) {
         const SyncedTable& t = *sync::find_table(static_cast<int>(table));
-        for (const auto& id : ids_where(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", r.loser))
+        for (const auto& id : ids_of_loser(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", r.loser))
             c.records.push_back(local_record(w, c, t, id, id, r, true));
     }
     const SyncedTable& points = *sync::find_table(static_cast<int>(Table::contact_points));
-    for (const auto& id : ids_where(db, "SELECT id FROM contact_points WHERE customer_id = ?", r.loser)) {
+    for (const auto& id : ids_of_loser(db, "SELECT id FROM contact_points WHERE customer_id = ?", r.loser)) {
         if (seen_id(r.seen, "points", id)) continue;
         auto& st = db.stmt("SELECT type, normalized FROM contact_points WHERE id = ?");
         st.bind(1, id.data(), Uuid::size());
@@ -161,7 +161,7 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
         c.records.push_back(local_record(w, c, points, id, to, r, false));
     }
     const SyncedTable& assignments = *sync::find_table(static_cast<int>(Table::customer_tags));
-    for (const auto& id : ids_where(db, "SELECT id FROM customer_tags WHERE customer_id = ?", r.loser)) {
+    for (const auto& id : ids_of_loser(db, "SELECT id FROM customer_tags WHERE customer_id = ?", r.loser)) {
         if (seen_id(r.seen, "tags", id)) continue;
         auto& st = db.stmt("SELECT tag_id FROM customer_tags WHERE id = ?");
         st.bind(1, id.data(), Uuid::size());
