@@ -326,6 +326,7 @@ TEST_CASE("sales deletes need the delete permission and the record in the princi
     leads::remove(east, lead);
     opportunities::remove(east, o);
     campaigns::remove(east, camp);  // campaigns have no owner: the permission suffices
+    t->reset_statements();          // no statement of this handle keeps an older snapshot open
     CHECK(scalar(*t, "SELECT count(*) FROM leads") + scalar(*t, "SELECT count(*) FROM opportunities") +
               scalar(*t, "SELECT count(*) FROM campaigns") ==
           0);
@@ -350,4 +351,54 @@ TEST_CASE("forecast periods are calendar dates in the database's time zone", "[s
         // from/to are dates of the same calendar.
         CHECK(crmlite::forecast::forecast(db, {{"from", "2026-04-01"}})["rows"].size() == (zone == "UTC" ? 0u : 1u));
     }
+}
+
+TEST_CASE("a customer evicted from a filtered device takes its sales records along, without tombstones",
+          "[sales][delete][sync][share]") {
+    TempDir dir;
+    Database hub(dir.path("hub.db"), OpenOptions{});
+    Database dev(dir.path("dev.db"), OpenOptions{});
+    csync::Filter share;
+    share.owners = {"alice"};
+    const auto pull = [&] {
+        for (;;) {
+            csync::ChangesOptions o;
+            o.peer = dev.site_id();
+            o.filter = share;
+            auto ch = csync::changes_since(hub, csync::received_from(dev, hub.site_id()), o);
+            const Json r = csync::apply(dev, ch.blob, {});
+            CHECK(r["missing_parent"] == 0);
+            if (!ch.more) break;
+        }
+    };
+    const Json p = make_pipeline(hub);
+    const Uuid c = customers::create(hub, {{"display_name", "Wang"}, {"owner", "alice"}, {"phones", Json::array({"13800000001"})},
+                                           {"consent_marketing", true}});
+    const Uuid o = opportunities::add(hub, {{"customer_id", c.str()}, {"name", "Tea"}});
+    opportunities::update(hub, o, {{"stage_id", stage_named(p, "Proposal")}});
+    const Uuid camp = campaigns::create(hub, {{"name", "Spring"}, {"audience_mode", "dynamic"}});
+    campaigns::set_member_status(hub, camp, c, "sent");
+    const Json lead = leads::capture(hub, {{"name", "Wang"}, {"phone", "13800000001"}, {"owner", "alice"}});
+    REQUIRE(lead["customer_id"] == c.str());
+    pull();
+    REQUIRE(opportunities::get(dev, o)["stage_history"].size() == 2);
+    REQUIRE(scalar(dev, "SELECT count(*) FROM campaign_members") == 1);
+
+    customers::update(hub, c, {{"owner", "bob"}});  // leaves alice's share
+    pull();
+    CHECK_FALSE(customers::exists(dev, c));
+    CHECK(scalar(dev, "SELECT count(*) FROM opportunities") == 0);
+    CHECK(scalar(dev, "SELECT count(*) FROM stage_history") == 0);
+    CHECK(scalar(dev, "SELECT count(*) FROM campaign_members") == 0);
+    CHECK(scalar(dev, "SELECT count(*) FROM sync_tombstones") == 0);  // nothing that could sync back as a delete
+    CHECK(leads::get(dev, id_of(lead))["customer_id"] == c.str());    // the customer lives on at the hub
+    // The device's next push deletes nothing at the hub.
+    csync::ChangesOptions o2;
+    o2.peer = hub.site_id();
+    auto ch = csync::changes_since(dev, csync::received_from(hub, dev.site_id()), o2);
+    csync::ApplyOptions scope;
+    scope.scope = share;
+    csync::apply(hub, ch.blob, scope);
+    CHECK(opportunities::get(hub, o)["stage_history"].size() == 2);
+    CHECK(scalar(hub, "SELECT count(*) FROM campaign_members") == 1);
 }
