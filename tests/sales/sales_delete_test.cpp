@@ -15,6 +15,7 @@
 #include "campaigns/campaigns.hpp"
 #include "customers/customers.hpp"
 #include "leads/leads.hpp"
+#include "merge/merge.hpp"
 #include "pipeline/forecast.hpp"
 #include "pipeline/opportunities.hpp"
 #include "pipeline/pipelines.hpp"
@@ -401,4 +402,54 @@ TEST_CASE("a customer evicted from a filtered device takes its sales records alo
     csync::apply(hub, ch.blob, scope);
     CHECK(opportunities::get(hub, o)["stage_history"].size() == 2);
     CHECK(scalar(hub, "SELECT count(*) FROM campaign_members") == 1);
+}
+
+TEST_CASE("merging duplicates moves the loser's opportunities, stage history and lead links to the survivor",
+          "[sales][merge]") {
+    TempDb t;
+    const Json p = make_pipeline(*t);
+    const Uuid s = customers::create(*t, {{"display_name", "王小明"}, {"phones", Json::array({"13800000001"})}});
+    const Uuid l = customers::create(*t, {{"display_name", "Wang Xiaoming"}, {"phones", Json::array({"13800000002"})}});
+    const Uuid o = opportunities::add(*t, {{"customer_id", l.str()}, {"name", "Tea"}});
+    opportunities::update(*t, o, {{"stage_id", stage_named(p, "Proposal")}});
+    const Json lead = leads::capture(*t, {{"name", "Wang"}, {"phone", "13800000002"}, {"assign", false}});
+    REQUIRE(lead["customer_id"] == l.str());
+    crmlite::merge::merge(*t, s, {l}, Json());
+    const Json got = opportunities::get(*t, o);
+    CHECK(got["customer_id"] == s.str());
+    CHECK(got["stage_history"].size() == 2);
+    CHECK(count_where(*t, "stage_history", "customer_id", s) == 2);
+    CHECK(leads::get(*t, id_of(lead))["customer_id"] == s.str());
+    CHECK(tombstones(*t, crmlite::Table::opportunities) == 0);
+    // Converting the lead uses the survivor.
+    CHECK(leads::convert(*t, id_of(lead), Json::object())["customer_id"] == s.str());
+}
+
+TEST_CASE("a merge and an opportunity added offline for the loser meet in either order", "[sales][merge][sync]") {
+    const bool merger_first = GENERATE(true, false);
+    Pair x;
+    const Json p = make_pipeline(*x.a);
+    const Uuid s = customers::create(*x.a, {{"display_name", "王小明"}});
+    const Uuid l = customers::create(*x.a, {{"display_name", "Wang Xiaoming"}});
+    const Uuid o = opportunities::add(*x.a, {{"customer_id", l.str()}, {"name", "Tea"}});
+    x.settle();
+    crmlite::merge::merge(*x.a, s, {l}, Json());
+    const Uuid offline = opportunities::add(*x.b, {{"customer_id", l.str()}, {"name", "Cups"}});
+    opportunities::update(*x.b, o, {{"stage_id", stage_named(p, "Proposal")}});
+    if (merger_first) {
+        x.a_to_b();
+        x.b_to_a();
+    } else {
+        x.b_to_a();
+        x.a_to_b();
+    }
+    x.settle();
+    CHECK(x.missing == 0);
+    for (Database* db : {x.a.get(), x.b.get()}) {
+        CHECK(opportunities::get(*db, o)["customer_id"] == s.str());
+        CHECK(opportunities::get(*db, o)["stage"]["name"] == "Proposal");
+        CHECK(opportunities::get(*db, offline)["customer_id"] == s.str());
+        CHECK(count_where(*db, "stage_history", "customer_id", l) == 0);
+    }
+    CHECK(csync::canonical_dump(*x.a) == csync::canonical_dump(*x.b));
 }
