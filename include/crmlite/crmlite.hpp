@@ -509,7 +509,9 @@ public:
     void update_stage(std::string_view stage_id, std::string_view json) {
         detail::check(crm_pipeline_stage_update(h_, detail::str(stage_id).c_str(), detail::str(json).c_str()));
     }
+    void delete_pipeline(std::string_view id) { detail::check(crm_pipeline_delete(h_, detail::str(id).c_str())); }
     std::string add_opportunity(std::string_view json) { return out_str(crm_opportunity_add, json); }
+    void delete_opportunity(std::string_view id) { detail::check(crm_opportunity_delete(h_, detail::str(id).c_str())); }
     void update_opportunity(std::string_view id, std::string_view json) {
         detail::check(crm_opportunity_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
     }
@@ -519,6 +521,7 @@ public:
     void update_lead(std::string_view id, std::string_view json) {
         detail::check(crm_lead_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
     }
+    void delete_lead(std::string_view id) { detail::check(crm_lead_delete(h_, detail::str(id).c_str())); }
     std::string lead(std::string_view id) { return out_str(crm_lead_get, id); }
     std::string leads(std::string_view filter_json = {}) { return out_opt(crm_lead_list, filter_json); }
     std::string assign_lead(std::string_view id, std::string_view owner = {}, std::string_view by = {}) {
@@ -539,6 +542,7 @@ public:
     void update_campaign(std::string_view id, std::string_view json) {
         detail::check(crm_campaign_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
     }
+    void delete_campaign(std::string_view id) { detail::check(crm_campaign_delete(h_, detail::str(id).c_str())); }
     std::string campaign(std::string_view id) { return out_str(crm_campaign_get, id); }
     std::string campaign_audience(std::string_view id, bool freeze) {
         char* o = nullptr;

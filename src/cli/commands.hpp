@@ -54,6 +54,7 @@ Command lead_rule_command();
 Command campaign_command();
 Command audience_command();
 Command member_command();
+Command sales_delete_command();
 Command sales_report_command();
 // commands_value.cpp: customer value and lifecycle (issue 5)
 Command rfm_command();

@@ -18,7 +18,7 @@ const std::vector<Command>& all_commands() {
         user_command(),  role_command(),   whoami_command(), audit_command(), subject_command(),
         // sales and marketing (commands_sales.cpp)
         pipeline_command(), opp_command(), opp_move_command(), opps_command(), lead_command(), leads_command(),
-        lead_set_command(), lead_rule_command(), campaign_command(), audience_command(), member_command(), sales_report_command(),
+        lead_set_command(), lead_rule_command(), campaign_command(), audience_command(), member_command(), sales_delete_command(), sales_report_command(),
         rfm_command(), tasks_command(), followup_command(), stage_command(), tagrule_command(), churn_command(), report_command(),
     };
     return commands;

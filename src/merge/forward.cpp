@@ -1,6 +1,7 @@
 #include "merge/forward.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "customers/contact_points.hpp"
 #include "customers/customers.hpp"
@@ -145,7 +146,7 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
     }
     // Its interactions and external ids (the merge re-points the ones it saw
     // with the same versions), and the contact points and tags added here.
-    for (const Table table : {Table::interactions, Table::external_ids}) {
+    for (const Table table : kMovedToSurvivor) {
         const SyncedTable& t = *sync::find_table(static_cast<int>(table));
         for (const auto& id : ids_of_loser(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", r.loser))
             c.records.push_back(local_record(w, c, t, id, id, r, true));
@@ -208,9 +209,8 @@ Forwarded forward(WriteScope& w, const Changeset& cs, const RecordChange& rc) {
         out.changes.push_back(std::move(c));
         return out;
     }
-    if (rc.tombstone || (table != Table::interactions && table != Table::external_ids &&
-                         table != Table::contact_points && table != Table::customer_tags))
-        return out;
+    const bool moved = std::find(std::begin(kMovedToSurvivor), std::end(kMovedToSurvivor), table) != std::end(kMovedToSurvivor);
+    if (rc.tombstone || (!moved && table != Table::contact_points && table != Table::customer_tags)) return out;
     // A child record made for a customer merged away.
     const FieldChange* owner = nullptr;
     for (const auto& f : rc.fields)

@@ -98,8 +98,10 @@ Json erase_person(Database& db, const Uuid& customer) {
                                 "SELECT id FROM interactions WHERE customer_id = ?"}) {
             for (const auto& id : ids_of(db, sql, customer)) all.push_back(id);
         }
+        std::vector<RecordRef> dependents;  // other modules' records under it (opportunities, ...)
+        customers::remove(db, customer, &dependents);  // tombstones for it and every child; the index queue deletes its terms
+        for (const auto& d : dependents) all.push_back(d.id);
         records = static_cast<std::int64_t>(all.size());
-        customers::remove(db, customer);  // tombstones for it and every child; the index queue deletes its terms
         // Old values of these records live on in the conflict log and the kept
         // unknown fields: personal content too.
         auto& dc = db.stmt("DELETE FROM sync_conflicts WHERE id = ?");

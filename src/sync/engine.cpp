@@ -17,6 +17,7 @@
 #include "search/index_queue.hpp"
 #include "store/ghosts.hpp"
 #include "store/hlc.hpp"
+#include "store/removal.hpp"
 #include "sync/changeset.hpp"
 #include "sync/schema.hpp"
 #include "sync/share.hpp"
@@ -638,6 +639,8 @@ private:
             if (present) log_lost_to_delete(t, rc, *row, site);
             if (present && t.table == Table::customers) customers::remove(db_, rc.id);
             if (present && t.table == Table::interactions) interactions::remove(db_, rc.id);
+            if (present)  // other modules' records: the same removal as a local delete (store/removal.hpp)
+                if (const Remover r = remover_of(t.table)) r(w_, rc.id);
             w_.put_tombstone(t.table, rc.id, rc.hlc, site);
             ++report_.deleted;
             return;
