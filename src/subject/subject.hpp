@@ -2,6 +2,10 @@
 // and erasure of the person's content from the whole file.
 #pragma once
 
+#include <cstdint>
+#include <utility>
+#include <vector>
+
 #include "common/json.hpp"
 #include "store/database.hpp"
 
@@ -28,6 +32,32 @@ Json export_person(Database& db, const Uuid& customer);
 // checkpoint_complete is false when another connection's read kept old pages
 // in the WAL; erase again (or checkpoint) once it has finished.
 Json erase_person(Database& db, const Uuid& customer);
+
+// ---- Erasure under sync (docs/privacy.md, "Erasure on every replica"). The
+// erasure travels as the person's tombstone marked erased; a replica receiving
+// it removes the person as a delete does, then removes the same traces
+// erase_person removes here, and scrubs its file (scrub() below), so the
+// person's content is gone from the bytes of every replica's file.
+
+// The person's records: the customer and every synced record under it.
+std::vector<Uuid> person_records(Database& db, const Uuid& customer);
+// Removes the old values of these records from the conflict log and their
+// kept unknown fields; returns {conflict entries, unknown fields} removed.
+std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const std::vector<Uuid>& records);
+// Marks the customer's tombstone as an erasure (its changes sync again, now as
+// an erasure) and the file as needing a scrub. Returns false when it was
+// marked already. REQUIRES: the scope's transaction holds the tombstone.
+bool mark_erased(WriteScope& w, const Uuid& customer);
+// Whether the customer's tombstone is an erasure.
+bool erased(Database& db, const Uuid& customer);
+// Whether an erasure applied here still waits for its scrub (one arrived by
+// sync inside the caller's explicit transaction, or a crash came first).
+bool scrub_pending(Database& db);
+// Rewrites the full-text indexes (FTS5 'optimize'), VACUUMs and checkpoints
+// the WAL (TRUNCATE), all with secure_delete on, then clears the pending mark:
+// {"fts_rewrite_ms","vacuum_ms","checkpoint_ms","checkpoint_complete"}.
+// REQUIRES: no transaction open.
+Json scrub(Database& db);
 
 // Customers who consented to marketing, as JSON Lines to `path` (the same
 // rendering as export); {"rows": n, "skipped_without_consent": n}.
