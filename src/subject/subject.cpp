@@ -93,7 +93,7 @@ Json erase_person(Database& db, const Uuid& customer) {
     std::pair<std::int64_t, std::int64_t> traces;
     {
         WriteScope w(db);
-        const std::vector<Uuid> all = person_records(db, customer);
+        const Records all = person_records(db, customer);
         records = static_cast<std::int64_t>(all.size());
         customers::remove(db, customer);  // tombstones for it and every child; the index queue deletes its terms
         // Old values of these records live on in the conflict log and the kept
@@ -101,7 +101,7 @@ Json erase_person(Database& db, const Uuid& customer) {
         traces = forget_traces(db, all);
         // The tombstone travels as an erasure: every replica receiving it
         // removes these traces too and scrubs its own file.
-        mark_erased(w, customer);
+        mark_erased(w, all);
         access::audit_always(db, "subject.erase", "customer", customer, {{"records", records}});
         w.commit();
     }
@@ -115,30 +115,31 @@ Json erase_person(Database& db, const Uuid& customer) {
     return report;
 }
 
-std::vector<Uuid> person_records(Database& db, const Uuid& customer) {
-    std::vector<Uuid> all = {customer};
+Records person_records(Database& db, const Uuid& customer) {
+    Records all = {{Table::customers, customer}};
     // Every synced table with a customer column (contact points, external
     // ids, tag assignments, interactions, tasks, opportunities, ...).
     for (const auto& t : sync::synced_tables()) {
         if (t.customer_column.empty() || t.table == Table::customers) continue;
         for (const auto& id : ids_of(db, ("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?").c_str(), customer))
-            all.push_back(id);
+            all.emplace_back(t.table, id);
     }
     return all;
 }
 
-std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const std::vector<Uuid>& records) {
+std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const Records& records) {
     std::int64_t conflicts = 0, extra = 0;
     auto& dc = db.stmt("DELETE FROM sync_conflicts WHERE id = ?");
-    for (const auto& id : records) {
+    for (const auto& [table, id] : records) {
         dc.bind(1, id.data(), Uuid::size());
         dc.exec();
         conflicts += db.sql().getChanges();
         dc.reset();
     }
-    auto& dx = db.stmt("DELETE FROM sync_extra WHERE id = ?");
-    for (const auto& id : records) {
-        dx.bind(1, id.data(), Uuid::size());
+    auto& dx = db.stmt("DELETE FROM sync_extra WHERE tbl = ? AND id = ?");
+    for (const auto& [table, id] : records) {
+        dx.bind(1, static_cast<int>(table));
+        dx.bind(2, id.data(), Uuid::size());
         dx.exec();
         extra += db.sql().getChanges();
         dx.reset();
@@ -146,22 +147,29 @@ std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const std::vec
     return {conflicts, extra};
 }
 
-bool mark_erased(WriteScope& w, const Uuid& customer) {
+bool mark_erased(WriteScope& w, const Records& records) {
     Database& db = w.db();
-    auto& st = db.stmt("UPDATE sync_tombstones SET erased = 1, seq = ? WHERE tbl = ? AND id = ? AND erased = 0");
-    st.bind(1, w.seq());
-    st.bind(2, static_cast<int>(Table::customers));
-    st.bind(3, customer.data(), Uuid::size());
-    st.exec();
-    const bool marked = db.sql().getChanges() > 0;
+    bool marked = false;
+    auto& st = db.stmt("UPDATE sync_tombstones SET erased = 1, seq = CASE WHEN tbl = ?1 THEN ?2 ELSE seq END "
+                       "WHERE tbl = ?3 AND id = ?4 AND erased = 0");
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& [table, id] = records[i];
+        st.bind(1, static_cast<int>(Table::customers));
+        st.bind(2, w.seq());
+        st.bind(3, static_cast<int>(table));
+        st.bind(4, id.data(), Uuid::size());
+        st.exec();
+        if (i == 0) marked = db.sql().getChanges() > 0;
+        st.reset();
+    }
     if (marked) db.stmt("INSERT OR REPLACE INTO crm_meta(key, value) VALUES ('scrub_pending', 1)").exec();
     return marked;
 }
 
-bool erased(Database& db, const Uuid& customer) {
+bool erased(Database& db, Table table, const Uuid& id) {
     auto& st = db.stmt("SELECT erased FROM sync_tombstones WHERE tbl = ? AND id = ?");
-    st.bind(1, static_cast<int>(Table::customers));
-    st.bind(2, customer.data(), Uuid::size());
+    st.bind(1, static_cast<int>(table));
+    st.bind(2, id.data(), Uuid::size());
     const bool yes = st.executeStep() && st.getColumn(0).getInt() != 0;
     st.reset();
     return yes;

@@ -39,17 +39,20 @@ Json erase_person(Database& db, const Uuid& customer);
 // erase_person removes here, and scrubs its file (scrub() below), so the
 // person's content is gone from the bytes of every replica's file.
 
-// The person's records: the customer and every synced record under it.
-std::vector<Uuid> person_records(Database& db, const Uuid& customer);
+// The person's records: the customer (first) and every synced record under it.
+using Records = std::vector<std::pair<Table, Uuid>>;
+Records person_records(Database& db, const Uuid& customer);
 // Removes the old values of these records from the conflict log and their
 // kept unknown fields; returns {conflict entries, unknown fields} removed.
-std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const std::vector<Uuid>& records);
-// Marks the customer's tombstone as an erasure (its changes sync again, now as
-// an erasure) and the file as needing a scrub. Returns false when it was
-// marked already. REQUIRES: the scope's transaction holds the tombstone.
-bool mark_erased(WriteScope& w, const Uuid& customer);
-// Whether the customer's tombstone is an erasure.
-bool erased(Database& db, const Uuid& customer);
+std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const Records& records);
+// Marks the tombstones of these records as an erasure (the customer's, the
+// first, syncs again, now as an erasure; a late change to any of them keeps
+// nothing: no ghost, no conflict log entry) and the file as needing a scrub.
+// Returns false when the customer's was marked already. REQUIRES: the
+// scope's transaction holds the tombstones.
+bool mark_erased(WriteScope& w, const Records& records);
+// Whether the record's tombstone is an erasure.
+bool erased(Database& db, Table table, const Uuid& id);
 // Whether an erasure applied here still waits for its scrub (one arrived by
 // sync inside the caller's explicit transaction, or a crash came first).
 bool scrub_pending(Database& db);

@@ -225,7 +225,7 @@ public:
         rc.site = site(site_idx);
         add_ghost(table, id, rc);
         // An erasure travels as one (issue 7): the receiver scrubs its file too.
-        if (table == Table::customers && subject::erased(db_, id))
+        if (table == Table::customers && subject::erased(db_, table, id))
             rc.fields.push_back({cs_.name_index(kErasedField), rc.site, hlc, std::int64_t{1}, 0});
         cs_.records.push_back(std::move(rc));
     }
@@ -461,15 +461,18 @@ private:
         std::int64_t max_remote = 0;
         for (const auto& f : rc.fields) max_remote = std::max(max_remote, f.hlc);
         const auto tomb = load_tombstone(db_, t.table, rc.id);
+        // Privacy (issue 7): a late change to a record of an erased person keeps nothing.
+        const bool erased = tomb && subject::erased(db_, t.table, rc.id);
         if (tomb && t.recreatable && max_remote <= tomb->hlc) {
             // Edits the delete outdates: they join the record's ghost, which
             // a later revival starts from.
             report_.superseded += static_cast<std::int64_t>(rc.fields.size());
-            merge_into_ghost(t, rc);
+            if (!erased) merge_into_ghost(t, rc);
             return;
         }
         if (tomb && !t.recreatable) {
             report_.superseded += static_cast<std::int64_t>(rc.fields.size());
+            if (erased) return;
             // An edit the deleting site cannot have seen (its clock is later) is lost to the delete.
             for (const auto& f : rc.fields)
                 if (f.hlc > tomb->hlc && cs_.names[f.name] != kCreatedAt)
@@ -680,7 +683,8 @@ private:
             const auto records = subject::person_records(db_, rc.id);
             remove_record(t, rc);
             subject::forget_traces(db_, records);
-            if (subject::mark_erased(w_, rc.id)) ++report_.erased;
+            drop_ghosts_of(db_, rc.id);  // deleted here before: its children's ghosts may remain
+            if (subject::mark_erased(w_, records)) ++report_.erased;
             return;
         }
         remove_record(t, rc);
