@@ -394,3 +394,31 @@ TEST_CASE("an erasure received by sync leaves no trace of the person in the rece
         }
     }
 }
+
+TEST_CASE("migration 14 sends the entries a file logged before it to the hub", "[privacy][audit][sync][store]") {
+    TempDir dir;
+    const std::string path = dir.path("old.db");
+    std::int64_t seq_before = 0;
+    {
+        crm::Database db(path);
+        db.put_user(R"({"name":"alice","role":"sales"})");
+        db.put_user(R"({"name":"bob","role":"sales"})");
+    }
+    {
+        // Back to schema 12: no seq on the log, no erased tombstones, no masked fields.
+        SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+        raw.exec("DROP INDEX audit_log_seq; ALTER TABLE audit_log DROP COLUMN seq; "
+                 "ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked; PRAGMA user_version = 12");
+        seq_before = raw.execAndGet("SELECT value FROM crm_meta WHERE key = 'seq'").getInt64();
+    }
+    crm::Database db(path);
+    {
+        SQLite::Database raw(path, SQLite::OPEN_READONLY);
+        CHECK(raw.execAndGet("SELECT count(*) FROM audit_log WHERE seq = " + std::to_string(seq_before + 1)).getInt() == 2);
+    }
+    const auto page = db.sync_changes(0, 1000);
+    CHECK(count_table(records_of(page.blob), "audit_log") == 2);
+    crm::Database hub(dir.path("hub.db"));
+    CHECK(Json::parse(hub.sync_apply(page.blob))["audit"]["appended"] == 2);
+    CHECK(Json::parse(hub.audit_verify())["ok"] == true);
+}
