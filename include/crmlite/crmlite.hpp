@@ -97,6 +97,8 @@ public:
     }
     SyncOptions& max_clock_skew_ms(std::int64_t ms) { detail::check(crm_sync_options_set_max_clock_skew_ms(h_, ms)); return *this; }
     SyncOptions& conflict_retention_ms(std::int64_t ms) { detail::check(crm_sync_options_set_conflict_retention_ms(h_, ms)); return *this; }
+    // Whether changes carry this file's audit chain (crmlite_privacy.h; default: unfiltered system changes do).
+    SyncOptions& audit(bool include) { detail::check(crm_sync_options_set_audit(h_, include ? 1 : 0)); return *this; }
     const crm_sync_options* get() const { return h_; }
 
 private:

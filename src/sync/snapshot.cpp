@@ -21,6 +21,7 @@ namespace {
 // number at the snapshot (everything up to it is in the copy).
 std::int64_t make_replica(const std::string& path, const Uuid& origin, const Uuid& site, std::int64_t now) {
     SQLite::Database copy(path, SQLite::OPEN_READWRITE);
+    copy.exec("PRAGMA secure_delete = ON");  // what is dropped below leaves no bytes behind
     SQLite::Transaction txn(copy);
     SQLite::Statement add(copy, "INSERT INTO sync_sites(site) VALUES (?)");
     add.bind(1, site.data(), Uuid::size());
@@ -35,6 +36,9 @@ std::int64_t make_replica(const std::string& path, const Uuid& origin, const Uui
     const std::int64_t seq = copy.execAndGet("SELECT value FROM crm_meta WHERE key = 'seq'").getInt64();
     // What the origin knew about its own peers is not this replica's business.
     copy.exec("DELETE FROM sync_peers; DELETE FROM sync_shares; DELETE FROM sync_conflicts");
+    // Nor is its audit log (issue 7): the origin's chains stay at the origin,
+    // and the new replica starts its own under its new site id.
+    copy.exec("DELETE FROM audit_log; DELETE FROM audit_heads");
     SQLite::Statement peer(copy,
                            "INSERT INTO sync_peers(site, received_through, acked_through, last_seen) VALUES (?, ?, 0, ?)");
     peer.bind(1, origin.data(), Uuid::size());
