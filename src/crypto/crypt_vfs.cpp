@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <functional>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -513,9 +514,11 @@ std::unique_ptr<CryptVfs> vfs_for_new_file(const KeySpec& spec) {
 
 namespace {
 
+using KeyFor = std::function<Key(const Salt&)>;
+
 // The VFS for a database whose pages are all in its WAL, from the first frame
 // of page 1 found there (checking the key); null when there is none.
-std::unique_ptr<CryptVfs> vfs_from_wal(const std::string& path, const KeySpec& spec) {
+std::unique_ptr<CryptVfs> vfs_from_wal(const std::string& path, const KeyFor& key_for) {
     std::ifstream in(path + "-wal", std::ios::binary);
     if (!in) return nullptr;
     unsigned char head[kWalHeader];
@@ -528,7 +531,7 @@ std::unique_ptr<CryptVfs> vfs_from_wal(const std::string& path, const KeySpec& s
         unsigned char* page = frame.data() + kFrameHeader;
         Salt salt{};
         std::memcpy(salt.data(), page + ps - kSaltBytes, kSaltBytes);
-        const Key key = key_of(spec, salt);
+        const Key key = key_for(salt);
         if (!decrypt_page(page, ps, 1, key))
             throw Error(CRM_ENOTADB, path + ": wrong key for this encrypted database (or its WAL is damaged)");
         return std::make_unique<CryptVfs>(key, salt);
@@ -536,20 +539,16 @@ std::unique_ptr<CryptVfs> vfs_from_wal(const std::string& path, const KeySpec& s
     return nullptr;
 }
 
-}  // namespace
-
-std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& spec) {
-    check_key_spec(spec, "key");
-    if (spec.empty()) throw Error(CRM_EINVAL, "key: empty");
+// The VFS for an existing encrypted file (key checked against page 1), or,
+// for an absent or empty one, null (the caller picks a salt).
+std::unique_ptr<CryptVfs> vfs_for_existing(const std::string& path, const KeyFor& key_for) {
     const Probe p = probe_file(path);
     switch (p.state) {
     case FileState::absent:
-    case FileState::empty: {
+    case FileState::empty:
         // A database never checkpointed (a crash before its first close) is
         // all in its WAL: take the salt from a frame of page 1 there.
-        if (auto vfs = vfs_from_wal(path, spec)) return vfs;
-        return vfs_for_new_file(spec);
-    }
+        return vfs_from_wal(path, key_for);
     case FileState::plain:
         throw Error(CRM_ENOTADB, path + ": not an encrypted database (open it without a key)");
     case FileState::foreign: throw Error(CRM_ENOTADB, path + ": not a crmlite database (not an SQLite file)");
@@ -561,13 +560,31 @@ std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& s
     if (page.size() != p.page_size) throw Error(CRM_ENOTADB, path + ": encrypted database cut short");
     Salt salt{};
     std::memcpy(salt.data(), page.data() + p.page_size - kSaltBytes, kSaltBytes);
-    const Key key = key_of(spec, salt);
+    const Key key = key_for(salt);
     if (!decrypt_page(page.data(), p.page_size, 1, key))
         throw Error(CRM_ENOTADB, path + ": wrong key for this encrypted database (or its first page is damaged)");
     return std::make_unique<CryptVfs>(key, salt);
 }
 
+}  // namespace
+
+std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& spec) {
+    check_key_spec(spec, "key");
+    if (spec.empty()) throw Error(CRM_EINVAL, "key: empty");
+    if (auto vfs = vfs_for_existing(path, [&](const Salt& salt) { return key_of(spec, salt); })) return vfs;
+    return vfs_for_new_file(spec);
+}
+
+std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const CryptVfs& like) {
+    if (auto vfs = vfs_for_existing(path, [&](const Salt&) { return like.key(); })) return vfs;
+    return clone_vfs(like);
+}
+
 std::unique_ptr<CryptVfs> clone_vfs(const CryptVfs& vfs) { return std::make_unique<CryptVfs>(vfs.key(), vfs.salt()); }
+
+sqlite3_file* raw_file(sqlite3_file* file) {
+    return file != nullptr && file->pMethods == &kMethods ? cf(file)->real : file;
+}
 
 std::string test_raw_key() { return "crmlite-test-key-not-a-secret-01"; }
 
