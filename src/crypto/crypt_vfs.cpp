@@ -110,7 +110,14 @@ int main_read(CryptFile* f, void* buf, int n, sqlite3_int64 off) {
     }
     if (static_cast<std::uint32_t>(n) == ps && off % ps == 0) {
         const int rc = real_read(f, buf, n, off);
-        if (rc == SQLITE_IOERR_SHORT_READ) std::memset(buf, 0, static_cast<std::size_t>(n));
+        if (rc == SQLITE_IOERR_SHORT_READ) {
+            // SQLite takes a short read for a page of zeros. A page it asks
+            // for lies within the database's size (the file's, or the one the
+            // WAL records); one the file does not hold was cut off, and zeros
+            // are not the page: refused like a page that fails to authenticate.
+            std::memset(buf, 0, static_cast<std::size_t>(n));
+            return kAuthFailed;
+        }
         if (rc != SQLITE_OK) return rc;
         return decrypt_page(out, ps, static_cast<std::uint32_t>(off / ps) + 1, f->vfs->key) ? SQLITE_OK
                                                                                               : kAuthFailed;
@@ -516,27 +523,33 @@ namespace {
 
 using KeyFor = std::function<Key(const Salt&)>;
 
-// The VFS for a database whose pages are all in its WAL, from the first frame
-// of page 1 found there (checking the key); null when there is none.
-std::unique_ptr<CryptVfs> vfs_from_wal(const std::string& path, const KeyFor& key_for) {
+// A database file that is empty (or absent) beside a WAL holding frames has
+// been cut: SQLite would delete the WAL and start a new, empty database (the
+// WAL of a database is only ever written after its first page). That loss is
+// refused here instead: CRM_ECORRUPT, or CRM_ENOTADB when a frame of page 1
+// is there and the key does not open it.
+void check_wal_of_empty_file(const std::string& path, const KeyFor& key_for) {
     std::ifstream in(path + "-wal", std::ios::binary);
-    if (!in) return nullptr;
+    if (!in) return;
     unsigned char head[kWalHeader];
-    if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return nullptr;
+    if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return;
     const std::uint32_t ps = be32(head + 8);
-    if (!valid_page_size(ps)) return nullptr;
+    if (!valid_page_size(ps)) return;
     std::vector<unsigned char> frame(ps + kFrameHeader);
+    bool any = false;
     while (in.read(reinterpret_cast<char*>(frame.data()), static_cast<std::streamsize>(frame.size()))) {
+        any = true;
         if (be32(frame.data()) != 1) continue;
         unsigned char* page = frame.data() + kFrameHeader;
         Salt salt{};
         std::memcpy(salt.data(), page + ps - kSaltBytes, kSaltBytes);
-        const Key key = key_for(salt);
-        if (!decrypt_page(page, ps, 1, key))
+        if (!decrypt_page(page, ps, 1, key_for(salt)))
             throw Error(CRM_ENOTADB, path + ": wrong key for this encrypted database (or its WAL is damaged)");
-        return std::make_unique<CryptVfs>(key, salt);
+        break;
     }
-    return nullptr;
+    if (any)
+        throw Error(CRM_ECORRUPT, path + ": the database file is empty but its WAL holds pages: the file was cut short "
+                                         "(not opened, so that the WAL is not discarded)");
 }
 
 // The VFS for an existing encrypted file (key checked against page 1), or,
@@ -546,9 +559,8 @@ std::unique_ptr<CryptVfs> vfs_for_existing(const std::string& path, const KeyFor
     switch (p.state) {
     case FileState::absent:
     case FileState::empty:
-        // A database never checkpointed (a crash before its first close) is
-        // all in its WAL: take the salt from a frame of page 1 there.
-        return vfs_from_wal(path, key_for);
+        check_wal_of_empty_file(path, key_for);
+        return nullptr;
     case FileState::plain:
         throw Error(CRM_ENOTADB, path + ": not an encrypted database (open it without a key)");
     case FileState::foreign: throw Error(CRM_ENOTADB, path + ": not a crmlite database (not an SQLite file)");

@@ -22,7 +22,7 @@ namespace {
 // number at the snapshot (everything up to it is in the copy).
 std::int64_t make_replica(const std::string& path, const crypto::CryptVfs* vfs, const Uuid& origin, const Uuid& site,
                           std::int64_t now) {
-    SQLite::Database copy(path, SQLite::OPEN_READWRITE, 0, vfs ? vfs->name() : nullptr);
+    SQLite::Database copy(path.c_str(), SQLite::OPEN_READWRITE, 0, vfs ? vfs->name() : nullptr);
     SQLite::Transaction txn(copy);
     SQLite::Statement add(copy, "INSERT INTO sync_sites(site) VALUES (?)");
     add.bind(1, site.data(), Uuid::size());
