@@ -4,6 +4,7 @@
 // bytes of an encrypted result, and nothing changed when it is refused.
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -313,4 +314,42 @@ TEST_CASE("rekey and decrypt through the C++ wrapper", "[backup][crypto][rekey]"
         }
     }
     CHECK(records(file, OpenOptions{}).size() == 3);
+}
+
+TEST_CASE("a connection that opened the file during a rekey gets an error afterwards, not the old content",
+          "[backup][crypto][rekey]") {
+    TempDir dir;
+    const auto file = dir.path("crm.db");
+    Database db(file, OpenOptions{});
+    if (db.encrypted()) backup::decrypt(db, {});  // the encryption pass of scripts/test.sh
+    add_people(db);
+    // Opened while the copy is made (SQLite opens lazily: it reads nothing
+    // yet, but holds the old file from now on).
+    sqlite3* late = nullptr;
+    backup::CopyOptions o = new_key(kNewKey);
+    o.progress = [&](std::int64_t, std::int64_t) {
+        if (late == nullptr) REQUIRE(sqlite3_open_v2(file.c_str(), &late, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+        return true;
+    };
+    backup::rekey(db, o);
+    REQUIRE(late != nullptr);
+    const int rc = sqlite3_exec(late, "SELECT count(*) FROM customers", nullptr, nullptr, nullptr);
+    INFO(sqlite3_errmsg(late));
+    CHECK(rc == SQLITE_NOTADB);
+    sqlite3_close(late);
+    CHECK(records(db).size() == 43);
+}
+
+TEST_CASE("rekey leaves another hard link to the file with the old content and key", "[backup][crypto][rekey]") {
+    TempDir dir;
+    const auto file = dir.path("crm.db"), link = dir.path("other-name.db");
+    auto db = std::make_unique<Database>(file, keyed(kOldKey));
+    add_people(*db);
+    const auto before = records(*db);
+    db->sql().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    fs::create_hard_link(file, link);
+    backup::rekey(*db, new_key(kNewKey));
+    db.reset();
+    CHECK(records(file, keyed(kNewKey)) == before);
+    CHECK(records(link, keyed(kOldKey)) == before);
 }
