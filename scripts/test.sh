@@ -7,8 +7,9 @@
 #   scripts/test.sh --encrypt  encryption pass: the Catch2 suite of the normal build again,
 #                              every test database encrypted (needs the normal build)
 #   scripts/test.sh --ci       everything CI runs: normal pass, encryption pass, ABI check, sanitizer pass,
-#                              then the changeset fuzzer (scripts/fuzz.sh, clang;
-#                              CRMLITE_FUZZ_SECONDS, default 60)
+#                              then the fuzzers (scripts/fuzz.sh, clang: the changeset codec
+#                              and merge, and the encrypting VFS on modified files;
+#                              CRMLITE_FUZZ_SECONDS in all, default 90: at most 2 minutes in CI)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-normal}
@@ -61,6 +62,6 @@ case "$mode" in
     encryption_pass
     "$root/scripts/abi-check.sh" "$root/build"
     asan_pass
-    "$root/scripts/fuzz.sh" "${CRMLITE_FUZZ_SECONDS:-60}" ;;
+    "$root/scripts/fuzz.sh" "${CRMLITE_FUZZ_SECONDS:-90}" ;;
   *) echo "usage: scripts/test.sh [--asan|--encrypt|--ci]" >&2; exit 2 ;;
 esac

@@ -605,7 +605,8 @@ private:
 };
 
 // ------------------------------------------------ storage (crmlite_storage.h)
-// Online backup, verification, restore; whether a database is encrypted.
+// Online backup, verification, restore; whether a database is encrypted;
+// changing its key.
 
 // Options for backup / verify / restore (crm_backup_options).
 class BackupOptions {
@@ -676,6 +677,20 @@ inline bool is_encrypted(Database& db) {
     int v = 0;
     detail::check(crm_db_is_encrypted(&v, db.handle()));
     return v != 0;
+}
+// Encrypts db's file with the key in `options` (a new key, or encryption of a
+// plain file), in place and crash-safe; db keeps working (JSON report).
+// Other handles on the file must be closed first (crm_rekey).
+inline std::string rekey(Database& db, const BackupOptions& options) {
+    char* o = nullptr;
+    detail::check(crm_rekey(&o, db.handle(), options.get()));
+    return detail::take(o);
+}
+// Makes db's encrypted file plain, in place (crm_decrypt; JSON report).
+inline std::string decrypt(Database& db, const BackupOptions* options = nullptr) {
+    char* o = nullptr;
+    detail::check(crm_decrypt(&o, db.handle(), options ? options->get() : nullptr));
+    return detail::take(o);
 }
 
 }  // namespace crm
