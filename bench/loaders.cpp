@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "common/text.hpp"
+#include "common/time.hpp"
 #include "crmlite/crmlite.h"
 #include "customers/contact_points.hpp"
 #include "io/byte_source.hpp"
@@ -255,7 +256,7 @@ public:
             const Id id = new_id();
             const auto s = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
             inter_.blob(1, id.b, 16).blob(2, cid.b, 16).text(3, s("kind")).text(4, s("channel")).text(5, s("direction"))
-                .i64(6, 0).text(7, s("subject")).text(8, s("body")).text(9, s("user")).text(10, s("status"));
+                .i64(6, crmlite::parse_instant(s("occurred_at"), "occurred_at")).text(7, s("subject")).text(8, s("body")).text(9, s("user")).text(10, s("status"));
             if (j.contains("amount_minor")) inter_.i64(11, j["amount_minor"].get<std::int64_t>());
             else inter_.null(11);
             inter_.text(12, s("currency"));
