@@ -377,6 +377,19 @@ TEST_CASE("incremental refresh after a day of orders equals a full recompute", "
         interactions::remove(*t, Uuid::parse(eid, "id"));
         CHECK(rfm::refresh(*t, rfm::parse_params(p))["mode"] == "full");
     }
+    SECTION("a refresh with another segment map or tier shares rewrites what they change") {
+        p["segments"] = {{"rules", {{{"segment", "Recent"}, {"r", {4, 5}}}, {{"segment", "Other"}}}}};
+        p["tiers"] = {{"core", 0.25}, {"potential", 0.25}};
+        const Json again = rfm::refresh(*t, rfm::parse_params(p));
+        CHECK(again["mode"] == "incremental");
+        CHECK(again["recomputed"] == 0);
+        const auto refreshed = current(*t);
+        const Json full2 = rfm::compute(*t, rfm::parse_params(p));
+        CHECK(refreshed == current(*t));
+        CHECK(again["segments"] == full2["segments"]);
+        CHECK(again["tiers"] == full2["tiers"]);
+        for (const auto& [id, s] : refreshed) CHECK(s.segment == (s.r == 0 ? "No Purchases" : s.r >= 4 ? "Recent" : "Other"));
+    }
     SECTION("other aggregate parameters make the refresh recompute everything") {
         p["window_days"] = 30;
         CHECK(rfm::refresh(*t, rfm::parse_params(p))["mode"] == "full");
