@@ -208,7 +208,11 @@ std::string prepare(const Context& c, const std::string& name, const std::string
 
 Result run_quality(const Context& c) {
     Result r;
+    // CRM_BENCH_QUALITY_SETS=strong (or no-strong-ids): one data set only,
+    // for a large run where each costs an import and a full detection.
+    const char* only = std::getenv("CRM_BENCH_QUALITY_SETS");
     for (const auto& [name, flags] : {std::pair<std::string, std::string>{"strong", ""}, {"no-strong-ids", "--no-strong-ids"}}) {
+        if (only && *only && ("," + std::string(only) + ",").find("," + name + ",") == std::string::npos) continue;
         const std::string db = prepare(c, name, flags);
         const json m = checked(run_in_child("dedup " + name, [&] { return measure(db); }));
         const json& o = m["ours"];

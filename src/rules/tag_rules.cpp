@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "customers/customers.hpp"
 #include "rfm/state.hpp"
+#include "store/removal.hpp"
 #include "tags/tags.hpp"
 #include "tasks/records.hpp"
 #include "tasks/tables.hpp"
@@ -345,13 +346,27 @@ Json list(Database& db) {
     return out;
 }
 
-void remove(Database& db, const Uuid& id) {
-    WriteScope w(db);
-    auto& del = db.stmt("DELETE FROM tag_rules WHERE id = ?");
+namespace {
+
+// The delete, local or arriving by sync (store/removal.hpp): the same code runs.
+bool drop_tag_rule(WriteScope& w, const Uuid& id) {
+    auto& del = w.db().stmt("DELETE FROM tag_rules WHERE id = ?");
     del.bind(1, id.data(), Uuid::size());
     del.exec();
-    if (db.sql().getChanges() == 0) throw Error(CRM_ENOTFOUND, "tag_rule: no rule " + id.str());
+    if (w.db().sql().getChanges() == 0) return false;
     w.record_delete(value_tables::tag_rules, id);
+    return true;
+}
+
+void remove_tag_rule(WriteScope& w, const Uuid& id) { (void)drop_tag_rule(w, id); }
+
+const RemovalHooks kTagRuleHooks{{}, {{value_tables::tag_rules, &remove_tag_rule}}};
+
+}  // namespace
+
+void remove(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    if (!drop_tag_rule(w, id)) throw Error(CRM_ENOTFOUND, "tag_rule: no rule " + id.str());
     w.commit();
 }
 

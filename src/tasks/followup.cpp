@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "rfm/days.hpp"
+#include "store/removal.hpp"
 #include "tasks/records.hpp"
 #include "tasks/tasks.hpp"
 
@@ -160,13 +161,27 @@ Json list(Database& db) {
     return out;
 }
 
-void remove(Database& db, const Uuid& id) {
-    WriteScope w(db);
-    auto& del = db.stmt("DELETE FROM followup_rules WHERE id = ?");
+namespace {
+
+// The delete, local or arriving by sync (store/removal.hpp): the same code runs.
+bool drop_followup_rule(WriteScope& w, const Uuid& id) {
+    auto& del = w.db().stmt("DELETE FROM followup_rules WHERE id = ?");
     del.bind(1, id.data(), Uuid::size());
     del.exec();
-    if (db.sql().getChanges() == 0) throw Error(CRM_ENOTFOUND, "followup_rule: no rule " + id.str());
+    if (w.db().sql().getChanges() == 0) return false;
     w.record_delete(value_tables::followup_rules, id);
+    return true;
+}
+
+void remove_followup_rule(WriteScope& w, const Uuid& id) { (void)drop_followup_rule(w, id); }
+
+const RemovalHooks kFollowupRuleHooks{{}, {{value_tables::followup_rules, &remove_followup_rule}}};
+
+}  // namespace
+
+void remove(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    if (!drop_followup_rule(w, id)) throw Error(CRM_ENOTFOUND, "followup_rule: no rule " + id.str());
     w.commit();
 }
 

@@ -69,3 +69,31 @@ TEST_CASE("value records converge across three replicas", "[tasks][sync]") {
     CHECK(crmlite::tasks::for_customer(r[0], c).size() == 2);  // the manual task + one rule task, not two
     CHECK(crmlite::tag_rules::list(r[0])[0]["enabled"] == false);
 }
+
+TEST_CASE("a rule deleted on one replica is gone from every replica, tasks of a deleted customer too", "[tasks][sync]") {
+    Trio r;
+    const Uuid c = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "规则客户"}});
+    const Uuid task = crmlite::tasks::create(r[0], Json{{"customer_id", c.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+    const Json defaults = crmlite::followup::install_defaults(r[0]);
+    REQUIRE(defaults.size() == 3);
+    const Uuid follow = Uuid::parse(defaults[0].get<std::string>(), "id");
+    const Uuid rule = crmlite::tag_rules::save(r[0], Json{{"name", "sh"}, {"tag", "geo/sh"}, {"condition", {{"field", "city"}, {"op", "eq"}, {"value", "上海"}}}});
+    r.exchange();
+    REQUIRE(crmlite::followup::list(r[2]).size() == 3);
+    REQUIRE(crmlite::tag_rules::list(r[2]).size() == 1);
+
+    crmlite::followup::remove(r[1], follow);
+    crmlite::tag_rules::remove(r[1], rule);
+    crmlite::customers::remove(r[2], c);
+    r.exchange();
+    for (int i = 0; i < 3; ++i) {
+        INFO("replica " << i);
+        CHECK(crmlite::followup::list(r[i]).size() == 2);
+        CHECK(crmlite::tag_rules::list(r[i]).empty());
+        CHECK(r[i].sql().execAndGet("SELECT count(*) FROM tasks").getInt64() == 0);
+        CHECK_FALSE(crmlite::customers::exists(r[i], c));
+    }
+    (void)task;
+    const std::string first = csync::canonical_dump(r[0]);
+    for (int i = 1; i < 3; ++i) CHECK(csync::canonical_dump(r[i]) == first);
+}
