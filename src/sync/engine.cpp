@@ -229,12 +229,16 @@ private:
     // A deleted content-addressed record's last state travels with its
     // tombstone (store/ghosts.hpp), so every replica merges it the same way.
     void add_ghost(Table table, const Uuid& id, RecordChange& rc) {
-        if (!keeps_ghost(table)) return;
+        // A customer merged away keeps one too (issue 6, src/merge/liveness.hpp):
+        // its tombstone says so, and brings the ghost to peers that may see it.
+        const bool merged = table == Table::customers;
+        if (!keeps_ghost(table) && !merged) return;
         const auto g = load_ghost(db_, table, id);
         if (!g) return;
+        if (merged) rc.fields.push_back({cs_.name_index(merge::kMergedAway), rc.site, rc.hlc, std::int64_t{1}});
         if (may_see_) {
             const Value* c = g->value("customer_id");
-            const auto* customer = c ? std::get_if<Uuid>(c) : nullptr;
+            const auto* customer = merged ? &id : c ? std::get_if<Uuid>(c) : nullptr;
             if (customer && !may_see_(*customer)) return;
         }
         const SyncedTable& t = *find_table(static_cast<int>(table));
@@ -306,18 +310,18 @@ public:
         ++report_.records;
         // Merged customers (issue 6; src/merge/forward.hpp): a change made to a
         // customer before its replica learned it was merged away is carried over
-        // to the survivor, as records applied here first (or instead).
-        {
-            const auto forwarded = merge::forward(w_, cs_, rc);
-            for (const auto& extra : forwarded.changes) {
-                Applier carried(w_, extra, report_, accept_evictions_);
-                for (const auto& r : extra.records) carried.record(r);
-            }
-            if (forwarded.replaces) return;
-        }
+        // to the survivor, as records applied here first (or instead); after a
+        // redirect or merge record, who lives follows the redirects in force
+        // (undone merges, merge cycles).
+        const merge::Apply carry = [this](const Changeset& extra) {
+            Applier carried(w_, extra, report_, accept_evictions_);
+            for (const auto& r : extra.records) carried.record(r);
+        };
+        if (merge::forward(w_, cs_, rc, carry)) return;
         if (rc.evict) evict(rc);
         else if (rc.tombstone) remove(t, rc);
         else merge(t, rc);
+        merge::settle_after(w_, cs_, rc, carry);
     }
 
 private:
@@ -487,12 +491,16 @@ private:
             const Uuid& remote_site = cs_.sites[f.site];
             if (it != merged.end()) {
                 const Uuid& local_site = local_site_id(it->site);
-                if (it->stamp == f.hlc && local_site == remote_site) {
+                // One version, unless carried over to a merge's survivor from
+                // two writes of the loser: the later write (base) wins (issue 6,
+                // src/merge/forward.hpp).
+                const bool same = it->stamp == f.hlc && local_site == remote_site;
+                if (same && f.base == it->base) {
                     ++report_.known;
                     continue;
                 }
                 const Value& here = values[static_cast<std::size_t>(c)];
-                if (!newer(f.hlc, remote_site, it->stamp, local_site)) {
+                if (same ? f.base < it->base : !newer(f.hlc, remote_site, it->stamp, local_site)) {
                     ++report_.superseded;
                     // The local value's writer never saw the incoming one: a concurrent edit lost.
                     if (it->base < f.hlc && here != f.value)
@@ -720,7 +728,9 @@ private:
             const int c = column_index(t, name);
             if (c < 0) continue;  // unknown fields of a deleted record are not kept
             auto it = std::find_if(g.versions.begin(), g.versions.end(), [c](const FieldVersion& v) { return v.field == c; });
-            if (it != g.versions.end() && !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site))) continue;
+            if (it != g.versions.end() && !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site)) &&
+                !(f.hlc == it->stamp && cs_.sites[f.site] == local_site_id(it->site) && f.base > it->base))  // as in merge()
+                continue;
             const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
             if (it != g.versions.end()) *it = nv;
             else g.versions.push_back(nv);
@@ -1119,6 +1129,12 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
                                           "); nothing applied");
         throw;
     }
+}
+
+void apply_records(WriteScope& w, const Changeset& cs) {
+    Report report;
+    Applier applier(w, cs, report, false);
+    for (const auto& rc : cs.records) applier.record(rc);
 }
 
 std::string canonical_dump(Database& db) {
