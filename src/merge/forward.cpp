@@ -138,7 +138,7 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
             f.name = c.name_index(customers_t.columns[static_cast<std::size_t>(v.field)].name);
             f.site = c.site_index(db.site_of(v.site));
             f.hlc = carried_stamp(v.stamp, r.merged_hlc);
-            f.base = v.base;  // see carried_stamp
+            f.base = v.stamp;  // the original's stamp (see carried_stamp)
             f.value = row->values[static_cast<std::size_t>(v.field)];
             newest = std::max(newest, f.hlc);
             to.fields.push_back(std::move(f));
@@ -210,8 +210,9 @@ Changeset carry_edit(WriteScope& w, const Changeset& cs, const RecordChange& rc,
     for (const auto& f : rc.fields) {
         const int col = sync::column_index(t, cs.names[f.name]);
         if (col < 0 || seen_field(r.seen, col, f.hlc)) continue;
-        FieldChange g = f;  // its base travels (see carried_stamp)
+        FieldChange g = f;
         g.hlc = carried_stamp(f.hlc, r.merged_hlc);
+        g.base = f.hlc;  // the original's stamp (see carried_stamp)
         newest = std::max(newest, g.hlc);
         to.fields.push_back(std::move(g));
     }

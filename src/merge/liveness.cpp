@@ -167,11 +167,11 @@ bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const A
                 if (v.field < 0 || v.field >= static_cast<int>(kt.columns.size())) continue;
                 const auto& col = kt.columns[static_cast<std::size_t>(v.field)];
                 const Value* value = cg->value(col.name);
-                // The base travels: of two writes from one site brought back
-                // to the same version, the later one (larger base) wins.
+                // Its base is the original's stamp: of two writes brought back
+                // to the same version, the later one wins (see carried_stamp).
                 const std::int64_t stamp = std::max(v.stamp, child_tomb) + 1;
                 const std::uint32_t site = kids.site_index(db.site_of(v.site));
-                k.fields.push_back({kids.name_index(col.name), site, stamp, value ? *value : Value{}, v.base});
+                k.fields.push_back({kids.name_index(col.name), site, stamp, value ? *value : Value{}, v.stamp});
                 w.observe(stamp, INT64_MAX / 4);
                 if (stamp < first) first = stamp, first_site = site;
             }
@@ -216,11 +216,14 @@ void merge_into_ghost(WriteScope& w, const Changeset& cs, const RecordChange& rc
         if (c < 0) continue;
         const Uuid& site = cs.sites[f.site];
         auto it = std::find_if(g.versions.begin(), g.versions.end(), [c](const FieldVersion& v) { return v.field == c; });
-        if (it != g.versions.end()) {  // (stamp, site id, base) order, as the engine's merge
+        if (it != g.versions.end()) {  // (stamp, site id, base, value) order, as the engine's merge
             if (it->stamp > f.hlc) continue;
             if (it->stamp == f.hlc) {
                 const Uuid here = db.site_of(it->site);
-                if (site < here || (site == here && f.base <= it->base)) continue;
+                const Value* was = g.value(name);
+                const Value old = was ? *was : Value{};
+                if (site < here) continue;
+                if (site == here && (f.base != it->base ? f.base < it->base : !(old < f.value))) continue;
             }
         }
         const FieldVersion nv{c, f.hlc, db.site_index(site), w.seq(), f.base};

@@ -46,10 +46,10 @@ void put_redirect(WriteScope& w, const Redirect& r);
 // The version a change carried over to the survivor gets: it must win over
 // what the merge wrote (stamp merged_hlc) and be the same on every replica
 // that carries it over, so it derives from the original version alone. Two
-// writes of a loser's field older than the merge map to the same stamp (and,
-// from one site, the same site): the carried version keeps the original's
-// base, and the engine breaks such a tie by base — a site's later write of a
-// field always has the larger base — so the later write wins everywhere.
+// writes older than the merge map to the same stamp (and, from one site, the
+// same site): a carried version's base is the original's stamp, and the
+// engine breaks a tie of (stamp, site) by base, then by value, so the later
+// write wins and every replica keeps the same one.
 inline std::int64_t carried_stamp(std::int64_t original, std::int64_t merged_hlc) {
     return std::max(original, merged_hlc) + 1;
 }

@@ -381,6 +381,11 @@ private:
         }
     }
 
+    // Two versions of equal (stamp, site): the smaller base, then value, loses.
+    static bool carried_loses(const FieldChange& f, const FieldVersion& local, const Value& here) {
+        return f.base != local.base ? f.base < local.base : f.value < here;
+    }
+
     // (stamp, site id) order: ties between equal clocks go to the larger site id.
     bool newer(std::int64_t a_stamp, const Uuid& a_site, std::int64_t b_stamp, const Uuid& b_site) const {
         return a_stamp != b_stamp ? a_stamp > b_stamp : a_site > b_site;
@@ -491,16 +496,16 @@ private:
             const Uuid& remote_site = cs_.sites[f.site];
             if (it != merged.end()) {
                 const Uuid& local_site = local_site_id(it->site);
+                const Value& here = values[static_cast<std::size_t>(c)];
                 // One version, unless carried over to a merge's survivor from
-                // two writes of the loser: the later write (base) wins (issue 6,
-                // src/merge/forward.hpp).
+                // two different writes (issue 6, src/merge/redirects.hpp): the
+                // later original (base) wins, then the larger value.
                 const bool same = it->stamp == f.hlc && local_site == remote_site;
-                if (same && f.base == it->base) {
+                if (same && f.base == it->base && f.value == here) {
                     ++report_.known;
                     continue;
                 }
-                const Value& here = values[static_cast<std::size_t>(c)];
-                if (same ? f.base < it->base : !newer(f.hlc, remote_site, it->stamp, local_site)) {
+                if (same ? carried_loses(f, *it, here) : !newer(f.hlc, remote_site, it->stamp, local_site)) {
                     ++report_.superseded;
                     // The local value's writer never saw the incoming one: a concurrent edit lost.
                     if (it->base < f.hlc && here != f.value)
@@ -728,9 +733,13 @@ private:
             const int c = column_index(t, name);
             if (c < 0) continue;  // unknown fields of a deleted record are not kept
             auto it = std::find_if(g.versions.begin(), g.versions.end(), [c](const FieldVersion& v) { return v.field == c; });
-            if (it != g.versions.end() && !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site)) &&
-                !(f.hlc == it->stamp && cs_.sites[f.site] == local_site_id(it->site) && f.base > it->base))  // as in merge()
-                continue;
+            if (it != g.versions.end()) {
+                const bool same = f.hlc == it->stamp && cs_.sites[f.site] == local_site_id(it->site);
+                const Value* here = g.value(name);
+                if (same ? carried_loses(f, *it, here ? *here : Value{}) || (f.base == it->base && here && f.value == *here)
+                         : !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site)))
+                    continue;  // as in merge()
+            }
             const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
             if (it != g.versions.end()) *it = nv;
             else g.versions.push_back(nv);

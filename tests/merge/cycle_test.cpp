@@ -351,7 +351,7 @@ TEST_CASE("random merges, undos, edits and syncs on three replicas converge and 
                         std::string v = "  " + name(id) + " title=" + customers::get(r[i], id).value("title", "") + " versions:";
                         const auto vs = r[i].versions(Table::customers, id).value_or(std::vector<FieldVersion>{});
                         for (const auto& f : vs)
-                            v += " " + std::to_string(f.field) + "@" + std::to_string(f.stamp) + "/" +
+                            v += " " + std::to_string(f.field) + "@" + std::to_string(f.stamp) + "b" + std::to_string(f.base) + "/" +
                                  r[i].site_of(f.site).str().substr(0, 8);
                         trace(v);
                     }
