@@ -82,7 +82,7 @@ class MergeUnderSync(TempDirTestCase):
         with crmlite.Database(self.file("a.crm")) as a, crmlite.Database(self.file("b.crm")) as b:
             s = a.create_customer({"display_name": "陈静", "phones": ["13700000000"]})
             l = a.create_customer({"display_name": "Chen Jing", "phones": ["13711111111"], "tags": ["展会"]})
-            call = a.log_interaction({"customer_id": l, "kind": "call", "subject": "hello"})
+            call = a.add_interaction({"customer_id": l, "kind": "call", "subject": "hello"})
             m = a.merge_customers(s, [l])
             blob, ab, _ = a.sync_changes()
             b.sync_apply(blob)
