@@ -80,6 +80,13 @@ std::string machine() {
     return cpu + ", " + std::to_string(std::thread::hardware_concurrency()) + " cores, " + u.sysname + " " + u.release;
 }
 
+// Whole numbers from 100 up, three significant digits below (0.146 s, 0.79 auc).
+std::string number(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, v >= 100 || v <= -100 ? "%.0f" : "%.3g", v);
+    return buf;
+}
+
 }  // namespace
 
 namespace bench {
@@ -139,10 +146,10 @@ int main(int argc, char** argv) {
                 report["machine"].get<std::string>().c_str());
     std::printf("| suite | figure | unit | crmlite | baseline | ratio |\n|---|---|---|---:|---:|---:|\n");
     for (const auto& f : figures) {
-        std::printf("| %s | %s | %s%s | %.1f | %.1f | %.2fx |\n", f["suite"].get<std::string>().c_str(),
+        std::printf("| %s | %s | %s%s | %s | %s | %.2fx |\n", f["suite"].get<std::string>().c_str(),
                     f["name"].get<std::string>().c_str(), f["unit"].get<std::string>().c_str(),
-                    f["higher_is_better"].get<bool>() ? " (higher is better)" : "", f["crmlite"].get<double>(),
-                    f["baseline"].get<double>(), f["ratio"].get<double>());
+                    f["higher_is_better"].get<bool>() ? " (higher is better)" : "", number(f["crmlite"].get<double>()).c_str(),
+                    number(f["baseline"].get<double>()).c_str(), f["ratio"].get<double>());
     }
     if (!args.json_out.empty()) std::ofstream(args.json_out) << report.dump(2) << "\n";
     else std::cout << "\n" << report.dump(2) << "\n";

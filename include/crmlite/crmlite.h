@@ -311,8 +311,10 @@ CRM_API crm_status crm_sync_changes_for(unsigned char** out_blob, size_t* out_le
 /* Applies a peer's changeset (opts may be NULL). Returns a JSON report (caller
  * frees): {"sender","through_seq","records","fields_applied","fields_known",
  * "fields_superseded","deleted","evicted","conflicts","missing_parent",
- * "incomplete","unknown_fields","dropped":[{"table","id","reason"}],
- * "refused":[{"table","id","reason"}]}. A damaged or hostile blob is
+ * "incomplete","unknown_fields","erased","dropped":[{"table","id","reason"}],
+ * "refused":[{"table","id","reason"}]}, plus "audit" when the blob carried
+ * audit entries and "scrub" when an erasure it carried was scrubbed from the
+ * file (crmlite_privacy.h). A damaged or hostile blob is
  * CRM_ECORRUPT, one of a newer format or another sync schema CRM_EFORMAT, one
  * from a peer declared stale CRM_ESTALE; in every error case nothing was
  * applied. Records outside the share set in opts are refused and reported. */

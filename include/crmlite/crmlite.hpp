@@ -97,6 +97,8 @@ public:
     }
     SyncOptions& max_clock_skew_ms(std::int64_t ms) { detail::check(crm_sync_options_set_max_clock_skew_ms(h_, ms)); return *this; }
     SyncOptions& conflict_retention_ms(std::int64_t ms) { detail::check(crm_sync_options_set_conflict_retention_ms(h_, ms)); return *this; }
+    // Whether changes carry this file's audit chain (crmlite_privacy.h; default: unfiltered system changes do).
+    SyncOptions& audit(bool include) { detail::check(crm_sync_options_set_audit(h_, include ? 1 : 0)); return *this; }
     const crm_sync_options* get() const { return h_; }
 
 private:
@@ -512,7 +514,9 @@ public:
     void update_stage(std::string_view stage_id, std::string_view json) {
         detail::check(crm_pipeline_stage_update(h_, detail::str(stage_id).c_str(), detail::str(json).c_str()));
     }
+    void delete_pipeline(std::string_view id) { detail::check(crm_pipeline_delete(h_, detail::str(id).c_str())); }
     std::string add_opportunity(std::string_view json) { return out_str(crm_opportunity_add, json); }
+    void delete_opportunity(std::string_view id) { detail::check(crm_opportunity_delete(h_, detail::str(id).c_str())); }
     void update_opportunity(std::string_view id, std::string_view json) {
         detail::check(crm_opportunity_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
     }
@@ -522,6 +526,7 @@ public:
     void update_lead(std::string_view id, std::string_view json) {
         detail::check(crm_lead_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
     }
+    void delete_lead(std::string_view id) { detail::check(crm_lead_delete(h_, detail::str(id).c_str())); }
     std::string lead(std::string_view id) { return out_str(crm_lead_get, id); }
     std::string leads(std::string_view filter_json = {}) { return out_opt(crm_lead_list, filter_json); }
     std::string assign_lead(std::string_view id, std::string_view owner = {}, std::string_view by = {}) {
@@ -542,6 +547,7 @@ public:
     void update_campaign(std::string_view id, std::string_view json) {
         detail::check(crm_campaign_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
     }
+    void delete_campaign(std::string_view id) { detail::check(crm_campaign_delete(h_, detail::str(id).c_str())); }
     std::string campaign(std::string_view id) { return out_str(crm_campaign_get, id); }
     std::string campaign_audience(std::string_view id, bool freeze) {
         char* o = nullptr;
@@ -602,7 +608,8 @@ private:
 };
 
 // ------------------------------------------------ storage (crmlite_storage.h)
-// Online backup, verification, restore; whether a database is encrypted.
+// Online backup, verification, restore; whether a database is encrypted;
+// changing its key.
 
 // Options for backup / verify / restore (crm_backup_options).
 class BackupOptions {
@@ -673,6 +680,20 @@ inline bool is_encrypted(Database& db) {
     int v = 0;
     detail::check(crm_db_is_encrypted(&v, db.handle()));
     return v != 0;
+}
+// Encrypts db's file with the key in `options` (a new key, or encryption of a
+// plain file), in place and crash-safe; db keeps working (JSON report).
+// Other handles on the file must be closed first (crm_rekey).
+inline std::string rekey(Database& db, const BackupOptions& options) {
+    char* o = nullptr;
+    detail::check(crm_rekey(&o, db.handle(), options.get()));
+    return detail::take(o);
+}
+// Makes db's encrypted file plain, in place (crm_decrypt; JSON report).
+inline std::string decrypt(Database& db, const BackupOptions* options = nullptr) {
+    char* o = nullptr;
+    detail::check(crm_decrypt(&o, db.handle(), options ? options->get() : nullptr));
+    return detail::take(o);
 }
 
 }  // namespace crm

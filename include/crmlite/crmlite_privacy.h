@@ -72,6 +72,23 @@ CRM_API crm_status crm_audit_verify(char** out_json, crm_db* db) CRM_NOEXCEPT;
 /* Writes the pending audit entries now (one transaction). */
 CRM_API crm_status crm_audit_flush(crm_db* db) CRM_NOEXCEPT;
 
+/* ------------------------------------------------------ privacy under sync
+ * The audit log is synced to the hub: a changeset can carry the entries of
+ * the sender's own chain (ids and counts only), and the receiver appends them
+ * to that site's chain, so crm_audit_verify at the hub checks every device's
+ * chain. Chains travel one hop (a receiver never sends another site's entries
+ * on). By default an unfiltered changeset of a handle without principal
+ * carries them (a device's changes for its hub) and a filtered one or one of
+ * a principal's handle does not (changes for a device). `include` 1 makes
+ * crm_sync_changes_for send them whatever the filter (on a principal's handle
+ * this needs the audit permission: CRM_EPERM otherwise), 0 never. Other
+ * values are CRM_EINVAL.
+ *
+ * Changes made on a principal's handle for its device are masked when the
+ * principal may not unmask (docs/privacy.md); an erasure (crm_subject_erase)
+ * syncs as one, and a replica receiving it scrubs its own file. */
+CRM_API crm_status crm_sync_options_set_audit(crm_sync_options* opts, int include) CRM_NOEXCEPT;
+
 /* ------------------------------------------------------ data subject rights */
 
 /* Everything held about one person as JSON (caller frees): {"customer",
@@ -79,11 +96,13 @@ CRM_API crm_status crm_audit_flush(crm_db* db) CRM_NOEXCEPT;
  * and the person in scope. Audited. */
 CRM_API crm_status crm_subject_export(char** out_json, crm_db* db, const char* customer_id) CRM_NOEXCEPT;
 /* Erases a person: the customer and everything under it deleted with
- * tombstones that sync, its old values removed from the conflict log, the
- * full-text indexes rewritten, PRAGMA secure_delete on, then a WAL checkpoint.
+ * tombstones that sync (as an erasure: every replica that receives it removes
+ * the same traces and scrubs its file), its old values removed from the
+ * conflict log, the full-text indexes rewritten, PRAGMA secure_delete on,
+ * VACUUM, then a WAL checkpoint.
  * Needs erase and delete, the person in scope, and no open transaction
  * (CRM_EMISUSE). Returns {"erased","records","conflicts_removed",
- * "extra_removed","delete_ms","fts_rewrite_ms","checkpoint_ms",
+ * "extra_removed","delete_ms","fts_rewrite_ms","vacuum_ms","checkpoint_ms",
  * "checkpoint_complete"} (caller frees); checkpoint_complete is 0 when
  * another connection's open read kept old pages in the WAL. */
 CRM_API crm_status crm_subject_erase(char** out_report, crm_db* db, const char* customer_id) CRM_NOEXCEPT;

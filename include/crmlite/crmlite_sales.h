@@ -33,6 +33,12 @@ CRM_API crm_status crm_pipeline_create(char** out_json, crm_db* db, const char* 
 CRM_API crm_status crm_pipeline_list(char** out_json, crm_db* db) CRM_NOEXCEPT;
 /* Changes a stage's "name", "position" or (open stages) "probability". */
 CRM_API crm_status crm_pipeline_stage_update(crm_db* db, const char* stage_id, const char* json) CRM_NOEXCEPT;
+/* Deletes a pipeline and its stages. CRM_EEXISTS while an opportunity uses it
+ * (archive it instead: {"archived": true} is kept by the pipeline). Needs the
+ * "delete" permission. Deletes are tombstones that sync and win over
+ * concurrent edits; an opportunity added offline in the pipeline on another
+ * replica is dropped when the two sync (reported under "dropped"). */
+CRM_API crm_status crm_pipeline_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
 
 /* ------------------------------------------------------------ opportunities */
 
@@ -45,6 +51,11 @@ CRM_API crm_status crm_opportunity_add(char** out_id, crm_db* db, const char* js
 /* Partial update. A new "stage_id" appends to the stage history; "status":"won"
  * or "lost" (with "close_reason") moves to the pipeline's won/lost stage. */
 CRM_API crm_status crm_opportunity_update(crm_db* db, const char* id, const char* json) CRM_NOEXCEPT;
+/* Deletes the opportunity and its stage history (tombstones that sync: the
+ * delete wins over concurrent edits and the opportunity never comes back).
+ * Leads naming it lose the link. Needs the "delete" permission and its
+ * customer in the principal's scope (CRM_EPERM); CRM_ENOTFOUND when absent. */
+CRM_API crm_status crm_opportunity_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
 /* The opportunity with "stage" and "stage_history" (caller frees). */
 CRM_API crm_status crm_opportunity_get(char** out_json, crm_db* db, const char* id) CRM_NOEXCEPT;
 /* Opportunities matching {"status", "owner", "team", "customer_id", "pipeline_id",
@@ -62,6 +73,10 @@ CRM_API crm_status crm_lead_capture(char** out_json, crm_db* db, const char* jso
 /* Partial update ("status": new, contacted, qualified, disqualified; "owner":
  * a reassignment, kept in the lead's events). */
 CRM_API crm_status crm_lead_update(crm_db* db, const char* id, const char* json) CRM_NOEXCEPT;
+/* Deletes the lead and its events (tombstones that sync, as above).
+ * Opportunities naming it lose the link. Needs the "delete" permission and the
+ * lead's owner in the principal's scope (an unowned lead: scope "all"). */
+CRM_API crm_status crm_lead_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
 /* The lead with its "events" (caller frees). */
 CRM_API crm_status crm_lead_get(char** out_json, crm_db* db, const char* id) CRM_NOEXCEPT;
 /* Leads matching {"status", "owner", "source", "campaign_id", "limit"} (NULL: all,
@@ -88,6 +103,10 @@ CRM_API crm_status crm_assignment_rule_list(char** out_json, crm_db* db) CRM_NOE
  * "currency", "attribution_days", "control_pct"}. Returns its id (caller frees). */
 CRM_API crm_status crm_campaign_create(char** out_id, crm_db* db, const char* json) CRM_NOEXCEPT;
 CRM_API crm_status crm_campaign_update(crm_db* db, const char* id, const char* json) CRM_NOEXCEPT;
+/* Deletes the campaign and its members (tombstones that sync, as above);
+ * leads and opportunities naming it lose the link. Needs the "delete"
+ * permission (campaigns have no owner). */
+CRM_API crm_status crm_campaign_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
 /* The campaign with "member_statuses" counts (caller frees). */
 CRM_API crm_status crm_campaign_get(char** out_json, crm_db* db, const char* id) CRM_NOEXCEPT;
 /* Evaluates the audience: {"matched", "included", "control", "excluded":{reason:

@@ -80,6 +80,28 @@ CRM_API crm_status crm_restore(char** out_report, const char* backup_path, const
 /* SQLite's integrity check of the open database: {"ok","problems":[...]}. */
 CRM_API crm_status crm_integrity_check(char** out_report, crm_db* db) CRM_NOEXCEPT;
 
+/* ---------------------------------------------------------- changing the key
+ *
+ * The file is re-encrypted into a new file beside it (WAL checkpointed first),
+ * checked, synced and renamed over the old one: after a crash the file opens
+ * with either the old key or the new one, never neither. `db` keeps working
+ * under the new key; the other handles on the file must be closed first
+ * (CRM_EBUSY otherwise, nothing changed). Only the system may do it (a handle
+ * opened without a principal; CRM_EPERM otherwise), outside a transaction
+ * (CRM_EMISUSE), on a handle opened read-write (CRM_EPERM), with no cursor
+ * open on it (CRM_EMISUSE). The step and progress of opts apply to the copy;
+ * CRM_ECANCELED from the progress callback leaves the file as it was.
+ * Returns {"path","encrypted","was_encrypted","pages","page_size","bytes","steps"}
+ * (caller frees). See docs/storage.md, "Changing the key". */
+
+/* Encrypts the file with the passphrase or raw key set in opts (required,
+ * CRM_EINVAL otherwise): a new key for an encrypted file (a passphrase gets a
+ * fresh salt), encryption for a plain one. */
+CRM_API crm_status crm_rekey(char** out_report, crm_db* db, const crm_backup_options* opts) CRM_NOEXCEPT;
+/* Makes an encrypted file plain (CRM_EINVAL when it is not encrypted, or when
+ * opts holds a key). opts may be NULL. */
+CRM_API crm_status crm_decrypt(char** out_report, crm_db* db, const crm_backup_options* opts) CRM_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -113,7 +113,7 @@ CRM_API crm_status crm_tag_rules_refresh(char** out_json, crm_db* db, const char
 
 /* ---- Churn risk and reports ----------------------------------------------
  * params: {"as_of" (required), "purchase_kinds", "complaint_kinds",
- * "survey_kinds", "default_interval_days", "threshold": 0.5, "limit": 100}.
+ * "survey_kinds", "default_interval_days", "threshold": 0.3, "limit": 100}.
  * Score: {"customer_id","score" (0..1),"reasons":[{"code","weight","detail"}]}. */
 CRM_API crm_status crm_churn_score(char** out_json, crm_db* db, const char* customer_id, const char* params_json) CRM_NOEXCEPT;
 /* {"as_of","threshold","count","customers":[...]} highest score first. */

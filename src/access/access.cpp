@@ -213,6 +213,19 @@ void require_customer(Database& db, const Uuid& customer, Perm perm, const char*
              std::string(what) + ": customer " + customer.str() + " is outside the scope of principal \"" + p->user + "\"");
 }
 
+void require_owner(Database& db, const Value& owner, Perm perm, const std::string& action, const char* record_type,
+                   const Uuid& id) {
+    const Principal* p = principal(db);
+    if (p == nullptr) return;
+    if (!(p->perms & perm))
+        deny(db, action, record_type, id,
+             action + ": principal \"" + p->user + "\" (role " + p->role + ") lacks the \"" + perm_name(perm) + "\" permission");
+    if (!owner_in_scope(db, owner))
+        deny(db, action, record_type, id,
+             action + ": " + record_type + " " + id.str() + " (owner \"" + owner_text(owner) +
+                 "\") is outside the scope of principal \"" + p->user + "\"");
+}
+
 void require_interaction(Database& db, const Uuid& interaction, Perm perm, const char* what) {
     if (principal(db) == nullptr) return;
     auto& st = db.stmt("SELECT customer_id FROM interactions WHERE id = ?");

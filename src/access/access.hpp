@@ -65,6 +65,11 @@ bool owner_in_scope(Database& db, const Value& owner);
 // The customer (which must exist) is in scope and `p` is allowed; CRM_EPERM
 // otherwise. A customer that does not exist passes (the caller reports it).
 void require_customer(Database& db, const Uuid& customer, Perm p, const char* what);
+// A record with an owner of its own (a lead): `perm` is allowed and the owner is
+// in scope (a record without an owner is in scope "all" only); CRM_EPERM
+// naming `action` (e.g. "lead.delete") otherwise.
+void require_owner(Database& db, const Value& owner, Perm perm, const std::string& action, const char* record_type,
+                   const Uuid& id);
 // The same for the customer of an interaction.
 void require_interaction(Database& db, const Uuid& interaction, Perm p, const char* what);
 // Whether the customer exists and is in scope (true for the system when it exists).

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <functional>
@@ -169,6 +170,10 @@ private:
 
 void append(Database& db, const std::vector<Entry>& entries) {
     if (entries.empty()) return;
+    // The entries travel to the hub: they carry the change sequence number of
+    // this write, so changes_since pages them like any other change.
+    WriteScope w(db);
+    const std::int64_t seq = w.seq();
     const Uuid& site = db.site_id();
     Hash prev{};
     std::int64_t n = 0;
@@ -183,8 +188,8 @@ void append(Database& db, const std::vector<Entry>& entries) {
         head.reset();
     }
     auto& ins = db.stmt(
-        "INSERT INTO audit_log(id, site, n, at, principal, action, outcome, record_type, record_id, detail, prev, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, nullif(?, ''), ?, ?)");
+        "INSERT INTO audit_log(id, site, n, at, principal, action, outcome, record_type, record_id, detail, prev, hash, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, nullif(?, ''), ?, ?, ?)");
     for (const auto& in : entries) {
         Stored e;
         e.id = Uuid::v7();
@@ -211,6 +216,7 @@ void append(Database& db, const std::vector<Entry>& entries) {
         ins.bind(10, e.detail);
         ins.bind(11, prev.data(), static_cast<int>(prev.size()));
         ins.bind(12, h.data(), static_cast<int>(h.size()));
+        ins.bind(13, seq);
         ins.exec();
         ins.reset();
         ins.clearBindings();
@@ -221,6 +227,7 @@ void append(Database& db, const std::vector<Entry>& entries) {
     put.bind(2, n);
     put.bind(3, prev.data(), static_cast<int>(prev.size()));
     put.exec();
+    w.commit();
 }
 
 Json verify(Database& db) {
@@ -266,6 +273,19 @@ Json verify(Database& db) {
                 problem(hn, "the newest entry does not match the head");
         }
     }
+    // A site whose log was rewritten after it synced sent a different entry n
+    // than the one received before: the hub recorded it in its own chain.
+    {
+        SQLite::Statement st(db.sql(), "SELECT detail FROM audit_log WHERE action = 'audit.mismatch' ORDER BY at, id");
+        while (st.executeStep()) {
+            const Json d = Json::parse(st.getColumn(0).getString(), nullptr, false);
+            if (!d.is_object() || problems.size() >= 1000) continue;
+            problems.push_back({{"site", d.value("site", "")},
+                                {"n", d.value("n", std::int64_t{0})},
+                                {"reason", "the site sent another entry with this number than the one received before "
+                                           "(its log was rewritten after it synced)"}});
+        }
+    }
     return {{"ok", problems.empty()}, {"sites", sites}, {"entries", entries}, {"problems", problems}};
 }
 
@@ -277,6 +297,129 @@ Json about(Database& db, const Uuid& record) {
     st.bind(1, record.data(), Uuid::size());
     while (st.executeStep()) out.push_back(row_json(read_stored(st)));
     return out;
+}
+
+std::optional<ChainEntry> load(Database& db, const Uuid& id) {
+    auto& st = db.stmt(std::string("SELECT ") + kColumns + " FROM audit_log WHERE id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    if (!st.executeStep()) return std::nullopt;
+    const Stored e = read_stored(st);
+    ChainEntry out;
+    out.id = e.id;
+    if (e.site.size() == 16) out.site = Uuid::from_blob(e.site.data(), 16);
+    out.n = e.n;
+    out.at = e.at;
+    out.principal = e.principal;
+    out.action = e.action;
+    out.outcome = e.outcome;
+    out.record_type = e.record_type;
+    if (e.record_id.size() == 16) out.record_id = Uuid::from_blob(e.record_id.data(), 16);
+    out.detail = e.detail;
+    out.hash = blob_of(st.getColumn(11));
+    st.reset();
+    return out;
+}
+
+void receive(Database& db, std::vector<ChainEntry> entries, Receipt& receipt) {
+    std::sort(entries.begin(), entries.end(), [](const ChainEntry& a, const ChainEntry& b) {
+        return a.site != b.site ? a.site < b.site : a.n < b.n;
+    });
+    std::optional<Uuid> site;
+    std::int64_t head_n = 0;
+    Hash head{};
+    bool head_changed = false;
+    const auto save_head = [&] {
+        if (!site || !head_changed) return;
+        auto& put = db.stmt("INSERT OR REPLACE INTO audit_heads(site, n, hash) VALUES (?, ?, ?)");
+        put.bind(1, site->data(), Uuid::size());
+        put.bind(2, head_n);
+        put.bind(3, head.data(), static_cast<int>(head.size()));
+        put.exec();
+    };
+    for (const auto& in : entries) {
+        if (in.site == db.site_id() || in.hash.size() != head.size()) {
+            ++receipt.refused;  // this file's own chain is written here only
+            continue;
+        }
+        if (!site || *site != in.site) {
+            save_head();
+            site = in.site;
+            head_n = 0;
+            head = Hash{};
+            head_changed = false;
+            auto& h = db.stmt("SELECT n, hash FROM audit_heads WHERE site = ?");
+            h.bind(1, in.site.data(), Uuid::size());
+            if (h.executeStep()) {
+                head_n = h.getColumn(0).getInt64();
+                const std::string b = blob_of(h.getColumn(1));
+                if (b.size() == head.size()) std::memcpy(head.data(), b.data(), head.size());
+            }
+            h.reset();
+        }
+        if (in.n <= head_n) {
+            auto& held = db.stmt("SELECT id, hash FROM audit_log WHERE site = ? AND n = ?");
+            held.bind(1, in.site.data(), Uuid::size());
+            held.bind(2, in.n);
+            bool same = false;
+            if (held.executeStep()) {
+                const std::string id = blob_of(held.getColumn(0)), hash = blob_of(held.getColumn(1));
+                same = id.size() == 16 && std::memcmp(id.data(), in.id.data(), 16) == 0 && hash == in.hash;
+            }
+            held.reset();
+            if (same) {
+                ++receipt.known;
+            } else {
+                ++receipt.mismatched;
+                receipt.mismatches.emplace_back(in.site, in.n);
+            }
+            continue;
+        }
+        if (in.n != head_n + 1) {
+            ++receipt.deferred;
+            continue;
+        }
+        Stored e;
+        e.id = in.id;
+        e.site.assign(static_cast<const char*>(in.site.data()), 16);
+        e.n = in.n;
+        e.at = in.at;
+        e.principal = in.principal;
+        e.action = in.action;
+        e.outcome = in.outcome;
+        e.record_type = in.record_type;
+        if (in.record_id) e.record_id.assign(static_cast<const char*>(in.record_id->data()), 16);
+        e.detail = in.detail;
+        Hash sent;
+        std::memcpy(sent.data(), in.hash.data(), sent.size());
+        auto& ins = db.stmt(
+            "INSERT OR IGNORE INTO audit_log(id, site, n, at, principal, action, outcome, record_type, record_id, detail, prev, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, nullif(?, ''), ?, ?)");
+        ins.bind(1, in.id.data(), Uuid::size());
+        ins.bind(2, in.site.data(), Uuid::size());
+        ins.bind(3, e.n);
+        ins.bind(4, e.at);
+        ins.bind(5, e.principal);
+        ins.bind(6, e.action);
+        ins.bind(7, e.outcome);
+        ins.bind(8, e.record_type);
+        if (in.record_id) ins.bind(9, in.record_id->data(), Uuid::size());
+        else ins.bind(9);
+        ins.bind(10, e.detail);
+        ins.bind(11, head.data(), static_cast<int>(head.size()));
+        ins.bind(12, sent.data(), static_cast<int>(sent.size()));
+        ins.exec();
+        if (db.sql().getChanges() == 0) {
+            ++receipt.refused;  // the id of an entry of another chain
+            continue;
+        }
+        // Kept as it came even when it does not match: verify() reports it.
+        if (chain_hash(head, e) != sent) ++receipt.broken;
+        head = sent;
+        head_n = e.n;
+        head_changed = true;
+        ++receipt.appended;
+    }
+    save_head();
 }
 
 }  // namespace crmlite::audit

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/json.hpp"
@@ -41,5 +42,41 @@ std::unique_ptr<Cursor> query(Database& db, const Json& q);
 
 // Entries about one record (a data subject's export), oldest first.
 Json about(Database& db, const Uuid& record);
+
+// ---- The log synced to the hub (docs/privacy.md, "Audit log"; the changeset
+// form is src/sync/audit_records.hpp). Each site sends the entries of its own
+// chain; the hub appends them to that site's chain in its file, so its verify()
+// checks every site's chain, and an entry edited or deleted at the hub after
+// it arrived is detected like a local one.
+
+// One entry of a chain as it travels: its fields and the hash its site stored.
+struct ChainEntry {
+    Uuid id;
+    Uuid site;
+    std::int64_t n = 0, at = 0;
+    std::string principal, action, outcome, record_type;
+    std::optional<Uuid> record_id;
+    std::string detail;
+    std::string hash;  // 32 bytes
+};
+
+// The entry `id` of this file's log, if any.
+std::optional<ChainEntry> load(Database& db, const Uuid& id);
+
+struct Receipt {
+    std::int64_t appended = 0;    // new entries added to their site's chain here
+    std::int64_t known = 0;       // entries already held, identical
+    std::int64_t deferred = 0;    // entries after a gap: they come again with the missing ones
+    std::int64_t broken = 0;      // appended, but their content does not match their hash (edited at their site)
+    std::int64_t mismatched = 0;  // an entry n held here differs from the one received (its site's log was rewritten)
+    std::int64_t refused = 0;     // another site's id reused, or this file's own chain
+    std::vector<std::pair<Uuid, std::int64_t>> mismatches;  // (site, n)
+};
+
+// Appends entries of another site's chain to that chain here, in order of n:
+// only the entry after the last one held is taken (prev = the held head's
+// hash; the received hash is stored as it came, so verify() reports an entry
+// edited before it was sent). REQUIRES: a write transaction is open.
+void receive(Database& db, std::vector<ChainEntry> entries, Receipt& receipt);
 
 }  // namespace crmlite::audit

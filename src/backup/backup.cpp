@@ -1,15 +1,12 @@
 #include "backup/backup.hpp"
 
 #include <SQLiteCpp/Exception.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
-#include <chrono>
-#include <exception>
 #include <filesystem>
 #include <memory>
-#include <thread>
 
+#include "backup/copy.hpp"
 #include "common/error.hpp"
 
 namespace crmlite::backup {
@@ -18,108 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A raw connection for the destination of a copy (no crmlite schema checks:
-// its pages are about to be replaced).
-class RawConnection {
-public:
-    RawConnection(const std::string& path, const crypto::CryptVfs* vfs) {
-        const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                       vfs ? vfs->name() : nullptr);
-        if (rc != SQLITE_OK) fail(path + ": cannot open", rc);
-        sqlite3_busy_timeout(db_, 5000);
-        if (vfs != nullptr) {
-            int reserve = crypto::kReserve;
-            sqlite3_file_control(db_, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
-        }
-    }
-    ~RawConnection() { sqlite3_close_v2(db_); }
-    RawConnection(const RawConnection&) = delete;
-    RawConnection& operator=(const RawConnection&) = delete;
-    sqlite3* get() { return db_; }
-    [[noreturn]] void fail(const std::string& what, int rc) {
-        const int ext = db_ ? sqlite3_extended_errcode(db_) : rc;
-        throw Error(rc == SQLITE_NOMEM ? CRM_ENOMEM : CRM_EIO, what + ": " + sqlite3_errstr(ext), ext);
-    }
-    void exec(const char* sql) {
-        const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-        if (rc != SQLITE_OK) fail(sql, rc);
-    }
-
-private:
-    sqlite3* db_ = nullptr;
-};
-
-crm_status status_of(int rc) {
-    switch (rc & 0xFF) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return CRM_EBUSY;
-    case SQLITE_NOMEM: return CRM_ENOMEM;
-    case SQLITE_CORRUPT: return CRM_ECORRUPT;
-    case SQLITE_NOTADB: return CRM_ENOTADB;
-    case SQLITE_READONLY: return CRM_EPERM;
-    case SQLITE_IOERR: return CRM_EIO;
-    default: return CRM_EIO;
-    }
-}
-
-struct CopyResult {
-    std::int64_t pages = 0;
-    std::int64_t steps = 0;
-};
-
-// Copies "main" of src into "main" of dst with the backup API, in steps.
-CopyResult copy_pages(sqlite3* dst, sqlite3* src, const CopyOptions& o, const std::string& what) {
-    if (o.pages_per_step < 1) throw Error(CRM_EINVAL, "pages_per_step: must be at least 1");
-    sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
-    if (b == nullptr) {
-        const int ext = sqlite3_extended_errcode(dst);
-        throw Error(status_of(ext), what + ": " + sqlite3_errmsg(dst), ext);
-    }
-    CopyResult r;
-    int rc = SQLITE_OK;
-    bool canceled = false;
-    std::exception_ptr raised;  // from the progress callback: rethrown after finishing
-    for (;;) {
-        rc = sqlite3_backup_step(b, o.pages_per_step);
-        ++r.steps;
-        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        } else if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-            break;
-        }
-        const std::int64_t total = sqlite3_backup_pagecount(b);
-        const std::int64_t done = total - sqlite3_backup_remaining(b);
-        if (o.progress) {
-            try {
-                canceled = !o.progress(done, total);
-            } catch (...) {
-                raised = std::current_exception();
-                canceled = true;
-            }
-            if (canceled) break;
-        }
-        if (rc == SQLITE_DONE) break;
-    }
-    r.pages = sqlite3_backup_pagecount(b);
-    const int finish = sqlite3_backup_finish(b);
-    if (raised) std::rethrow_exception(raised);
-    if (canceled) throw Error(CRM_ECANCELED, what + ": canceled by the progress callback");
-    if (rc != SQLITE_DONE) {
-        const int ext = finish != SQLITE_OK ? sqlite3_extended_errcode(dst) : rc;
-        throw Error(status_of(ext), what + ": " + sqlite3_errstr(ext), ext);
-    }
-    return r;
-}
-
-void remove_quietly(const std::string& path) {
-    std::error_code ec;
-    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) fs::remove(path + suffix, ec);
-}
-
-std::string temporary_name(const std::string& path) {
-    crypto::init_sodium();
-    return path + ".partial-" + std::to_string(randombytes_random());
-}
+using detail::copy_pages;
+using detail::CopyResult;
+using detail::RawConnection;
+using detail::remove_quietly;
+using detail::status_of;
 
 std::int64_t scalar(Database& db, const char* sql) { return db.sql().execAndGet(sql).getInt64(); }
 
@@ -142,7 +42,7 @@ Json backup_to(Database& db, const std::string& path, const CopyOptions& o) {
     } else if (db.encrypted()) {
         vfs = crypto::clone_vfs(*db.crypt_vfs());
     }
-    const std::string tmp = temporary_name(path);
+    const std::string tmp = detail::temporary_name(path, ".partial-");
     CopyResult r;
     try {
         RawConnection dst(tmp, vfs.get());

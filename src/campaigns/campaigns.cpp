@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "customers/query.hpp"
@@ -58,6 +59,24 @@ Uuid member_id(const Uuid& campaign, const Uuid& customer) {
     return Uuid::v8("campaign_member", std::string(reinterpret_cast<const char*>(campaign.data()), 16) +
                                            std::string(reinterpret_cast<const char*>(customer.data()), 16));
 }
+
+// The campaign, its members, and the links to it (leads, opportunities).
+void drop(WriteScope& w, const Uuid& id) {
+    for (const auto& m : sales::ids_where(w.db(), kMember, "campaign_id", id)) sales::erase(w, kMember, m, Removal::deleted);
+    sales::erase(w, kCampaign, id, Removal::deleted);
+    remove_dependents(w, Table::campaigns, id, Removal::deleted);
+}
+
+void remove_member(WriteScope& w, const Uuid& id) { sales::erase(w, kMember, id, Removal::deleted); }
+
+// A customer's memberships go with it (deleted: with tombstones; evicted from
+// this replica: without).
+void on_customer(WriteScope& w, const Uuid& customer, Removal how, std::vector<RecordRef>* removed) {
+    for (const auto& m : sales::ids_where(w.db(), kMember, "customer_id", customer)) sales::erase(w, kMember, m, how, removed);
+}
+
+const RemovalHooks kHooks{{{Table::customers, &on_customer}},
+                          {{Table::campaigns, &drop}, {Table::campaign_members, &remove_member}}};
 
 void check(Database& db, Values& v) {
     if (text_of(v[kName]).empty()) invalid("campaign.name", "required");
@@ -177,6 +196,14 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
     const bool changed = sales::update(w, kCampaign, id, current, next);
     w.commit();
     return changed;
+}
+
+void remove(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    sales::require(db, kCampaign, id);
+    access::require(db, access::kDelete, "campaign.delete");
+    drop(w, id);
+    w.commit();
 }
 
 Json get(Database& db, const Uuid& id) {

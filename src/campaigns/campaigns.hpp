@@ -23,6 +23,11 @@ std::span<const FieldSpec> member_fields();
 //  "attribution_days" (default 30), "control_pct" (0-50, default 0)}
 Uuid create(Database& db, const Json& input);
 bool update(Database& db, const Uuid& id, const Json& patch);
+// Deletes the campaign and its members, each with a tombstone that syncs (a
+// delete wins over concurrent edits; the records never come back). Leads and
+// opportunities that name it lose the link. Needs the "delete" permission
+// (campaigns have no owner).
+void remove(Database& db, const Uuid& id);
 Json get(Database& db, const Uuid& id);
 Json list(Database& db);
 

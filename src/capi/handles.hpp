@@ -53,6 +53,7 @@ struct crm_sync_options : crm_handle_base {
     std::int64_t conflict_retention_ms = 30LL * 24 * 3600 * 1000;
     std::string peer;  // "" = anonymous
     std::vector<std::string> owners, regions, tags;
+    int audit = -1;  // crm_sync_options_set_audit: -1 = by default (unfiltered system changesets carry it)
 };
 
 namespace crmlite::capi {

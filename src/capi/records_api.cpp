@@ -12,7 +12,7 @@ using namespace crmlite;
 
 namespace {
 
-Uuid id_arg(const char* id, const char* field) {
+Uuid record_id_arg(const char* id, const char* field) {
     return Uuid::parse(std::string_view(id), field);
 }
 
@@ -42,7 +42,7 @@ crm_status crm_customer_get(char** out_json, crm_db* db, const char* id) noexcep
     capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(id, "id");
+        const Uuid uid = record_id_arg(id, "id");
         *out_json = capi::dup_string(dump(customers::get(*db->db, uid)));
         access::audit(*db->db, "customer.read", "customer", uid);
         return capi::ok();)
@@ -54,7 +54,7 @@ crm_status crm_customer_update(crm_db* db, const char* id, const char* json) noe
     CRM_REQUIRE(id);
     CRM_REQUIRE(json);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(id, "id");
+        const Uuid uid = record_id_arg(id, "id");
         customers::update(*db->db, uid, object_arg(json, "customer"));
         access::audit(*db->db, "customer.update", "customer", uid);
         return capi::ok();)
@@ -65,7 +65,7 @@ crm_status crm_customer_delete(crm_db* db, const char* id) noexcept {
     capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(id, "id");
+        const Uuid uid = record_id_arg(id, "id");
         customers::remove(*db->db, uid);
         access::audit(*db->db, "customer.delete", "customer", uid);
         return capi::ok();)
@@ -93,7 +93,7 @@ crm_status crm_customer_view(char** out_json, crm_db* db, const char* id) noexce
     capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(id, "id");
+        const Uuid uid = record_id_arg(id, "id");
         *out_json = capi::dup_string(dump(view::customer_view(*db->db, uid)));
         access::audit(*db->db, "customer.view", "customer", uid);
         return capi::ok();)
@@ -144,7 +144,7 @@ crm_status crm_interaction_get(char** out_json, crm_db* db, const char* id) noex
     capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(id, "id");
+        const Uuid uid = record_id_arg(id, "id");
         *out_json = capi::dup_string(dump(interactions::get(*db->db, uid)));
         access::audit(*db->db, "interaction.read", "interaction", uid);
         return capi::ok();)
@@ -156,7 +156,7 @@ crm_status crm_interaction_update(crm_db* db, const char* id, const char* json) 
     CRM_REQUIRE(id);
     CRM_REQUIRE(json);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(id, "id");
+        const Uuid uid = record_id_arg(id, "id");
         interactions::update(*db->db, uid, object_arg(json, "interaction"));
         access::audit(*db->db, "interaction.update", "interaction", uid);
         return capi::ok();)
@@ -167,7 +167,7 @@ crm_status crm_interaction_delete(crm_db* db, const char* id) noexcept {
     capi::StatementReset reset_guard{*db->db};
     CRM_REQUIRE(id);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(id, "id");
+        const Uuid uid = record_id_arg(id, "id");
         interactions::remove(*db->db, uid);
         access::audit(*db->db, "interaction.delete", "interaction", uid);
         return capi::ok();)
@@ -183,7 +183,7 @@ crm_status crm_timeline(crm_cursor** out, crm_db* db, const char* query_json) no
         const Json q = object_arg(query_json, "timeline");
         *out = capi::new_cursor(db, interactions::timeline(*db->db, q));
         if (q.contains("customer_id") && q["customer_id"].is_string())
-            access::audit(*db->db, "customer.timeline", "customer", id_arg(q["customer_id"].get<std::string>().c_str(), "customer_id"));
+            access::audit(*db->db, "customer.timeline", "customer", record_id_arg(q["customer_id"].get<std::string>().c_str(), "customer_id"));
         return capi::ok();)
 }
 
@@ -221,7 +221,7 @@ crm_status crm_tag_assign(crm_db* db, const char* customer_id, const char* path)
     CRM_REQUIRE(customer_id);
     CRM_REQUIRE(path);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(customer_id, "customer_id");
+        const Uuid uid = record_id_arg(customer_id, "customer_id");
         access::require_customer(*db->db, uid, access::kUpdate, "tag");
         tags::assign(*db->db, uid, path);
         return capi::ok();)
@@ -233,7 +233,7 @@ crm_status crm_tag_unassign(crm_db* db, const char* customer_id, const char* pat
     CRM_REQUIRE(customer_id);
     CRM_REQUIRE(path);
     CRM_API_GUARD(
-        const Uuid uid = id_arg(customer_id, "customer_id");
+        const Uuid uid = record_id_arg(customer_id, "customer_id");
         access::require_customer(*db->db, uid, access::kUpdate, "tag");
         tags::unassign(*db->db, uid, path);
         return capi::ok();)

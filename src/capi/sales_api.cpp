@@ -1,6 +1,7 @@
 // Sales and marketing through the C ABI (crmlite_sales.h): pipelines,
 // opportunities, leads and assignment rules, campaigns, reports. JSON in, JSON
 // out; a thin shim over src/pipeline, src/leads, src/campaigns, src/sales_reports.
+#include "access/access.hpp"
 #include "campaigns/campaigns.hpp"
 #include "capi/handles.hpp"
 #include "leads/leads.hpp"
@@ -14,6 +15,16 @@ namespace {
 
 Uuid id_arg(const char* id, const char* field) { return Uuid::parse(std::string_view(id), field); }
 Json object_or_empty(const char* json, const char* what) { return json ? parse_object(json, what) : Json::object(); }
+
+// A delete through the C ABI: the module checks the principal's permission
+// and scope; a principal's delete is audited, as for customers.
+crm_status remove_record(crm_db* db, const char* id, void (*remove)(Database&, const Uuid&), const char* action,
+                         const char* record_type) {
+    const Uuid uid = id_arg(id, "id");
+    remove(*db->db, uid);
+    access::audit(*db->db, action, record_type, uid);
+    return capi::ok();
+}
 
 }  // namespace
 
@@ -45,6 +56,30 @@ crm_status crm_pipeline_stage_update(crm_db* db, const char* stage_id, const cha
     CRM_REQUIRE(stage_id);
     CRM_REQUIRE(json);
     CRM_API_GUARD(pipeline::update_stage(*db->db, id_arg(stage_id, "stage_id"), parse_object(json, "stage")); return capi::ok();)
+}
+
+crm_status crm_pipeline_delete(crm_db* db, const char* id) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(return remove_record(db, id, &pipeline::remove, "pipeline.delete", "pipeline");)
+}
+
+crm_status crm_opportunity_delete(crm_db* db, const char* id) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(return remove_record(db, id, &opportunities::remove, "opportunity.delete", "opportunity");)
+}
+
+crm_status crm_lead_delete(crm_db* db, const char* id) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(return remove_record(db, id, &leads::remove, "lead.delete", "lead");)
+}
+
+crm_status crm_campaign_delete(crm_db* db, const char* id) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(return remove_record(db, id, &campaigns::remove, "campaign.delete", "campaign");)
 }
 
 crm_status crm_opportunity_add(char** out_id, crm_db* db, const char* json) noexcept {

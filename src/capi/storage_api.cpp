@@ -3,6 +3,7 @@
 #include <string>
 
 #include "backup/backup.hpp"
+#include "backup/rekey.hpp"
 #include "capi/handles.hpp"
 #include "common/json.hpp"
 
@@ -148,6 +149,29 @@ crm_status crm_integrity_check(char** out_report, crm_db* db) noexcept {
     CRM_API_GUARD(
         db->db->reset_statements();
         *out_report = capi::dup_string(dump(backup::integrity(*db->db)));
+        return capi::ok();)
+}
+
+crm_status crm_rekey(char** out_report, crm_db* db, const crm_backup_options* opts) noexcept {
+    CRM_REQUIRE(out_report);
+    *out_report = nullptr;
+    CRM_REQUIRE(db);
+    CRM_REQUIRE(opts);
+    if (!db->cursors.empty()) return capi::fail(CRM_EMISUSE, "rekey: close the cursors open on this handle first");
+    capi::StatementReset reset_guard{*db->db};
+    CRM_API_GUARD(
+        *out_report = capi::dup_string(dump(backup::rekey(*db->db, copy_options(opts))));
+        return capi::ok();)
+}
+
+crm_status crm_decrypt(char** out_report, crm_db* db, const crm_backup_options* opts) noexcept {
+    CRM_REQUIRE(out_report);
+    *out_report = nullptr;
+    CRM_REQUIRE(db);
+    if (!db->cursors.empty()) return capi::fail(CRM_EMISUSE, "decrypt: close the cursors open on this handle first");
+    capi::StatementReset reset_guard{*db->db};
+    CRM_API_GUARD(
+        *out_report = capi::dup_string(dump(backup::decrypt(*db->db, copy_options(opts))));
         return capi::ok();)
 }
 

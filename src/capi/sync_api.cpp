@@ -6,6 +6,7 @@
 #include "access/access.hpp"
 #include "capi/handles.hpp"
 #include "common/time.hpp"
+#include "sync/audit_records.hpp"
 #include "sync/changeset.hpp"
 #include "sync/engine.hpp"
 #include "sync/snapshot.hpp"
@@ -27,14 +28,20 @@ sync::Filter filter_of(const crm_sync_options* opts) {
 
 // A handle opened as a principal (src/access) syncs only its scope: its
 // owners drive the share (narrowed by the owners in opts, if any; regions and
-// tags, which could widen it, give way). Changesets carry clear values, so a
-// principal that may not unmask gets none.
-sync::Filter scoped(crmlite::Database& db, sync::Filter f, const char* what, bool receiving) {
+// tags, which could widen it, give way). A changeset made by such a handle is
+// for that principal's device: without the unmask permission its values are
+// masked (`mask` set; sync/masked.hpp). A snapshot cannot be masked (`mask`
+// null): such a principal gets none.
+sync::Filter scoped(crmlite::Database& db, sync::Filter f, const char* what, bool receiving, bool* mask = nullptr) {
     const access::Principal* p = access::principal(db);
     if (p == nullptr) return f;
     access::require(db, receiving ? access::kRead : access::kUpdate, what);
-    if (receiving && !(p->perms & access::kUnmask))
-        throw Error(CRM_EPERM, std::string(what) + ": principal \"" + p->user + "\" may not unmask, and changesets carry clear values");
+    if (receiving && !(p->perms & access::kUnmask)) {
+        if (mask == nullptr)
+            throw Error(CRM_EPERM, std::string(what) + ": principal \"" + p->user +
+                                       "\" may not unmask, and a snapshot holds clear values (sync by changesets, which carry masked ones)");
+        *mask = true;
+    }
     if (p->scope == access::Scope::all) return f;
     sync::Filter out;
     for (const auto& o : p->owners)
@@ -42,6 +49,18 @@ sync::Filter scoped(crmlite::Database& db, sync::Filter f, const char* what, boo
     if (out.owners.empty())
         throw Error(CRM_EPERM, std::string(what) + ": the share asked for is outside the scope of principal \"" + p->user + "\"");
     return out;
+}
+
+// Whether a changeset carries this file's audit chain (docs/privacy.md): by
+// default an unfiltered changeset of the system does (a device's changes for
+// its hub) and a filtered one or a principal's does not (changes for a
+// device); crm_sync_options_set_audit decides otherwise, and asking for it on
+// a principal's handle needs the audit permission.
+bool audit_of(crmlite::Database& db, const crm_sync_options* opts, const sync::Filter& filter) {
+    const access::Principal* p = access::principal(db);
+    if (opts == nullptr || opts->audit < 0) return p == nullptr && filter.empty();
+    if (opts->audit == 1) access::require(db, access::kAudit, "sync.audit");
+    return opts->audit == 1;
 }
 
 }  // namespace
@@ -84,6 +103,13 @@ crm_status crm_sync_options_add_share(crm_sync_options* opts, const char* field,
         return capi::ok();)
 }
 
+crm_status crm_sync_options_set_audit(crm_sync_options* opts, int include) noexcept {
+    CRM_REQUIRE(opts);
+    if (include != 0 && include != 1) return capi::fail(CRM_EINVAL, "include: must be 0 or 1");
+    opts->audit = include;
+    return capi::ok();
+}
+
 crm_status crm_sync_options_set_conflict_retention_ms(crm_sync_options* opts, int64_t ms) noexcept {
     CRM_REQUIRE(opts);
     if (ms < 0) return capi::fail(CRM_EINVAL, "conflict_retention_ms: must be >= 0");
@@ -111,7 +137,8 @@ crm_status crm_sync_changes_for(unsigned char** out_blob, size_t* out_len, int64
         sync::ChangesOptions o;
         o.max_records = static_cast<std::size_t>(max_records);
         if (opts && !opts->peer.empty()) o.peer = Uuid::parse(opts->peer, "peer_site");
-        o.filter = scoped(*db->db, filter_of(opts), "sync", true);
+        o.filter = scoped(*db->db, filter_of(opts), "sync", true, &o.mask);
+        o.audit = audit_of(*db->db, opts, o.filter);
         if (access::principal(*db->db) && !o.filter.empty() && !o.peer)
             return capi::fail(CRM_EPERM, "sync: a principal limited to its scope gets a filtered changeset only: set its peer (crm_sync_options_set_peer)");
         const auto ch = sync::changes_since(*db->db, since, o);
@@ -197,10 +224,11 @@ crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len)
     *out_json = nullptr;
     CRM_REQUIRE(blob);
     CRM_API_GUARD(
-        std::size_t n_tables = 1;
+        std::size_t n_tables = sync::kAuditTable + 1;
         for (const auto& t : sync::synced_tables()) n_tables = std::max(n_tables, static_cast<std::size_t>(t.table) + 1);
         std::vector<std::string> names(n_tables);
         for (const auto& t : sync::synced_tables()) names.at(static_cast<std::size_t>(t.table)) = t.name;
+        names[sync::kAuditTable] = "audit_log";
         const auto cs = sync::decode(std::string_view(reinterpret_cast<const char*>(blob), len));
         *out_json = capi::dup_string(dump(sync::to_json(cs, names)));
         return capi::ok();)

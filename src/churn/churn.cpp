@@ -19,7 +19,7 @@ struct Params {
     std::int64_t as_of = 0;
     std::string purchase = "[\"order\"]", complaint = "[\"complaint\",\"ticket\"]", survey = "[\"survey\"]";
     std::int64_t default_interval = 60, limit = 100;
-    double threshold = 0.5;
+    double threshold = 0.3;  // three times the usual interval alone, or less with complaints or poor surveys
 };
 
 std::string kinds(const Json& p, const char* key, const std::string& fallback) {
@@ -69,8 +69,12 @@ Json score_one(Database& db, const Uuid& c, const Params& p, const LocalDays& da
             const std::int64_t first = days.day(st.getColumn(1).getInt64()), last = days.day(st.getColumn(2).getInt64());
             const std::int64_t since = days.day(p.as_of) - last;
             const std::int64_t usual = n >= 2 ? std::max<std::int64_t>(1, (last - first) / (n - 1)) : p.default_interval;
-            const double overdue = static_cast<double>(since) / static_cast<double>(usual);
-            const double w = 0.6 * clamp01((overdue - 1.0) / 2.0);
+            // (ratio - 1) / (ratio + 1): 0 up to the usual interval, 1/2 at three
+            // times it, 3/4 at seven, approaching 1. A part capped at some
+            // multiple would tie everyone past it (on the bench's data, half the
+            // customers at 3x), and the at-risk list could not rank them.
+            const double ratio = static_cast<double>(since) / static_cast<double>(usual);
+            const double w = ratio > 1.0 ? 0.6 * (ratio - 1.0) / (ratio + 1.0) : 0.0;
             total += w;
             if (w > 0)
                 reasons.push_back({{"code", "overdue"}, {"weight", round4(w)},

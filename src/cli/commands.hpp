@@ -26,10 +26,13 @@ Command sync_command();
 Command changes_command();
 Command apply_command();
 Command conflicts_command();
-// commands_storage.cpp: backup, restore, verify (issue 7)
+// commands_storage.cpp: backup, restore, verify, changing the key (issue 7)
 Command backup_command();
 Command restore_command();
 Command verify_command();
+Command rekey_command();
+Command encrypt_command();
+Command decrypt_command();
 // commands_quality.cpp: data quality
 Command quality_command();
 Command dupes_command();
@@ -55,6 +58,7 @@ Command lead_rule_command();
 Command campaign_command();
 Command audience_command();
 Command member_command();
+Command sales_delete_command();
 Command sales_report_command();
 // commands_value.cpp: customer value and lifecycle (issue 5)
 Command rfm_command();

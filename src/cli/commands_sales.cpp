@@ -349,6 +349,23 @@ int run_member(Context& ctx) {
     return kOk;
 }
 
+// ---------------------------------------------------------------- deletes
+
+int run_sales_delete(Context& ctx) {
+    const auto ops = ctx.operands(2);
+    const std::string& kind = ops[0];
+    const std::string& id = ops[1];
+    if (kind != "lead" && kind != "opp" && kind != "campaign" && kind != "pipeline")
+        throw UsageError("KIND: \"" + kind + "\" is not one of lead, opp, campaign, pipeline");
+    auto db = ctx.open(Access::write);
+    if (kind == "lead") db.delete_lead(id);
+    else if (kind == "opp") db.delete_opportunity(id);
+    else if (kind == "campaign") db.delete_campaign(id);
+    else db.delete_pipeline(id);
+    print_or_json(ctx, Json{{"deleted", id}, {"kind", kind}}.dump(), "deleted " + kind + " " + id);
+    return kOk;
+}
+
 // ---------------------------------------------------------------- reports
 
 int run_report(Context& ctx) {
@@ -560,6 +577,18 @@ Command audience_command() {
 Command member_command() {
     return {"member", "CAMPAIGN CUSTOMER STATUS", "record a campaign member's status (targeted, sent, opened, responded, converted)",
             {{"at-ms", 0, "MS", false, "when, in UTC milliseconds (default now)"}}, "", run_member};
+}
+
+Command sales_delete_command() {
+    return {"sales-delete", "KIND ID", "delete a lead, opportunity (opp), campaign or pipeline",
+            {},
+            "The delete syncs as a tombstone and wins over edits made elsewhere meanwhile.\n"
+            "A lead goes with its events, an opportunity with its stage history, a campaign\n"
+            "with its members; records that named it lose the link. A pipeline can be\n"
+            "deleted only when no opportunity uses it (archive it otherwise). Needs the\n"
+            "delete permission (--as) and, for leads and opportunities, the record in scope.\n"
+            "\nExample:\n  crm sales-delete shop.db opp 0190b3c2-...\n",
+            run_sales_delete};
 }
 
 Command sales_report_command() {

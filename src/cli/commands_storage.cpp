@@ -1,5 +1,5 @@
-// backup, restore, verify: copies of the database file; and the keys of
-// encrypted files, read from the environment (never from the command line,
+// backup, restore, verify: copies of the database file; rekey, encrypt,
+// decrypt: changing its key; and the keys of encrypted files, read from the environment (never from the command line,
 // where other users of the machine could read them in the process list).
 #include <cstdlib>
 #include <iostream>
@@ -135,13 +135,88 @@ int run_restore(Context& ctx) {
     return kOk;
 }
 
+// The new key of `crm rekey` / `crm encrypt`: $CRM_NEW_PASSPHRASE or $CRM_NEW_KEY.
+void apply_new_key(crm::BackupOptions& o, const char* command) {
+    if (auto p = env("CRM_NEW_PASSPHRASE")) o.passphrase(*p);
+    else if (auto k = env("CRM_NEW_KEY")) o.key(hex_key(*k, "CRM_NEW_KEY"));
+    else throw UsageError(std::string(command) + ": set the new key in CRM_NEW_PASSPHRASE (or CRM_NEW_KEY, 64 hex digits)");
+}
+
+void print_key_change(const Context& ctx, const std::string& report, const char* what) {
+    if (ctx.json) {
+        print_json(report);
+        return;
+    }
+    const Json r = Json::parse(report);
+    std::cout << what << " " << ctx.db_path() << ": " << group_digits(r["pages"].get<long long>()) << " pages, "
+              << group_digits(r["bytes"].get<long long>()) << " bytes"
+              << (r["encrypted"].get<bool>() ? ", encrypted" : ", not encrypted") << "\n";
+}
+
+// rekey (an encrypted file, new key), encrypt (a plain file) and decrypt
+// share this: they differ in what the file must be before and the message.
+int change_key(Context& ctx, const char* command, bool want_encrypted, bool to_key) {
+    ctx.operands(0);
+    crm::BackupOptions o;
+    o.step(step_option(ctx));
+    if (to_key) apply_new_key(o, command);
+    auto db = ctx.open(Access::write);
+    const bool encrypted = crm::is_encrypted(db);
+    if (encrypted != want_encrypted)
+        throw Failure(ctx.db_path() + (encrypted ? " is already encrypted: change its key with crm rekey"
+                                                 : " is not encrypted" +
+                                                       std::string(to_key ? ": encrypt it with crm encrypt" : "")));
+    if (auto p = progress_printer(command)) o.progress(p);
+    const std::string report = to_key ? crm::rekey(db, o) : crm::decrypt(db, &o);
+    print_key_change(ctx, report, to_key ? (want_encrypted ? "rekeyed" : "encrypted") : "decrypted");
+    return kOk;
+}
+
+int run_rekey(Context& ctx) { return change_key(ctx, "rekey", true, true); }
+int run_encrypt(Context& ctx) { return change_key(ctx, "encrypt", false, true); }
+int run_decrypt(Context& ctx) { return change_key(ctx, "decrypt", true, false); }
+
 const char* kKeyHelp =
     "\nEncrypted files: the key comes from the environment, never the command line:\n"
     "  CRM_PASSPHRASE         the database's passphrase (every crm command)\n"
     "  CRM_KEY                or its raw key, 64 hexadecimal digits\n"
-    "  CRM_BACKUP_PASSPHRASE  the backup file's passphrase when it differs (or CRM_BACKUP_KEY)\n";
+    "  CRM_BACKUP_PASSPHRASE  the backup file's passphrase when it differs (or CRM_BACKUP_KEY)\n"
+    "  CRM_NEW_PASSPHRASE     the new passphrase of crm rekey and crm encrypt (or CRM_NEW_KEY)\n";
+
+const char* kKeyChangeHelp =
+    "The file is copied under the new key (or in the clear) beside itself, checked, and\n"
+    "renamed over the old one: after a crash it opens with the old key or the new one.\n"
+    "Close every other program using the file first (it is refused otherwise).\n";
 
 }  // namespace
+
+Command rekey_command() {
+    static const std::string details = std::string(
+        "Changes the key of an encrypted database: the current key from CRM_PASSPHRASE or\n"
+        "CRM_KEY, the new one from CRM_NEW_PASSPHRASE or CRM_NEW_KEY. Afterwards only the new\n"
+        "key opens it.\n") + kKeyChangeHelp + kKeyHelp +
+        "\nExample:\n  CRM_PASSPHRASE=old CRM_NEW_PASSPHRASE=new crm rekey shop.db\n";
+    return {"rekey", "", "change the key of an encrypted database",
+            {{"step", 0, "PAGES", false, "pages copied per step (default 256)"}}, details, run_rekey};
+}
+
+Command encrypt_command() {
+    static const std::string details = std::string(
+        "Encrypts a plain database in place with the key in CRM_NEW_PASSPHRASE or CRM_NEW_KEY;\n"
+        "afterwards every command needs that key (CRM_PASSPHRASE / CRM_KEY).\n") + kKeyChangeHelp + kKeyHelp +
+        "\nExample:\n  CRM_NEW_PASSPHRASE=secret crm encrypt shop.db\n";
+    return {"encrypt", "", "encrypt a plain database in place",
+            {{"step", 0, "PAGES", false, "pages copied per step (default 256)"}}, details, run_encrypt};
+}
+
+Command decrypt_command() {
+    static const std::string details = std::string(
+        "Makes an encrypted database plain in place (its key from CRM_PASSPHRASE or CRM_KEY):\n"
+        "every customer's data is then readable by anyone who can read the file.\n") + kKeyChangeHelp + kKeyHelp +
+        "\nExample:\n  CRM_PASSPHRASE=secret crm decrypt shop.db\n";
+    return {"decrypt", "", "make an encrypted database plain, in place",
+            {{"step", 0, "PAGES", false, "pages copied per step (default 256)"}}, details, run_decrypt};
+}
 
 void apply_key_from_env(crm::Options& options) {
     if (auto p = env("CRM_PASSPHRASE")) options.passphrase(*p);

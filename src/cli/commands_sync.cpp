@@ -152,7 +152,9 @@ int run_changes(Context& ctx) {
     const std::string file = ctx.operands(1)[0];
     const std::int64_t since = std::stoll(ctx.args.get("since").value_or("0"));
     auto db = ctx.open(Access::read);
-    const auto page = db.sync_changes(since, 1000000);
+    crm::SyncOptions opts;
+    if (ctx.args.has("no-audit")) opts.audit(false);
+    const auto page = db.sync_changes_for(since, 1000000, opts);
     std::ofstream(file, std::ios::binary) << page.blob;
     if (ctx.json) print_json(Json{{"bytes", page.blob.size()}, {"cursor", page.cursor}, {"more", page.more}}.dump());
     else std::cout << "wrote " << page.blob.size() << " bytes to " << file << "; next --since " << page.cursor << "\n";
@@ -203,7 +205,9 @@ Command conflicts_command() {
 
 Command changes_command() {
     return {"changes", "FILE", "write the changes after --since to a changeset file",
-            {{"since", 0, "SEQ", false, "the cursor printed by the previous `crm changes` (default 0: everything)"}},
+            {{"since", 0, "SEQ", false, "the cursor printed by the previous `crm changes` (default 0: everything)"},
+             {"no-audit", 0, "", false, "leave this file's audit log entries out (by default they travel to the hub)"}},
+            "The file carries this database's own audit log entries (ids only) unless --no-audit.\n"
             "\nExample:\n  crm changes phone.db out.bin --since 1200\n", run_changes};
 }
 

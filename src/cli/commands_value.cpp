@@ -392,7 +392,7 @@ Command tagrule_command() {
 Command churn_command() {
     return {"churn", "", "churn risk: customers at risk, or one customer's score with reasons",
             {{"as-of", 0, "TIME", false, "as-of time (required)"},
-             {"threshold", 0, "SCORE", false, "list customers at or above (default 0.5)"},
+             {"threshold", 0, "SCORE", false, "list customers at or above (default 0.3)"},
              {"limit", 0, "N", false, "at most N customers (default 100)"},
              {"customer", 0, "ID", false, "one customer's score and reasons"},
              {"data", 0, "JSON", false, "more parameters (kinds, default_interval_days)"}},

@@ -13,12 +13,12 @@ const std::vector<Command>& all_commands() {
         init_command(),  import_command(), add_command(),  show_command(), list_command(), search_command(),
         count_command(), tag_command(),    log_command(),  export_command(), info_command(),
         sync_command(),  changes_command(), apply_command(), conflicts_command(),
-        backup_command(), restore_command(), verify_command(),
+        backup_command(), restore_command(), verify_command(), rekey_command(), encrypt_command(), decrypt_command(),
         quality_command(), dupes_command(), merge_command(), unmerge_command(), validate_command(), normalize_command(),
         user_command(),  role_command(),   whoami_command(), audit_command(), subject_command(),
         // sales and marketing (commands_sales.cpp)
         pipeline_command(), opp_command(), opp_move_command(), opps_command(), lead_command(), leads_command(),
-        lead_set_command(), lead_rule_command(), campaign_command(), audience_command(), member_command(), sales_report_command(),
+        lead_set_command(), lead_rule_command(), campaign_command(), audience_command(), member_command(), sales_delete_command(), sales_report_command(),
         rfm_command(), tasks_command(), followup_command(), stage_command(), tagrule_command(), churn_command(), report_command(),
     };
     return commands;

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <functional>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -109,7 +110,14 @@ int main_read(CryptFile* f, void* buf, int n, sqlite3_int64 off) {
     }
     if (static_cast<std::uint32_t>(n) == ps && off % ps == 0) {
         const int rc = real_read(f, buf, n, off);
-        if (rc == SQLITE_IOERR_SHORT_READ) std::memset(buf, 0, static_cast<std::size_t>(n));
+        if (rc == SQLITE_IOERR_SHORT_READ) {
+            // SQLite takes a short read for a page of zeros. A page it asks
+            // for lies within the database's size (the file's, or the one the
+            // WAL records); one the file does not hold was cut off, and zeros
+            // are not the page: refused like a page that fails to authenticate.
+            std::memset(buf, 0, static_cast<std::size_t>(n));
+            return kAuthFailed;
+        }
         if (rc != SQLITE_OK) return rc;
         return decrypt_page(out, ps, static_cast<std::uint32_t>(off / ps) + 1, f->vfs->key) ? SQLITE_OK
                                                                                               : kAuthFailed;
@@ -513,43 +521,46 @@ std::unique_ptr<CryptVfs> vfs_for_new_file(const KeySpec& spec) {
 
 namespace {
 
-// The VFS for a database whose pages are all in its WAL, from the first frame
-// of page 1 found there (checking the key); null when there is none.
-std::unique_ptr<CryptVfs> vfs_from_wal(const std::string& path, const KeySpec& spec) {
+using KeyFor = std::function<Key(const Salt&)>;
+
+// A database file that is empty (or absent) beside a WAL holding frames has
+// been cut: SQLite would delete the WAL and start a new, empty database (the
+// WAL of a database is only ever written after its first page). That loss is
+// refused here instead: CRM_ECORRUPT, or CRM_ENOTADB when a frame of page 1
+// is there and the key does not open it.
+void check_wal_of_empty_file(const std::string& path, const KeyFor& key_for) {
     std::ifstream in(path + "-wal", std::ios::binary);
-    if (!in) return nullptr;
+    if (!in) return;
     unsigned char head[kWalHeader];
-    if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return nullptr;
+    if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return;
     const std::uint32_t ps = be32(head + 8);
-    if (!valid_page_size(ps)) return nullptr;
+    if (!valid_page_size(ps)) return;
     std::vector<unsigned char> frame(ps + kFrameHeader);
+    bool any = false;
     while (in.read(reinterpret_cast<char*>(frame.data()), static_cast<std::streamsize>(frame.size()))) {
+        any = true;
         if (be32(frame.data()) != 1) continue;
         unsigned char* page = frame.data() + kFrameHeader;
         Salt salt{};
         std::memcpy(salt.data(), page + ps - kSaltBytes, kSaltBytes);
-        const Key key = key_of(spec, salt);
-        if (!decrypt_page(page, ps, 1, key))
+        if (!decrypt_page(page, ps, 1, key_for(salt)))
             throw Error(CRM_ENOTADB, path + ": wrong key for this encrypted database (or its WAL is damaged)");
-        return std::make_unique<CryptVfs>(key, salt);
+        break;
     }
-    return nullptr;
+    if (any)
+        throw Error(CRM_ECORRUPT, path + ": the database file is empty but its WAL holds pages: the file was cut short "
+                                         "(not opened, so that the WAL is not discarded)");
 }
 
-}  // namespace
-
-std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& spec) {
-    check_key_spec(spec, "key");
-    if (spec.empty()) throw Error(CRM_EINVAL, "key: empty");
+// The VFS for an existing encrypted file (key checked against page 1), or,
+// for an absent or empty one, null (the caller picks a salt).
+std::unique_ptr<CryptVfs> vfs_for_existing(const std::string& path, const KeyFor& key_for) {
     const Probe p = probe_file(path);
     switch (p.state) {
     case FileState::absent:
-    case FileState::empty: {
-        // A database never checkpointed (a crash before its first close) is
-        // all in its WAL: take the salt from a frame of page 1 there.
-        if (auto vfs = vfs_from_wal(path, spec)) return vfs;
-        return vfs_for_new_file(spec);
-    }
+    case FileState::empty:
+        check_wal_of_empty_file(path, key_for);
+        return nullptr;
     case FileState::plain:
         throw Error(CRM_ENOTADB, path + ": not an encrypted database (open it without a key)");
     case FileState::foreign: throw Error(CRM_ENOTADB, path + ": not a crmlite database (not an SQLite file)");
@@ -561,13 +572,31 @@ std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& s
     if (page.size() != p.page_size) throw Error(CRM_ENOTADB, path + ": encrypted database cut short");
     Salt salt{};
     std::memcpy(salt.data(), page.data() + p.page_size - kSaltBytes, kSaltBytes);
-    const Key key = key_of(spec, salt);
+    const Key key = key_for(salt);
     if (!decrypt_page(page.data(), p.page_size, 1, key))
         throw Error(CRM_ENOTADB, path + ": wrong key for this encrypted database (or its first page is damaged)");
     return std::make_unique<CryptVfs>(key, salt);
 }
 
+}  // namespace
+
+std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& spec) {
+    check_key_spec(spec, "key");
+    if (spec.empty()) throw Error(CRM_EINVAL, "key: empty");
+    if (auto vfs = vfs_for_existing(path, [&](const Salt& salt) { return key_of(spec, salt); })) return vfs;
+    return vfs_for_new_file(spec);
+}
+
+std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const CryptVfs& like) {
+    if (auto vfs = vfs_for_existing(path, [&](const Salt&) { return like.key(); })) return vfs;
+    return clone_vfs(like);
+}
+
 std::unique_ptr<CryptVfs> clone_vfs(const CryptVfs& vfs) { return std::make_unique<CryptVfs>(vfs.key(), vfs.salt()); }
+
+sqlite3_file* raw_file(sqlite3_file* file) {
+    return file != nullptr && file->pMethods == &kMethods ? cf(file)->real : file;
+}
 
 std::string test_raw_key() { return "crmlite-test-key-not-a-secret-01"; }
 

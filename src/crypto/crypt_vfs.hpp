@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include <sqlite3.h>
+
 #include "crypto/page_cipher.hpp"
 
 namespace crmlite::crypto {
@@ -61,10 +63,18 @@ private:
 // is CRM_ENOTADB, "wrong key"); for a new or empty file a fresh salt is drawn.
 // A plain SQLite file is CRM_ENOTADB ("not encrypted").
 std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const KeySpec& spec);
+// The same for a file encrypted with the key of `like` (a copy made through
+// it, e.g. VACUUM INTO a snapshot): no key derivation; for a new or empty
+// file, a clone of `like`.
+std::unique_ptr<CryptVfs> vfs_for_file(const std::string& path, const CryptVfs& like);
 // The VFS for a new file encrypted with `spec` (fresh salt).
 std::unique_ptr<CryptVfs> vfs_for_new_file(const KeySpec& spec);
 // A second VFS with the same key and salt (a backup under the same key).
 std::unique_ptr<CryptVfs> clone_vfs(const CryptVfs& vfs);
+
+// The file under a file of the encrypting VFS (SQLITE_FCNTL_FILE_POINTER), to
+// write bytes as they are stored; any other file is returned as is.
+sqlite3_file* raw_file(sqlite3_file* file);
 
 // The fixed key of the test hook CRMLITE_TEST_ENCRYPT=1 (tests only).
 std::string test_raw_key();

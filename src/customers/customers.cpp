@@ -349,11 +349,14 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
     return changed;
 }
 
-void remove(Database& db, const Uuid& id) {
+void remove(Database& db, const Uuid& id, std::vector<RecordRef>* dependents) {
     WriteScope w(db);
     auto row = load_row(db, id);
     if (!row) throw Error(CRM_ENOTFOUND, "customer: no customer " + id.str());
     access::on_delete(db, row->values[kOwner], id);
+    // Other modules' records under it (opportunities, campaign members, ...)
+    // go first, each with its tombstone; leads lose the link.
+    remove_dependents(w, Table::customers, id, Removal::deleted, dependents);
     search::before_change(db, search::Doc::customer, row->rid);
     // Children are synced records of their own: each gets a tombstone before the
     // cascade removes the rows.
@@ -422,6 +425,7 @@ void forget(Database& db, const Uuid& id) {
     WriteScope w(db);
     auto row = load_row(db, id);
     if (!row) return;
+    remove_dependents(w, Table::customers, id, Removal::forgotten);
     search::before_change(db, search::Doc::customer, row->rid);
     const auto children = [&](const char* sql, Table table) {
         auto& st = db.stmt(sql);

@@ -10,6 +10,7 @@
 #include "common/json.hpp"
 #include "store/database.hpp"
 #include "store/record.hpp"
+#include "store/removal.hpp"
 
 namespace crmlite::customers {
 
@@ -20,10 +21,15 @@ Uuid create(Database& db, const Json& input);
 // Partial update: only the keys present change; null clears. Returns true when
 // anything changed (a no-op update writes nothing and stamps nothing).
 bool update(Database& db, const Uuid& id, const Json& patch);
-void remove(Database& db, const Uuid& id);
-// Removes the customer and everything under it from this replica only: no
-// tombstone, nothing that syncs (the customer left this replica's share under
-// filtered replication; the hub still holds it). A no-op when absent.
+// Deletes the customer and everything under it, each with a tombstone that
+// syncs: its own children, and the records of other modules that depend on it
+// (store/removal.hpp: opportunities, stage history, campaign members; leads
+// lose the link). Those records are appended to `dependents` when not null.
+void remove(Database& db, const Uuid& id, std::vector<RecordRef>* dependents = nullptr);
+// Removes the customer and everything under it (other modules' dependents
+// too) from this replica only: no tombstone, nothing that syncs (the customer
+// left this replica's share under filtered replication; the hub still holds
+// it). A no-op when absent.
 void forget(Database& db, const Uuid& id);
 // Throws CRM_ENOTFOUND.
 Json get(Database& db, const Uuid& id);

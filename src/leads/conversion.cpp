@@ -8,6 +8,7 @@
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
 #include "leads/lead_records.hpp"
+#include "merge/redirects.hpp"
 #include "pipeline/opportunities.hpp"
 
 namespace crmlite::leads {
@@ -61,7 +62,7 @@ Json convert(Database& db, const Uuid& id, const Json& options) {
     if (text_of(lead[kStatus]) == "disqualified") invalid("lead.status", "a disqualified lead is not converted (requalify it first)");
     Json out;
     std::optional<Uuid> customer = id_of(lead[kCustomer]);
-    if (customer && !customers::exists(db, *customer)) customer.reset();  // linked, since deleted
+    if (customer) customer = merge::resolve(db, *customer);  // linked, since merged away (its survivor) or deleted (none)
     const bool created = !customer;
     if (created) {
         Json c = {{"display_name", text_of(lead[kName])}};

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "customers/contact_points.hpp"
@@ -83,6 +84,34 @@ void check_campaign(Database& db, const Value& v) {
     st.reset();
     if (!found) throw Error(CRM_ENOTFOUND, "lead.campaign_id: no campaign " + id->str());
 }
+
+// The lead, its events, and the links to it (opportunities).
+void drop(WriteScope& w, const Uuid& id) {
+    for (const auto& e : sales::ids_where(w.db(), event_type(), "lead_id", id)) sales::erase(w, event_type(), e, Removal::deleted);
+    sales::erase(w, lead_type(), id, Removal::deleted);
+    remove_dependents(w, Table::leads, id, Removal::deleted);
+}
+
+void remove_event(WriteScope& w, const Uuid& id) { sales::erase(w, event_type(), id, Removal::deleted); }
+
+// Leads are not a customer's records (they go to every replica): a deleted
+// customer, opportunity or campaign is unlinked from them, as a versioned
+// change made by every replica that applies the delete, and the lead stays.
+// A customer that only left this replica (eviction) keeps its links.
+void on_customer(WriteScope& w, const Uuid& customer, Removal how, std::vector<RecordRef>*) {
+    if (how == Removal::deleted) sales::clear_references(w, lead_type(), kCustomer, customer);
+}
+void on_opportunity(WriteScope& w, const Uuid& opportunity, Removal how, std::vector<RecordRef>*) {
+    if (how == Removal::deleted) sales::clear_references(w, lead_type(), kOpportunity, opportunity);
+}
+void on_campaign(WriteScope& w, const Uuid& campaign, Removal how, std::vector<RecordRef>*) {
+    if (how == Removal::deleted) sales::clear_references(w, lead_type(), kCampaign, campaign);
+}
+
+const RemovalHooks kHooks{{{Table::customers, &on_customer},
+                           {Table::opportunities, &on_opportunity},
+                           {Table::campaigns, &on_campaign}},
+                          {{Table::leads, &drop}, {Table::lead_events, &remove_event}}};
 
 }  // namespace
 
@@ -199,6 +228,14 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
         add_event(w, id, "assigned", text_of(current[kOwner]), text_of(next[kOwner]), by, std::nullopt);
     w.commit();
     return changed;
+}
+
+void remove(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    const auto current = sales::require(db, lead_type(), id);
+    access::require_owner(db, current[kOwner], access::kDelete, "lead.delete", "lead", id);
+    drop(w, id);
+    w.commit();
 }
 
 Json events_of(Database& db, const Uuid& id) {

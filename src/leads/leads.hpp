@@ -30,6 +30,11 @@ std::span<const FieldSpec> rule_fields();
 Json capture(Database& db, const Json& input);
 // Status, owner and details; an owner change is a reassignment (an event).
 bool update(Database& db, const Uuid& id, const Json& patch);
+// Deletes the lead and its events, each with a tombstone that syncs (a delete
+// wins over concurrent edits; the records never come back). Opportunities that
+// name it lose the link. Needs the "delete" permission and the lead's owner in
+// the principal's scope (CRM_EPERM).
+void remove(Database& db, const Uuid& id);
 // The lead with its "events" (oldest first).
 Json get(Database& db, const Uuid& id);
 // {"status", "owner", "source", "campaign_id", "limit"} -> array, newest first.

@@ -10,7 +10,8 @@ namespace crmlite::masking {
 
 // "13812345678" -> "138****5678"; "+8613812345678" -> "+86138****5678" (the
 // digits between the first three and the last four of the national part
-// become '*'); fewer than 8 digits: all but the last two.
+// become '*'); fewer than 8 digits: all but the last two. A value already
+// holding '*' is returned as it is (every rule here maps a masked value to itself).
 std::string phone(const std::string& value);
 // "alice@example.com" -> "a****@example.com".
 std::string email(const std::string& value);

@@ -1,6 +1,7 @@
 #include "merge/forward.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "customers/contact_points.hpp"
 #include "customers/customers.hpp"
@@ -37,7 +38,7 @@ bool seen_id(const Json& seen, const char* list, const Uuid& id) {
     return std::any_of(seen[list].begin(), seen[list].end(), [&](const Json& v) { return v == s; });
 }
 
-std::vector<Uuid> ids_where(Database& db, const std::string& sql, const Uuid& customer) {
+std::vector<Uuid> ids_of_loser(Database& db, const std::string& sql, const Uuid& customer) {
     auto& st = db.stmt(sql);
     st.bind(1, customer.data(), Uuid::size());
     std::vector<Uuid> out;
@@ -150,13 +151,13 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
     }
     // Its interactions and external ids (the merge re-points the ones it saw
     // with the same versions), and the contact points and tags added here.
-    for (const Table table : {Table::interactions, Table::external_ids}) {
+    for (const Table table : kMovedToSurvivor) {
         const SyncedTable& t = *sync::find_table(static_cast<int>(table));
-        for (const auto& id : ids_where(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", r.loser))
+        for (const auto& id : ids_of_loser(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", r.loser))
             c.records.push_back(local_record(w, c, t, id, id, r, true));
     }
     const SyncedTable& points = *sync::find_table(static_cast<int>(Table::contact_points));
-    for (const auto& id : ids_where(db, "SELECT id FROM contact_points WHERE customer_id = ?", r.loser)) {
+    for (const auto& id : ids_of_loser(db, "SELECT id FROM contact_points WHERE customer_id = ?", r.loser)) {
         if (seen_id(r.seen, "points", id)) continue;
         auto& st = db.stmt("SELECT type, normalized FROM contact_points WHERE id = ?");
         st.bind(1, id.data(), Uuid::size());
@@ -166,7 +167,7 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
         c.records.push_back(local_record(w, c, points, id, to, r, false));
     }
     const SyncedTable& assignments = *sync::find_table(static_cast<int>(Table::customer_tags));
-    for (const auto& id : ids_where(db, "SELECT id FROM customer_tags WHERE customer_id = ?", r.loser)) {
+    for (const auto& id : ids_of_loser(db, "SELECT id FROM customer_tags WHERE customer_id = ?", r.loser)) {
         if (seen_id(r.seen, "tags", id)) continue;
         auto& st = db.stmt("SELECT tag_id FROM customer_tags WHERE id = ?");
         st.bind(1, id.data(), Uuid::size());
@@ -285,9 +286,8 @@ bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const A
     Database& db = w.db();
     const Table table = static_cast<Table>(rc.table);
     if (table == Table::customers) return rc.tombstone ? forward_delete(w, cs, rc, apply) : forward_edit(w, cs, rc, apply);
-    if (rc.tombstone || (table != Table::interactions && table != Table::external_ids &&
-                         table != Table::contact_points && table != Table::customer_tags))
-        return false;
+    const bool moved = std::find(std::begin(kMovedToSurvivor), std::end(kMovedToSurvivor), table) != std::end(kMovedToSurvivor);
+    if (rc.tombstone || (!moved && table != Table::contact_points && table != Table::customer_tags)) return false;
     // A child record made for a customer merged away.
     const FieldChange* owner = nullptr;
     for (const auto& f : rc.fields)

@@ -9,6 +9,7 @@
 #include "interactions/interactions.hpp"
 #include "merge/liveness.hpp"
 #include "merge/redirects.hpp"
+#include "sync/schema.hpp"
 
 namespace crmlite::merge {
 
@@ -249,6 +250,14 @@ Json merge(Database& db, const Uuid& survivor_in, const std::vector<Uuid>& loser
             repoint(w, Table::interactions, "interactions", interaction_customer, id, survivor, merged_hlc);
         for (const auto& id : ids_where(db, "SELECT id FROM external_ids WHERE customer_id = ?", loser))
             repoint(w, Table::external_ids, "external_ids", 2, id, survivor, merged_hlc);
+        // Sales records (opportunities, their stage history, leads' links)
+        // move too, before the loser's removal would take them along.
+        for (const Table table : kMovedToSurvivor) {
+            if (table == Table::interactions || table == Table::external_ids) continue;
+            const sync::SyncedTable& t = *sync::find_table(static_cast<int>(table));
+            for (const auto& id : ids_where(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", loser))
+                repoint(w, table, t.name.c_str(), sync::column_index(t, "customer_id"), id, survivor, merged_hlc);
+        }
         // Members of a merged company follow it to the survivor.
         for (const auto& person : ids_where(db, "SELECT id FROM customers WHERE company_id = ?", loser))
             if (person != survivor)

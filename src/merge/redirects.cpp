@@ -6,7 +6,7 @@ namespace crmlite::merge {
 
 namespace {
 // Sync field indexes of a redirect (append only).
-enum : int { kSurvivor, kMergeId, kMergedHlc, kSeen };
+enum : int { kRedirectSurvivor, kRedirectMergeId, kRedirectMergedHlc, kRedirectSeen };
 constexpr std::uint64_t kAll = (1u << 4) - 1;
 
 bool present(Database& db, const Uuid& id) {

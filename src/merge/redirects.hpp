@@ -43,6 +43,16 @@ std::optional<Uuid> resolve(Database& db, const Uuid& id);
 // Writes (or rewrites) a redirect with change capture.
 void put_redirect(WriteScope& w, const Redirect& r);
 
+// Records of other tables that belong to (or name) a customer through a
+// "customer_id" column and keep their id when they move to the survivor: a
+// merge re-points them (merge.cpp), as does a replica the merge reaches while
+// it still holds the loser, and one made for a loser elsewhere lands on the
+// survivor (forward.cpp). Contact points and tag assignments, whose ids derive
+// from the customer, are handled apart; a loser's campaign memberships (ids
+// from campaign + customer) are deleted with it.
+inline constexpr Table kMovedToSurvivor[] = {Table::interactions, Table::external_ids, Table::opportunities,
+                                             Table::stage_history, Table::leads};
+
 // The version a change carried over to the survivor gets: it must win over
 // what the merge wrote (stamp merged_hlc) and be the same on every replica
 // that carries it over, so it derives from the original version alone. Two

@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "pipeline/pipelines.hpp"
+#include "rfm/days.hpp"
 
 namespace crmlite::forecast {
 
@@ -96,6 +97,9 @@ Json forecast(Database& db, const Json& params) {
         double cycle_days = 0;
     };
     std::map<std::string, Summary> summary;
+    // A deal closed at 23:30 on the 31st in Shanghai belongs to that month
+    // there: close dates are calendar dates in the database's time zone.
+    const LocalDays days(db.timezone());
     auto& st = db.stmt(
         "SELECT o.status, o.amount_minor, o.currency, o.expected_close, o.closed_at, o.created_at, o.owner, o.team, "
         "s.probability, o.pipeline_id FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id");
@@ -107,7 +111,8 @@ Json forecast(Database& db, const Json& params) {
         const std::string group = group_by == "none" ? "" : (st.getColumn(group_by == "owner" ? 6 : 7).isNull() ? "" : st.getColumn(group_by == "owner" ? 6 : 7).getString());
         std::string date;
         if (status == "open") date = st.getColumn(3).isNull() ? "" : st.getColumn(3).getString();
-        else if (!st.getColumn(4).isNull()) date = format_instant(st.getColumn(4).getInt64()).substr(0, 10);
+        else if (!st.getColumn(4).isNull())
+            date = format_instant(days.day(st.getColumn(4).getInt64()) * static_cast<std::int64_t>(kDayMs)).substr(0, 10);
         if (!in_range(date)) continue;
         Cell& c = cells[{period_of(date, quarter), group, currency}];
         Summary& s = summary[currency];

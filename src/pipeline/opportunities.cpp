@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "customers/customers.hpp"
@@ -171,6 +172,48 @@ void check_record(Database& db, sales::Values& v, const Json& patch, bool recomp
         invalid("opportunity.close_reason", "required when an opportunity is lost");
 }
 
+// The opportunity, its stage history, and the links to it (leads).
+void drop(WriteScope& w, const Uuid& id, Removal how, std::vector<RecordRef>* removed) {
+    for (const auto& h : sales::ids_where(w.db(), kHistory, "opportunity_id", id)) sales::erase(w, kHistory, h, how, removed);
+    sales::erase(w, kOpp, id, how, removed);
+    remove_dependents(w, Table::opportunities, id, how, removed);
+}
+
+void remove_record(WriteScope& w, const Uuid& id) { drop(w, id, Removal::deleted, nullptr); }
+void remove_history(WriteScope& w, const Uuid& id) { sales::erase(w, kHistory, id, Removal::deleted); }
+
+// A customer's opportunities go with it (deleted: with tombstones; evicted from
+// this replica: without), and so does any stage history left under it.
+void on_customer(WriteScope& w, const Uuid& customer, Removal how, std::vector<RecordRef>* removed) {
+    for (const auto& o : sales::ids_where(w.db(), kOpp, "customer_id", customer)) drop(w, o, how, removed);
+    for (const auto& h : sales::ids_where(w.db(), kHistory, "customer_id", customer)) sales::erase(w, kHistory, h, how, removed);
+}
+
+// A deleted pipeline or stage takes its opportunities along: delete wins, as
+// it does for a customer (an opportunity made offline in a pipeline deleted
+// elsewhere is dropped there, so here it goes too).
+void on_pipeline(WriteScope& w, const Uuid& pipeline, Removal how, std::vector<RecordRef>* removed) {
+    for (const auto& o : sales::ids_where(w.db(), kOpp, "pipeline_id", pipeline)) drop(w, o, how, removed);
+}
+void on_stage(WriteScope& w, const Uuid& stage, Removal how, std::vector<RecordRef>* removed) {
+    for (const auto& o : sales::ids_where(w.db(), kOpp, "stage_id", stage)) drop(w, o, how, removed);
+}
+
+// References that lose their target: a versioned change on every replica.
+void on_lead(WriteScope& w, const Uuid& lead, Removal how, std::vector<RecordRef>*) {
+    if (how == Removal::deleted) sales::clear_references(w, kOpp, kLead, lead);
+}
+void on_campaign(WriteScope& w, const Uuid& campaign, Removal how, std::vector<RecordRef>*) {
+    if (how == Removal::deleted) sales::clear_references(w, kOpp, kCampaign, campaign);
+}
+
+const RemovalHooks kHooks{{{Table::customers, &on_customer},
+                           {Table::pipelines, &on_pipeline},
+                           {Table::pipeline_stages, &on_stage},
+                           {Table::leads, &on_lead},
+                           {Table::campaigns, &on_campaign}},
+                          {{Table::opportunities, &remove_record}, {Table::stage_history, &remove_history}}};
+
 }  // namespace
 
 std::span<const FieldSpec> fields() { return kFields; }
@@ -227,6 +270,15 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
                        by_of(patch));
     w.commit();
     return changed;
+}
+
+void remove(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    const auto current = sales::require(db, kOpp, id);
+    if (const auto customer = sales::id_of(current[kCustomer]))
+        access::require_customer(db, *customer, access::kDelete, "opportunity.delete");
+    drop(w, id, Removal::deleted, nullptr);
+    w.commit();
 }
 
 Json get(Database& db, const Uuid& id) {

@@ -26,6 +26,11 @@ Uuid add_in(WriteScope& w, const Json& input);
 // pipeline's won/lost stage (a lost one needs "close_reason"); reopening moves
 // back to the first open stage unless a stage is given.
 bool update(Database& db, const Uuid& id, const Json& patch);
+// Deletes the opportunity and its stage history, each with a tombstone that
+// syncs (a delete wins over concurrent edits; the records never come back).
+// Leads that name it lose the link. Needs the "delete" permission and the
+// opportunity's customer in the principal's scope (CRM_EPERM).
+void remove(Database& db, const Uuid& id);
 // The record with "stage" {name, probability, outcome} and "stage_history".
 Json get(Database& db, const Uuid& id);
 // {"status", "owner", "team", "customer_id", "pipeline_id", "limit"}

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 
 namespace crmlite::pipeline {
@@ -38,6 +39,21 @@ Stage stage_row(SQLite::Statement& st) {
 Json stage_json(const Stage& s) {
     return {{"id", s.id.str()}, {"name", s.name}, {"position", s.position}, {"probability", s.probability}, {"outcome", s.outcome}};
 }
+
+// A stage and what stands in it (opportunities, through their hook).
+void drop_stage(WriteScope& w, const Uuid& id) {
+    remove_dependents(w, Table::pipeline_stages, id, Removal::deleted);
+    sales::erase(w, kStage, id, Removal::deleted);
+}
+
+// The pipeline, its stages and (through their hooks) its opportunities.
+void drop(WriteScope& w, const Uuid& id) {
+    remove_dependents(w, Table::pipelines, id, Removal::deleted);
+    for (const auto& s : sales::ids_where(w.db(), kStage, "pipeline_id", id)) drop_stage(w, s);
+    sales::erase(w, kPipeline, id, Removal::deleted);
+}
+
+const RemovalHooks kHooks{{}, {{Table::pipelines, &drop}, {Table::pipeline_stages, &drop_stage}}};
 
 }  // namespace
 
@@ -107,6 +123,22 @@ Json list(Database& db) {
     Json out = Json::array();
     for (const auto& id : ids) out.push_back(get(db, id));
     return out;
+}
+
+void remove(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    sales::require(db, kPipeline, id);
+    access::require(db, access::kDelete, "pipeline.delete");
+    auto& st = db.stmt("SELECT count(*) FROM opportunities WHERE pipeline_id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    st.executeStep();
+    const std::int64_t used = st.getColumn(0).getInt64();
+    st.reset();
+    if (used > 0)
+        throw Error(CRM_EEXISTS, "pipeline_id: pipeline " + id.str() + " is used by " + std::to_string(used) +
+                                     " opportunit" + (used == 1 ? "y" : "ies") + " (archive it, or delete them first)");
+    drop(w, id);
+    w.commit();
 }
 
 bool update_stage(Database& db, const Uuid& id, const Json& patch) {

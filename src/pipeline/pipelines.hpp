@@ -32,6 +32,11 @@ Json create(Database& db, const Json& input);
 // {"id", "name", "stages":[{"id","name","position","probability","outcome"}]}
 Json get(Database& db, const Uuid& id);
 Json list(Database& db);
+// Deletes a pipeline that no opportunity uses (CRM_EEXISTS otherwise: archive
+// it instead) with its stages, each with a tombstone that syncs. Needs the
+// "delete" permission. Under sync the delete wins: an opportunity added
+// offline in it elsewhere is dropped when the two meet.
+void remove(Database& db, const Uuid& id);
 // Changes a stage's name, probability or position.
 bool update_stage(Database& db, const Uuid& stage, const Json& patch);
 

@@ -123,6 +123,34 @@ Json render(Database& db, const RecordType& type, const Uuid& id) {
     return out;
 }
 
+std::vector<Uuid> ids_where(Database& db, const RecordType& type, const char* column, const Uuid& target) {
+    auto& st = db.stmt(std::string("SELECT id FROM ") + type.sql_table + " WHERE " + column + " = ? ORDER BY id");
+    st.bind(1, target.data(), Uuid::size());
+    std::vector<Uuid> out;
+    while (st.executeStep()) out.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    st.reset();
+    return out;
+}
+
+void erase(WriteScope& w, const RecordType& type, const Uuid& id, Removal how, std::vector<RecordRef>* removed) {
+    if (how == Removal::deleted) w.record_delete(type.table, id);
+    else w.drop_versions(type.table, id);
+    auto& del = w.db().stmt(std::string("DELETE FROM ") + type.sql_table + " WHERE id = ?");
+    del.bind(1, id.data(), Uuid::size());
+    del.exec();
+    if (removed) removed->push_back({type.table, id});
+}
+
+void clear_references(WriteScope& w, const RecordType& type, int field, const Uuid& target) {
+    for (const auto& id : ids_where(w.db(), type, type.fields[static_cast<std::size_t>(field)].column, target)) {
+        const auto current = load(w.db(), type, id);
+        if (!current) continue;
+        auto next = *current;
+        next[static_cast<std::size_t>(field)] = std::monostate{};
+        update(w, type, id, *current, next);
+    }
+}
+
 void check_currency(const std::string& code, const std::string& field) {
     bool ok = code.size() == 3;
     for (const char c : code) ok = ok && c >= 'A' && c <= 'Z';

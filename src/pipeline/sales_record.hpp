@@ -15,6 +15,7 @@
 #include "common/json.hpp"
 #include "store/database.hpp"
 #include "store/record.hpp"
+#include "store/removal.hpp"
 
 namespace crmlite::sales {
 
@@ -51,6 +52,16 @@ bool update(WriteScope& w, const RecordType& type, const Uuid& id, const Values&
 // {"id", fields..., "created_at", "updated_at"}.
 Json render(Database& db, const RecordType& type, const Uuid& id);
 Json render_values(const RecordType& type, const Uuid& id, const Values& values);
+
+// The ids of the records of `type` whose `column` holds `target`.
+std::vector<Uuid> ids_where(Database& db, const RecordType& type, const char* column, const Uuid& target);
+// Removes one record: deleted, with a tombstone that syncs; forgotten, without
+// (its versions go, nothing syncs). Appends it to `removed` when not null.
+void erase(WriteScope& w, const RecordType& type, const Uuid& id, Removal how, std::vector<RecordRef>* removed = nullptr);
+// Clears the reference field `field` of every record of `type` that points at
+// `target` (a deleted record), as a versioned change: every replica that
+// applies the delete does the same, so they converge on null.
+void clear_references(WriteScope& w, const RecordType& type, int field, const Uuid& target);
 
 // Money: an ISO-4217 code ("CNY"), checked for shape.
 void check_currency(const std::string& code, const std::string& field);

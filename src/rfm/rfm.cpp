@@ -1,10 +1,15 @@
 #include "rfm/rfm.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
@@ -115,32 +120,49 @@ Params parse_params(const Json& input) {
     return p;
 }
 
-std::vector<int> score(const std::vector<std::int64_t>& goodness, const std::vector<Uuid>& ids, Method m) {
+namespace {
+
+// Scores 1..5 for values where a larger value is better and, among equal
+// values, the smaller index is the smaller id (callers pass customers in id
+// order): sorting (value, index) pairs is the tie rule, with no id compares.
+std::vector<std::uint8_t> score_in_id_order(const std::vector<std::int64_t>& goodness, Method m) {
     const std::size_t n = goodness.size();
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return goodness[a] != goodness[b] ? goodness[a] < goodness[b] : ids[a] < ids[b];
-    });
-    std::vector<int> out(n, 0);
+    std::vector<std::pair<std::int64_t, std::uint32_t>> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = {goodness[i], static_cast<std::uint32_t>(i)};
+    std::sort(order.begin(), order.end());
+    std::vector<std::uint8_t> out(n, 0);
     if (n == 0) return out;
     if (m == Method::ntile) {
         const std::size_t q = n / 5, r = n % 5;
         for (std::size_t p = 0; p < n; ++p) {
             const std::size_t bucket = p < r * (q + 1) ? p / (q + 1) : r + (p - r * (q + 1)) / q;
-            out[order[p]] = static_cast<int>(bucket) + 1;
+            out[order[p].second] = static_cast<std::uint8_t>(bucket + 1);
         }
         return out;
     }
     // Ties together: L = customers strictly worse, d = dense rank.
     std::size_t distinct = 0;
     for (std::size_t p = 0; p < n; ++p)
-        if (p == 0 || goodness[order[p]] != goodness[order[p - 1]]) ++distinct;
+        if (p == 0 || order[p].first != order[p - 1].first) ++distinct;
     std::size_t worse = 0, dense = 0;
     for (std::size_t p = 0; p < n; ++p) {
-        if (p == 0 || goodness[order[p]] != goodness[order[p - 1]]) worse = p, ++dense;
-        out[order[p]] = m == Method::quantile ? static_cast<int>(1 + 5 * worse / n) : static_cast<int>(1 + 5 * (dense - 1) / distinct);
+        if (p == 0 || order[p].first != order[p - 1].first) worse = p, ++dense;
+        out[order[p].second] = static_cast<std::uint8_t>(m == Method::quantile ? 1 + 5 * worse / n : 1 + 5 * (dense - 1) / distinct);
     }
+    return out;
+}
+
+}  // namespace
+
+std::vector<int> score(const std::vector<std::int64_t>& goodness, const std::vector<Uuid>& ids, Method m) {
+    std::vector<std::size_t> by_id(goodness.size());
+    std::iota(by_id.begin(), by_id.end(), std::size_t{0});
+    std::sort(by_id.begin(), by_id.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    std::vector<std::int64_t> g(goodness.size());
+    for (std::size_t k = 0; k < by_id.size(); ++k) g[k] = goodness[by_id[k]];
+    const auto s = score_in_id_order(g, m);
+    std::vector<int> out(goodness.size());
+    for (std::size_t k = 0; k < by_id.size(); ++k) out[by_id[k]] = s[k];
     return out;
 }
 
@@ -241,39 +263,44 @@ Acc aggregate_one(Database& db, const Params& p, const Uuid& id) {
     return a;
 }
 
-// Scores, segments and tiers for every row, from the aggregates alone.
+// Scores and tiers for every row, from the aggregates alone.
+// REQUIRES: rows in id order (the tie rule).
 void rescore(std::vector<Row>& rows, const Params& p, std::int64_t as_of_day) {
-    std::vector<std::size_t> buyers;
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        if (rows[i].frequency > 0) buyers.push_back(i);
-    std::vector<std::int64_t> rg, fg, mg;
-    std::vector<Uuid> ids;
-    for (const auto i : buyers) {
-        rg.push_back(-(as_of_day - *rows[i].last_day));
-        fg.push_back(rows[i].frequency);
-        mg.push_back(rows[i].monetary);
-        ids.push_back(rows[i].id);
+    std::vector<std::uint32_t> buyers;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        Row& r = rows[i];
+        r.r = r.f = r.m = 0;
+        r.tier = Tier::base;
+        if (r.frequency > 0) buyers.push_back(static_cast<std::uint32_t>(i));
     }
-    const auto rs = score(rg, ids, p.method), fs = score(fg, ids, p.method), ms = score(mg, ids, p.method);
-    for (auto& r : rows) r.r = r.f = r.m = 0, r.segment = kNoPurchases, r.tier = "base";
-    std::vector<std::size_t> by_value(buyers.size());
-    std::iota(by_value.begin(), by_value.end(), std::size_t{0});
-    for (std::size_t k = 0; k < buyers.size(); ++k) {
-        Row& r = rows[buyers[k]];
-        r.r = rs[k], r.f = fs[k], r.m = ms[k];
-        r.segment = p.segments.of(r.r, r.f, r.m);
-    }
-    std::sort(by_value.begin(), by_value.end(), [&](std::size_t a, std::size_t b) {
-        return mg[a] != mg[b] ? mg[a] > mg[b] : ids[a] < ids[b];
-    });
-    const double n = static_cast<double>(buyers.size());
-    const auto core_n = static_cast<std::size_t>(std::floor(n * p.core_share + 0.5));
-    const auto pot_n = static_cast<std::size_t>(std::floor(n * (p.core_share + p.potential_share) + 0.5));
-    for (std::size_t pos = 0; pos < by_value.size(); ++pos)
-        rows[buyers[by_value[pos]]].tier = pos < core_n ? "core" : pos < pot_n ? "potential" : "base";
+    const std::size_t n = buyers.size();
+    std::vector<std::int64_t> g(n);
+    for (std::size_t k = 0; k < n; ++k) g[k] = -(as_of_day - *rows[buyers[k]].last_day);
+    auto s = score_in_id_order(g, p.method);
+    for (std::size_t k = 0; k < n; ++k) rows[buyers[k]].r = s[k];
+    for (std::size_t k = 0; k < n; ++k) g[k] = rows[buyers[k]].frequency;
+    s = score_in_id_order(g, p.method);
+    for (std::size_t k = 0; k < n; ++k) rows[buyers[k]].f = s[k];
+    for (std::size_t k = 0; k < n; ++k) g[k] = rows[buyers[k]].monetary;
+    s = score_in_id_order(g, p.method);
+    for (std::size_t k = 0; k < n; ++k) rows[buyers[k]].m = s[k];
+    // Tiers: by monetary descending, ties by id.
+    std::vector<std::pair<std::int64_t, std::uint32_t>> by_value(n);
+    for (std::size_t k = 0; k < n; ++k) by_value[k] = {g[k], static_cast<std::uint32_t>(k)};
+    std::sort(by_value.begin(), by_value.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    const double dn = static_cast<double>(n);
+    const auto core_n = static_cast<std::size_t>(std::floor(dn * p.core_share + 0.5));
+    const auto pot_n = static_cast<std::size_t>(std::floor(dn * (p.core_share + p.potential_share) + 0.5));
+    for (std::size_t pos = 0; pos < n; ++pos)
+        rows[buyers[by_value[pos].second]].tier = pos < core_n ? Tier::core : pos < pot_n ? Tier::potential : Tier::base;
 }
 
-void bind_row(SQLite::Statement& st, const Row& r) {
+const std::string& segment_of(const Params& p, const Row& r) {
+    static const std::string none = kNoPurchases;
+    return r.r ? p.segments.of(r.r, r.f, r.m) : none;
+}
+
+void bind_row(SQLite::Statement& st, const Row& r, const Params& p) {
     st.bind(1, r.id.data(), Uuid::size());
     st.bind(2, r.frequency);
     st.bind(3, r.monetary);
@@ -281,8 +308,8 @@ void bind_row(SQLite::Statement& st, const Row& r) {
     if (r.last_day) st.bind(5, *r.last_day); else st.bind(5);
     if (r.r) st.bind(6, r.r), st.bind(7, r.f), st.bind(8, r.m);
     else st.bind(6), st.bind(7), st.bind(8);
-    st.bind(9, r.segment);
-    st.bind(10, r.tier);
+    st.bindNoCopy(9, segment_of(p, r));
+    st.bind(10, tier_name(r.tier));
 }
 
 const char* kUpsert =
@@ -302,15 +329,17 @@ Json finish(WriteScope& w, const Params& p, const std::vector<Row>& rows, std::i
     state_put(db, "as_of_day", as_of_day);
     state_put(db, "seq", watermark(db));
     state_put(db, "params", p.to_json().dump());
-    std::map<std::string, std::int64_t> segs, tiers;
-    std::int64_t buyers = 0;
-    for (const auto& n : p.segments.names()) segs[n] = 0;
-    segs[kNoPurchases] = 0;
-    tiers["core"] = tiers["potential"] = tiers["base"] = 0;
+    const auto& names = p.segments.names();
+    std::vector<std::int64_t> by_name(names.size(), 0);
+    std::int64_t by_tier[3] = {0, 0, 0}, buyers = 0;
     for (const auto& r : rows) {
-        ++segs[r.segment], ++tiers[r.tier];
-        buyers += r.frequency > 0;
+        if (r.r) ++by_name[p.segments.name_of(r.r, r.f, r.m)], ++buyers;
+        ++by_tier[static_cast<int>(r.tier)];
     }
+    std::map<std::string, std::int64_t> segs, tiers;
+    for (std::size_t i = 0; i < names.size(); ++i) segs[names[i]] = by_name[i];
+    segs[kNoPurchases] = static_cast<std::int64_t>(rows.size()) - buyers;
+    for (const Tier t : {Tier::core, Tier::potential, Tier::base}) tiers[tier_name(t)] = by_tier[static_cast<int>(t)];
     Json out = {{"mode", mode}, {"as_of", format_instant(p.as_of)}, {"customers", rows.size()}, {"buyers", buyers},
                 {"recomputed", recomputed}, {"written", written}, {"segments", segs}, {"tiers", tiers}, {"snapshot", nullptr}};
     if (p.snapshot) {
@@ -369,7 +398,7 @@ Json compute(Database& db, const Params& p) {
     db.sql().exec("DELETE FROM rfm_current");
     auto& ins = db.stmt(kUpsert);
     for (const auto& r : rows) {
-        bind_row(ins, r);
+        bind_row(ins, r, p);
         ins.exec();
         ins.reset();
     }
@@ -412,39 +441,70 @@ Json refresh(Database& db, const Params& p) {
         st.reset();
     }
     {
-        // Purchases that entered the window (after the previous as-of) or left it.
+        // Purchases that entered the window (after the previous as-of) or left
+        // it: two range scans of the (kind, occurred_at) index. One statement
+        // with an OR of the two ranges makes SQLite scan the whole table twice
+        // (its OR optimisation does not carry the kind IN (subquery) term).
         Params prev = p;
         prev.as_of = *prev_as_of;
         auto& st = db.stmt(
-            "SELECT customer_id FROM interactions WHERE kind IN (SELECT value FROM json_each(?1)) "
-            "AND ((occurred_at > ?2 AND occurred_at <= ?3) OR (occurred_at > ?4 AND occurred_at <= ?5))");
-        st.bind(1, kinds_json(p));
-        st.bind(2, *prev_as_of);
-        st.bind(3, p.as_of);
-        st.bind(4, window_start(prev));
-        st.bind(5, window_start(p));
-        while (st.executeStep()) affected.insert(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
-        st.reset();
-    }
-    std::vector<Row> rows, old;
-    std::unordered_map<Uuid, std::size_t, UuidHash> at;
-    {
-        auto& st = db.stmt("SELECT customer_id, frequency, monetary, first_day, last_day, r, f, m, segment, tier FROM rfm_current");
-        while (st.executeStep()) {
-            Row r;
-            r.id = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
-            r.frequency = st.getColumn(1).getInt64();
-            r.monetary = st.getColumn(2).getInt64();
-            r.first_day = opt_int(st.getColumn(3));
-            r.last_day = opt_int(st.getColumn(4));
-            r.r = st.getColumn(5).getInt(), r.f = st.getColumn(6).getInt(), r.m = st.getColumn(7).getInt();
-            r.segment = st.getColumn(8).getString();
-            r.tier = st.getColumn(9).getString();
-            at[r.id] = rows.size();
-            rows.push_back(std::move(r));
+            "SELECT customer_id FROM interactions WHERE kind IN (SELECT value FROM json_each(?1)) AND occurred_at > ?2 AND occurred_at <= ?3");
+        for (const auto& [from, to] : {std::pair{*prev_as_of, p.as_of}, std::pair{window_start(prev), window_start(p)}}) {
+            if (from >= to) continue;
+            st.bind(1, kinds_json(p));
+            st.bind(2, from);
+            st.bind(3, to);
+            while (st.executeStep()) affected.insert(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+            st.reset();
         }
-        st.reset();
     }
+    // The stored rows, in id order (the table's key): aggregates to rescore
+    // from, and the stored scores to compare with.
+    std::vector<Row> rows;
+    {
+        // The C API directly: this loop reads every customer, and SQLiteCpp's
+        // Column objects cost a shared_ptr copy each.
+        sqlite3_stmt* raw = nullptr;
+        const char* sql = "SELECT customer_id, frequency, monetary, first_day, last_day, r, f, m, segment, tier FROM rfm_current ORDER BY customer_id";
+        if (const int rc = sqlite3_prepare_v2(db.sql().getHandle(), sql, -1, &raw, nullptr); rc != SQLITE_OK)
+            throw SQLite::Exception(db.sql().getHandle(), rc);
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(raw, sqlite3_finalize);
+        sqlite3_stmt* q = raw;
+        const auto text = [q](int i) {
+            const unsigned char* t = sqlite3_column_text(q, i);
+            return t ? reinterpret_cast<const char*>(t) : "";
+        };
+        const auto day = [q](int i) -> std::optional<std::int64_t> {
+            if (sqlite3_column_type(q, i) == SQLITE_NULL) return std::nullopt;
+            return sqlite3_column_int64(q, i);
+        };
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            Row r;
+            if (sqlite3_column_bytes(q, 0) != static_cast<int>(Uuid::size())) throw Error(CRM_ECORRUPT, "rfm_current: a customer id is not 16 bytes");
+            r.id = Uuid::from_blob(sqlite3_column_blob(q, 0), Uuid::size());
+            r.frequency = sqlite3_column_int64(q, 1);
+            r.monetary = sqlite3_column_int64(q, 2);
+            r.first_day = day(3);
+            r.last_day = day(4);
+            r.old_r = static_cast<std::uint8_t>(sqlite3_column_int(q, 5));
+            r.old_f = static_cast<std::uint8_t>(sqlite3_column_int(q, 6));
+            r.old_m = static_cast<std::uint8_t>(sqlite3_column_int(q, 7));
+            const char* tier = text(9);
+            r.old_tier = std::strcmp(tier, "core") == 0 ? Tier::core : std::strcmp(tier, "potential") == 0 ? Tier::potential : Tier::base;
+            // Rewrite a row whose stored segment or tier is not what the current
+            // segment map and tier names give for its stored scores.
+            const char* segment = text(8);
+            r.dirty = std::strcmp(tier, tier_name(r.old_tier)) != 0 ||
+                      (r.old_r ? r.old_r > 5 || r.old_f < 1 || r.old_f > 5 || r.old_m < 1 || r.old_m > 5 ||
+                                     p.segments.of(r.old_r, r.old_f, r.old_m) != segment
+                               : std::strcmp(segment, kNoPurchases) != 0);
+            rows.push_back(r);
+        }
+        if (rc != SQLITE_DONE) throw SQLite::Exception(db.sql().getHandle(), rc);
+    }
+    const std::size_t stored = rows.size();
+    const auto by_id = [](const Row& a, const Row& b) { return a.id < b.id; };
     for (const auto& id : affected) {
         auto& exists = db.stmt("SELECT 1 FROM customers WHERE id = ?");
         exists.bind(1, id.data(), Uuid::size());
@@ -453,27 +513,27 @@ Json refresh(Database& db, const Params& p) {
         if (!present) continue;
         const Acc a = aggregate_one(db, p, id);
         Row fresh = make_row(id, &a, p, days);
-        const auto it = at.find(id);
-        if (it == at.end()) {
-            fresh.segment = "";  // new: always written
-            at[id] = rows.size();
-            rows.push_back(std::move(fresh));
+        Row key;
+        key.id = id;
+        const auto it = std::lower_bound(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(stored), key, by_id);
+        if (it != rows.begin() + static_cast<std::ptrdiff_t>(stored) && it->id == id) {
+            it->frequency = fresh.frequency, it->monetary = fresh.monetary;
+            it->first_day = fresh.first_day, it->last_day = fresh.last_day;
+            it->dirty = true;  // aggregates may differ: always written
         } else {
-            Row& r = rows[it->second];
-            r.frequency = fresh.frequency, r.monetary = fresh.monetary;
-            r.first_day = fresh.first_day, r.last_day = fresh.last_day;
-            r.segment = "";  // aggregates may differ: always written
+            rows.push_back(fresh);  // new: always written (dirty)
         }
     }
-    old = rows;
+    if (rows.size() > stored) {  // new customers: merge them into id order
+        std::sort(rows.begin() + static_cast<std::ptrdiff_t>(stored), rows.end(), by_id);
+        std::inplace_merge(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(stored), rows.end(), by_id);
+    }
     rescore(rows, p, as_of_day);
     auto& ins = db.stmt(kUpsert);
     std::size_t written = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const Row& r = rows[i];
-        const Row& o = old[i];
-        if (!o.segment.empty() && o.r == r.r && o.f == r.f && o.m == r.m && o.segment == r.segment && o.tier == r.tier) continue;
-        bind_row(ins, r);
+    for (const Row& r : rows) {
+        if (!r.dirty && r.old_r == r.r && r.old_f == r.f && r.old_m == r.m && r.old_tier == r.tier) continue;
+        bind_row(ins, r, p);
         ins.exec();
         ins.reset();
         ++written;

@@ -29,6 +29,8 @@ public:
 
     // REQUIRES: 1 <= r, f, m <= 5.
     const std::string& of(int r, int f, int m) const { return names_[cells_[index(r, f, m)]]; }
+    // The position in names() of the cell's segment.
+    std::uint8_t name_of(int r, int f, int m) const { return cells_[index(r, f, m)]; }
     const std::vector<std::string>& names() const { return names_; }
     // {"555": "Champions", ...} in cell order.
     Json to_json() const;

@@ -2,6 +2,8 @@
 
 namespace crmlite::rfm {
 
+const char* tier_name(Tier t) { return t == Tier::core ? "core" : t == Tier::potential ? "potential" : "base"; }
+
 void state_put(Database& db, const std::string& key, const std::string& value) {
     auto& st = db.stmt("INSERT OR REPLACE INTO rfm_state(key, value) VALUES (?, ?)");
     st.bind(1, key);

@@ -54,42 +54,30 @@ bool test_encryption_requested() {
 
 int Database::latest_schema_version() { return migrations().back().version; }
 
-Database::Database(const std::string& path, const OpenOptions& options) : readonly_(options.readonly) {
+Database::Database(const std::string& path, const OpenOptions& options)
+    : readonly_(options.readonly), busy_timeout_ms_(options.busy_timeout_ms) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const bool exists = fs::exists(path, ec);
     if (!exists && (!options.create || options.readonly))
         throw Error(CRM_ENOTFOUND, path + ": no such database");
     crypto::KeySpec key{options.passphrase, options.raw_key};
-    if (key.empty() && test_encryption_requested()) {
-        const auto state = crypto::probe_file(path).state;
-        if (state != crypto::FileState::plain && state != crypto::FileState::foreign) key.raw_key = crypto::test_raw_key();
+    if (options.same_key_as != nullptr) {
+        if (!key.empty()) throw Error(CRM_EINVAL, "key: give a passphrase, a raw key or a VFS to copy, not several");
+        vfs_ = crypto::vfs_for_file(path, *options.same_key_as);
+    } else {
+        if (key.empty() && test_encryption_requested()) {
+            const auto state = crypto::probe_file(path).state;
+            if (state != crypto::FileState::plain && state != crypto::FileState::foreign)
+                key.raw_key = crypto::test_raw_key();
+        }
+        if (!key.empty()) vfs_ = crypto::vfs_for_file(path, key);  // checks the key against page 1
+        else if (exists) check_sqlite_header(path);
     }
-    if (!key.empty()) vfs_ = crypto::vfs_for_file(path, key);  // checks the key against page 1
-    else if (exists) check_sqlite_header(path);
 
-    int flags = options.readonly ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    flags |= SQLITE_OPEN_NOMUTEX;  // one handle, one thread at a time (documented)
-    db_ = std::make_unique<SQLite::Database>(path.c_str(), flags, options.busy_timeout_ms,
-                                           vfs_ ? vfs_->name() : nullptr);
-    if (vfs_ && !readonly_) {
-        // Room for each page's nonce, tag and salt, before the first page is written.
-        int reserve = crypto::kReserve;
-        sqlite3_file_control(handle(), "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
-    }
-    search::register_tokenizer(handle());
+    db_ = connect(path, vfs_.get());
     check_is_crmlite_file(path);
-
-    if (!readonly_) {
-        db_->exec("PRAGMA journal_mode=WAL");
-        db_->exec("PRAGMA synchronous=NORMAL");
-    }
-    db_->exec("PRAGMA foreign_keys=ON");
-    db_->exec("PRAGMA temp_store=MEMORY");
-    // 2 MB (the default) spills a bulk import's pages to the WAL and reads them
-    // back; 32 MB keeps a large transaction's working set in memory (allocated
-    // only as used).
-    db_->exec("PRAGMA cache_size=-32768");
+    configure(*db_);
     if (!readonly_) migrate();
     load_meta();
     if (!options.timezone.empty() && options.timezone != timezone_) {
@@ -111,6 +99,46 @@ Database::~Database() {
         } catch (...) {
         }
     }
+}
+
+std::unique_ptr<SQLite::Database> Database::connect(const std::string& path, const crypto::CryptVfs* vfs) const {
+    int flags = readonly_ ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;  // one handle, one thread at a time (documented)
+    auto db = std::make_unique<SQLite::Database>(path.c_str(), flags, busy_timeout_ms_, vfs ? vfs->name() : nullptr);
+    if (vfs != nullptr && !readonly_) {
+        // Room for each page's nonce, tag and salt, before the first page is written.
+        int reserve = crypto::kReserve;
+        sqlite3_file_control(db->getHandle(), "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    }
+    search::register_tokenizer(db->getHandle());
+    return db;
+}
+
+void Database::configure(SQLite::Database& db) const {
+    if (!readonly_) {
+        db.exec("PRAGMA journal_mode=WAL");
+        db.exec("PRAGMA synchronous=NORMAL");
+    }
+    db.exec("PRAGMA foreign_keys=ON");
+    db.exec("PRAGMA temp_store=MEMORY");
+    // 2 MB (the default) spills a bulk import's pages to the WAL and reads them
+    // back; 32 MB keeps a large transaction's working set in memory (allocated
+    // only as used).
+    db.exec("PRAGMA cache_size=-32768");
+}
+
+std::string Database::path() const {
+    const char* name = sqlite3_db_filename(db_->getHandle(), "main");
+    return name != nullptr ? std::string(name) : db_->getFilename();
+}
+
+void Database::reconnect(std::unique_ptr<crypto::CryptVfs> vfs) {
+    if (in_transaction()) throw Error(CRM_EMISUSE, "reconnect: a transaction is open");
+    auto fresh = connect(path(), vfs.get());
+    configure(*fresh);
+    cache_.clear();
+    db_ = std::move(fresh);  // closes the old connection, which still uses the old VFS
+    vfs_ = std::move(vfs);
 }
 
 // Refuses files that are SQLite but not ours, and files from a newer schema,

@@ -60,6 +60,9 @@ struct OpenOptions {
     // plain file. A new file given a key is created encrypted.
     std::string passphrase;
     std::string raw_key;
+    // Internal (snapshots): open an encrypted copy with this VFS's key instead
+    // of a passphrase or raw key (CRM_ENOTADB when it does not open the file).
+    const crypto::CryptVfs* same_key_as = nullptr;
 };
 
 class WriteScope;
@@ -116,9 +119,21 @@ public:
     bool in_transaction() const { return explicit_txn_ || scope_depth_ > 0; }
 
     bool readonly() const { return readonly_; }
+    int busy_timeout_ms() const { return busy_timeout_ms_; }
     // The encrypting VFS of this connection, or null for a plain file.
     const crypto::CryptVfs* crypt_vfs() const { return vfs_.get(); }
     bool encrypted() const { return vfs_ != nullptr; }
+    // The file's full path, as SQLite resolved it (symbolic links followed).
+    std::string path() const;
+
+    // Replaces the connection by a new one on the same path through `vfs`
+    // (null: a plain file), after the file was replaced by a re-encrypted copy
+    // (backup/rekey.hpp). The statement cache is dropped; deferred work, the
+    // site id and the clock are kept (the content is the same).
+    // REQUIRES: no transaction open, no statement of the old connection alive
+    // outside the cache (cursors), no principal signed in (its SQL function
+    // lives on the old connection).
+    void reconnect(std::unique_ptr<crypto::CryptVfs> vfs);
     const Uuid& site_id() const { return site_id_; }
     const std::string& timezone() const { return timezone_; }
     int schema_version() const;
@@ -138,6 +153,8 @@ public:
 
 private:
     friend class WriteScope;
+    std::unique_ptr<SQLite::Database> connect(const std::string& path, const crypto::CryptVfs* vfs) const;
+    void configure(SQLite::Database& db) const;
     void check_is_crmlite_file(const std::string& path);
     void migrate();
     void load_meta();
@@ -151,6 +168,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
     std::vector<std::pair<std::string, std::unique_ptr<DeferredWork>>> deferred_;
     bool readonly_ = false;
+    int busy_timeout_ms_ = 5000;
     bool explicit_txn_ = false;
     int scope_depth_ = 0;
     WriteScope* current_scope_ = nullptr;  // innermost open WriteScope

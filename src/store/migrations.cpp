@@ -428,10 +428,32 @@ CREATE TRIGGER dedup_stale_point_update AFTER UPDATE OF customer_id, type, norma
 BEGIN DELETE FROM dedup_state WHERE customer_id IN (OLD.customer_id, NEW.customer_id); END;
 )sql";
 
+// v14 (issue 7, privacy under sync; docs/privacy.md): the audit log travels to
+// the hub (each entry of this site's chain gets the change sequence number of
+// the transaction that wrote it, so changes_since pages it like any change;
+// entries received from other sites have none and are never sent on). The
+// entries written before this version get one fresh seq, so every peer
+// receives them. A customer's tombstone remembers that it was an erasure (it
+// travels as one, and a replica receiving it scrubs its file). sync_masked:
+// which fields of a record this replica holds as masked values (a device of a
+// principal without the unmask permission); they are never sent back.
+constexpr const char* kV14 = R"sql(
+ALTER TABLE audit_log ADD COLUMN seq INTEGER;
+UPDATE crm_meta SET value = value + 1 WHERE key = 'seq'
+  AND EXISTS (SELECT 1 FROM audit_log WHERE site = (SELECT value FROM crm_meta WHERE key = 'site_id'));
+UPDATE audit_log SET seq = (SELECT value FROM crm_meta WHERE key = 'seq')
+  WHERE site = (SELECT value FROM crm_meta WHERE key = 'site_id');
+CREATE INDEX audit_log_seq ON audit_log(seq) WHERE seq IS NOT NULL;
+ALTER TABLE sync_tombstones ADD COLUMN erased INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sync_masked(
+  tbl INTEGER NOT NULL, id BLOB NOT NULL, fields INTEGER NOT NULL,
+  PRIMARY KEY(tbl, id)) STRICT, WITHOUT ROWID;
+)sql";
+
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
-                                               {11, kV11}, {12, kV12}, {13, kV13}};
+                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}};
     return all;
 }
 

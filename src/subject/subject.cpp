@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include "common/error.hpp"
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
+#include "store/removal.hpp"
+#include "sync/schema.hpp"
 #include "tags/tags.hpp"
 
 namespace crmlite::subject {
@@ -88,44 +91,115 @@ Json erase_person(Database& db, const Uuid& customer) {
     SecureDelete secure(db);
     Json report = {{"erased", customer.str()}};
     auto t0 = std::chrono::steady_clock::now();
-    std::int64_t records = 1, conflicts = 0, extra = 0;
+    std::int64_t records = 1;
+    std::pair<std::int64_t, std::int64_t> traces;
     {
         WriteScope w(db);
-        std::vector<Uuid> all = {customer};
-        for (const char* sql : {"SELECT id FROM contact_points WHERE customer_id = ?",
-                                "SELECT id FROM external_ids WHERE customer_id = ?",
-                                "SELECT id FROM customer_tags WHERE customer_id = ?",
-                                "SELECT id FROM interactions WHERE customer_id = ?"}) {
-            for (const auto& id : ids_of(db, sql, customer)) all.push_back(id);
-        }
+        Records all = person_records(db, customer);
+        // Tombstones for it and every child (the index queue deletes its
+        // terms); other modules' records under it (opportunities, their stage
+        // history, campaign members) go through their removal hooks.
+        std::vector<RecordRef> dependents;
+        customers::remove(db, customer, &dependents);
+        for (const auto& d : dependents)
+            if (std::find(all.begin(), all.end(), std::pair<Table, Uuid>{d.table, d.id}) == all.end())
+                all.emplace_back(d.table, d.id);
         records = static_cast<std::int64_t>(all.size());
-        customers::remove(db, customer);  // tombstones for it and every child; the index queue deletes its terms
         // Old values of these records live on in the conflict log and the kept
         // unknown fields: personal content too.
-        auto& dc = db.stmt("DELETE FROM sync_conflicts WHERE id = ?");
-        auto& dx = db.stmt("DELETE FROM sync_extra WHERE id = ?");
-        for (const auto& id : all) {
-            dc.bind(1, id.data(), Uuid::size());
-            dc.exec();
-            conflicts += db.sql().getChanges();
-            dc.reset();
-            dx.bind(1, id.data(), Uuid::size());
-            dx.exec();
-            extra += db.sql().getChanges();
-            dx.reset();
-        }
+        traces = forget_traces(db, all);
+        // The tombstone travels as an erasure: every replica receiving it
+        // removes these traces too and scrubs its own file.
+        mark_erased(w, all);
         access::audit_always(db, "subject.erase", "customer", customer, {{"records", records}});
         w.commit();
     }
     db.reset_statements();
     report["records"] = records;
-    report["conflicts_removed"] = conflicts;
-    report["extra_removed"] = extra;
+    report["conflicts_removed"] = traces.first;
+    report["extra_removed"] = traces.second;
     report["delete_ms"] = ms_since(t0);
+    const Json scrubbed = scrub(db);
+    for (auto it = scrubbed.begin(); it != scrubbed.end(); ++it) report[it.key()] = it.value();
+    return report;
+}
+
+Records person_records(Database& db, const Uuid& customer) {
+    Records all = {{Table::customers, customer}};
+    // Every synced table with a customer column (contact points, external
+    // ids, tag assignments, interactions, tasks, opportunities, ...).
+    for (const auto& t : sync::synced_tables()) {
+        if (t.customer_column.empty() || t.table == Table::customers) continue;
+        for (const auto& id : ids_of(db, ("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?").c_str(), customer))
+            all.emplace_back(t.table, id);
+    }
+    return all;
+}
+
+std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const Records& records) {
+    std::int64_t conflicts = 0, extra = 0;
+    auto& dc = db.stmt("DELETE FROM sync_conflicts WHERE id = ?");
+    for (const auto& [table, id] : records) {
+        dc.bind(1, id.data(), Uuid::size());
+        dc.exec();
+        conflicts += db.sql().getChanges();
+        dc.reset();
+    }
+    auto& dx = db.stmt("DELETE FROM sync_extra WHERE tbl = ? AND id = ?");
+    for (const auto& [table, id] : records) {
+        dx.bind(1, static_cast<int>(table));
+        dx.bind(2, id.data(), Uuid::size());
+        dx.exec();
+        extra += db.sql().getChanges();
+        dx.reset();
+    }
+    return {conflicts, extra};
+}
+
+bool mark_erased(WriteScope& w, const Records& records) {
+    Database& db = w.db();
+    bool marked = false;
+    auto& st = db.stmt("UPDATE sync_tombstones SET erased = 1, seq = CASE WHEN tbl = ?1 THEN ?2 ELSE seq END "
+                       "WHERE tbl = ?3 AND id = ?4 AND erased = 0");
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& [table, id] = records[i];
+        st.bind(1, static_cast<int>(Table::customers));
+        st.bind(2, w.seq());
+        st.bind(3, static_cast<int>(table));
+        st.bind(4, id.data(), Uuid::size());
+        st.exec();
+        if (i == 0) marked = db.sql().getChanges() > 0;
+        st.reset();
+    }
+    if (marked) db.stmt("INSERT OR REPLACE INTO crm_meta(key, value) VALUES ('scrub_pending', 1)").exec();
+    return marked;
+}
+
+bool erased(Database& db, Table table, const Uuid& id) {
+    auto& st = db.stmt("SELECT erased FROM sync_tombstones WHERE tbl = ? AND id = ?");
+    st.bind(1, static_cast<int>(table));
+    st.bind(2, id.data(), Uuid::size());
+    const bool yes = st.executeStep() && st.getColumn(0).getInt() != 0;
+    st.reset();
+    return yes;
+}
+
+bool scrub_pending(Database& db) {
+    auto& st = db.stmt("SELECT 1 FROM crm_meta WHERE key = 'scrub_pending'");
+    const bool yes = st.executeStep();
+    st.reset();
+    return yes;
+}
+
+Json scrub(Database& db) {
+    if (db.in_transaction()) throw Error(CRM_EMISUSE, "scrub: needs the database outside an explicit transaction");
+    db.reset_statements();
+    SecureDelete secure(db);
+    Json report;
     // FTS5 in SQLite 3.40 has no secure-delete: a deleted row's terms stay in
     // the older segments until they merge. 'optimize' merges every segment
     // into one, dropping them; secure_delete zeroes the pages it frees.
-    t0 = std::chrono::steady_clock::now();
+    auto t0 = std::chrono::steady_clock::now();
     {
         WriteScope w(db);
         db.sql().exec("INSERT INTO customer_fts(customer_fts) VALUES ('optimize')");
@@ -134,13 +208,14 @@ Json erase_person(Database& db, const Uuid& customer) {
     }
     db.reset_statements();
     report["fts_rewrite_ms"] = ms_since(t0);
-    // secure_delete zeroes what this erasure frees, but not what was freed
-    // before it was on: an earlier update of the person's row or a segment
-    // merge of the index left old copies in free pages and in the free space
-    // of live pages. VACUUM rebuilds every page from live content only.
+    // secure_delete zeroes what is freed while it is on, but not what was freed
+    // before: an earlier update of the person's row or a segment merge of the
+    // index left old copies in free pages and in the free space of live pages.
+    // VACUUM rebuilds every page from live content only.
     t0 = std::chrono::steady_clock::now();
     db.sql().exec("VACUUM");
     report["vacuum_ms"] = ms_since(t0);
+    db.sql().exec("DELETE FROM crm_meta WHERE key = 'scrub_pending'");
     t0 = std::chrono::steady_clock::now();
     // Old versions of the changed pages are still in the WAL: copy the new
     // ones back and truncate it.

@@ -7,14 +7,14 @@ namespace crmlite::sync {
 
 namespace {
 
-void bind_any(SQLite::Statement& st, int i, const Value& v) {
+void bind_logged(SQLite::Statement& st, int i, const Value& v) {
     if (const auto* n = std::get_if<std::int64_t>(&v)) st.bind(i, *n);
     else if (const auto* s = std::get_if<std::string>(&v)) st.bind(i, *s);
     else if (const auto* u = std::get_if<Uuid>(&v)) st.bind(i, u->data(), Uuid::size());
     else st.bind(i);
 }
 
-Json read_any(const SQLite::Column& c) {
+Json json_of_logged(const SQLite::Column& c) {
     if (c.isNull()) return nullptr;
     if (c.isInteger()) return c.getInt64();
     if (c.isBlob() && c.getBytes() == 16) return Uuid::from_blob(c.getBlob(), 16).str();
@@ -32,10 +32,10 @@ void log_conflict(Database& db, std::int64_t now_ms, const Conflict& c) {
     st.bind(3, c.id.data(), Uuid::size());
     st.bind(4, c.field);
     st.bind(5, c.reason);
-    bind_any(st, 6, c.lost);
+    bind_logged(st, 6, c.lost);
     st.bind(7, c.lost_hlc);
     st.bind(8, c.lost_site);
-    bind_any(st, 9, c.kept);
+    bind_logged(st, 9, c.kept);
     st.bind(10, c.kept_hlc);
     st.bind(11, c.kept_site);
     st.exec();
@@ -59,8 +59,8 @@ Json conflicts(Database& db, const std::optional<Uuid>& record, std::int64_t lim
                        {"id", Uuid::from_blob(st.getColumn(2).getBlob(), 16).str()},
                        {"field", st.getColumn(3).getString()},
                        {"reason", st.getColumn(4).getString()},
-                       {"lost", {{"value", read_any(st.getColumn(5))}, {"hlc", st.getColumn(6).getInt64()}, {"site", site(7)}}},
-                       {"kept", {{"value", read_any(st.getColumn(8))}, {"hlc", st.getColumn(9).getInt64()}, {"site", site(10)}}}});
+                       {"lost", {{"value", json_of_logged(st.getColumn(5))}, {"hlc", st.getColumn(6).getInt64()}, {"site", site(7)}}},
+                       {"kept", {{"value", json_of_logged(st.getColumn(8))}, {"hlc", st.getColumn(9).getInt64()}, {"site", site(10)}}}});
     }
     return out;
 }

@@ -17,7 +17,11 @@
 #include "search/index_queue.hpp"
 #include "store/ghosts.hpp"
 #include "store/hlc.hpp"
+#include "store/removal.hpp"
+#include "subject/subject.hpp"
+#include "sync/audit_records.hpp"
 #include "sync/changeset.hpp"
+#include "sync/masked.hpp"
 #include "sync/schema.hpp"
 #include "sync/share.hpp"
 #include "tags/tags.hpp"
@@ -27,6 +31,7 @@ namespace crmlite::sync {
 namespace {
 
 constexpr const char* kCreatedAt = "created_at";  // a pseudo-field: sent with a record the peer lacks
+constexpr const char* kErasedField = "erased";    // a pseudo-field of a customer's tombstone: an erasure (issue 7)
 
 Value read_value(const SQLite::Column& c, ColumnType t) {
     if (c.isNull()) return std::monostate{};
@@ -118,7 +123,7 @@ public:
     // `echo`: the local site index of the peer the changes go to; its own
     // field versions are not sent back to it.
     Builder(Database& db, std::int64_t since, std::int64_t until, std::optional<std::int64_t> echo)
-        : db_(db), since_(since), until_(until), echo_(echo) {
+        : db_(db), since_(since), until_(until), echo_(echo), held_masked_(db) {
         cs_.fingerprint = fingerprint();
         cs_.site_index(db.site_id());
     }
@@ -144,8 +149,10 @@ public:
         // deleted and can only make again whole.
         const bool all = whole || t.recreatable || min_seq > since_;
         const FieldVersion* first = nullptr;
+        const std::uint64_t masked_here = held_masked_.held(t.table, id);
         for (const auto& v : (*versions)) {
             if (v.field >= static_cast<int>(t.columns.size())) continue;
+            if (held_masked(masked_here, v)) continue;
             if (!whole && !t.recreatable && v.site == echo_) continue;  // the peer made it (a content-addressed record it deleted since must come back whole)
             if (!all && (v.seq <= since_ || v.seq > until_)) continue;
             if (!first || v.stamp < first->stamp) first = &v;
@@ -155,12 +162,14 @@ public:
             if (col.ref_table != 0)
                 if (const auto* ref = std::get_if<Uuid>(&value)) refs_.emplace_back(col.ref_table, *ref);
         }
-        add_extras(t, id, whole, rc);
+        if (!mask_) add_extras(t, id, whole, rc);  // a newer version's fields: what they hold is unknown
         if (rc.fields.empty()) return false;
         // The peer may lack this record (or, content-addressed, have deleted
         // it): it gets the creation time too.
         if (t.has_created_at && all && first)
             rc.fields.push_back({cs_.name_index(kCreatedAt), site(first->site), first->stamp, row->created_at});
+        const int type_col = t.table == Table::contact_points ? column_index(t, "type") : -1;
+        mask(rc, type_col >= 0 ? &row->values[static_cast<std::size_t>(type_col)] : nullptr);
         if (seen != index_.end()) {
             cs_.records[seen->second] = std::move(rc);
         } else {
@@ -216,8 +225,14 @@ public:
         rc.hlc = hlc;
         rc.site = site(site_idx);
         add_ghost(table, id, rc);
+        // An erasure travels as one (issue 7): the receiver scrubs its file too.
+        if (table == Table::customers && subject::erased(db_, table, id))
+            rc.fields.push_back({cs_.name_index(kErasedField), rc.site, hlc, std::int64_t{1}, 0});
         cs_.records.push_back(std::move(rc));
     }
+
+    // Privacy (issue 7): values masked for the device of a principal without unmask.
+    void mask_values() { mask_ = true; }
 
     // Which customers' records may travel with their values (a filtered peer:
     // those it holds); unset: all.
@@ -243,8 +258,10 @@ private:
         }
         const SyncedTable& t = *find_table(static_cast<int>(table));
         const FieldVersion* first = nullptr;
+        const std::uint64_t masked_here = held_masked_.held(table, id);
         for (const auto& v : g->versions) {
             if (v.field >= static_cast<int>(t.columns.size())) continue;
+            if (held_masked(masked_here, v)) continue;
             const auto& col = t.columns[static_cast<std::size_t>(v.field)];
             const Value* value = g->value(col.name);
             rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, value ? *value : Value{}, v.base});
@@ -254,6 +271,19 @@ private:
             if (const Value* created = g->value(kCreatedAt))
                 if (std::holds_alternative<std::int64_t>(*created))
                     rc.fields.push_back({cs_.name_index(kCreatedAt), site(first->site), first->stamp, *created});
+        mask(rc, g->value("type"));
+    }
+
+    // Privacy (issue 7, sync/masked.hpp). A value this replica holds masked is
+    // never sent on (its clear value lives where it came from); an edit made
+    // here since is a real value and travels.
+    bool held_masked(std::uint64_t masked_here, const FieldVersion& v) const {
+        return ((masked_here >> v.field) & 1) != 0 && v.site != db_.local_site();
+    }
+    void mask(RecordChange& rc, const Value* point_type) {
+        if (!mask_) return;
+        const auto* type = point_type ? std::get_if<std::string>(point_type) : nullptr;
+        mask_record(cs_, rc, type ? *type : std::string());
     }
 
     // Fields a newer version of crmlite wrote, kept here to be forwarded.
@@ -287,13 +317,15 @@ private:
     std::set<std::pair<int, Uuid>> whole_;
     std::vector<std::pair<int, Uuid>> refs_;
     std::function<bool(const Uuid&)> may_see_;
+    MaskedFields held_masked_;
+    bool mask_ = false;
 };
 
 // ------------------------------------------------------------------- apply
 
 struct Report {
     std::int64_t records = 0, applied = 0, known = 0, superseded = 0, deleted = 0, missing_parent = 0,
-                 incomplete = 0, unknown_fields = 0, evicted = 0, conflicts = 0;
+                 incomplete = 0, unknown_fields = 0, evicted = 0, conflicts = 0, erased = 0;
     Json dropped = Json::array();
     Json refused = Json::array();
 };
@@ -301,7 +333,7 @@ struct Report {
 class Applier {
 public:
     Applier(WriteScope& w, const Changeset& cs, Report& report, bool accept_evictions)
-        : w_(w), db_(w.db()), cs_(cs), report_(report), accept_evictions_(accept_evictions) {
+        : w_(w), db_(w.db()), cs_(cs), report_(report), accept_evictions_(accept_evictions), masks_(w.db()) {
         for (const auto& s : cs.sites) sites_.push_back(db_.site_index(s));
     }
 
@@ -439,15 +471,18 @@ private:
         std::int64_t max_remote = 0;
         for (const auto& f : rc.fields) max_remote = std::max(max_remote, f.hlc);
         const auto tomb = load_tombstone(db_, t.table, rc.id);
+        // Privacy (issue 7): a late change to a record of an erased person keeps nothing.
+        const bool erased = tomb && subject::erased(db_, t.table, rc.id);
         if (tomb && t.recreatable && max_remote <= tomb->hlc) {
             // Edits the delete outdates: they join the record's ghost, which
             // a later revival starts from.
             report_.superseded += static_cast<std::int64_t>(rc.fields.size());
-            merge_into_ghost(t, rc);
+            if (!erased) merge_into_ghost(t, rc);
             return;
         }
         if (tomb && !t.recreatable) {
             report_.superseded += static_cast<std::int64_t>(rc.fields.size());
+            if (erased) return;
             // An edit the deleting site cannot have seen (its clock is later) is lost to the delete.
             for (const auto& f : rc.fields)
                 if (f.hlc > tomb->hlc && cs_.names[f.name] != kCreatedAt)
@@ -481,12 +516,18 @@ private:
         std::uint64_t won = 0;
         std::optional<std::int64_t> created_at;
         std::vector<const FieldChange*> unknown;
+        // Privacy (issue 7, sync/masked.hpp): incoming masked renderings, and
+        // the fields this replica holds masked.
+        const std::set<std::string> masked_in = masked_names(cs_, rc);
+        const std::uint64_t masked_before = masks_.held(t.table, rc.id);
+        std::uint64_t masked_now = masked_before;
         for (const auto& f : rc.fields) {
             const std::string& name = cs_.names[f.name];
             if (name == kCreatedAt) {
                 if (const auto* v = std::get_if<std::int64_t>(&f.value)) created_at = *v;
                 continue;
             }
+            if (name == kMaskedField) continue;
             const int c = column_index(t, name);
             if (c < 0) {
                 unknown.push_back(&f);
@@ -494,18 +535,22 @@ private:
             }
             auto it = std::find_if(merged.begin(), merged.end(), [c](const FieldVersion& v) { return v.field == c; });
             const Uuid& remote_site = cs_.sites[f.site];
+            const bool incoming_masked = masked_in.count(name) > 0;
             if (it != merged.end()) {
                 const Uuid& local_site = local_site_id(it->site);
                 const Value& here = values[static_cast<std::size_t>(c)];
                 // One version, unless carried over to a merge's survivor from
                 // two different writes (issue 6, src/merge/redirects.hpp): the
-                // later original (base) wins, then the larger value.
+                // later original (base) wins, then the larger value. Of the
+                // same write, a clear value replaces a masked copy held here and
+                // a masked copy never replaces anything (issue 7).
                 const bool same = it->stamp == f.hlc && local_site == remote_site;
-                if (same && f.base == it->base && f.value == here) {
+                const bool unmask = same && !incoming_masked && ((masked_now >> c) & 1) != 0;
+                if (same && !unmask && (incoming_masked || (f.base == it->base && f.value == here))) {
                     ++report_.known;
                     continue;
                 }
-                if (same ? carried_loses(f, *it, here) : !newer(f.hlc, remote_site, it->stamp, local_site)) {
+                if (!unmask && (same ? carried_loses(f, *it, here) : !newer(f.hlc, remote_site, it->stamp, local_site))) {
                     ++report_.superseded;
                     // The local value's writer never saw the incoming one: a concurrent edit lost.
                     if (it->base < f.hlc && here != f.value)
@@ -513,7 +558,7 @@ private:
                     continue;
                 }
                 // The incoming writer never saw the local value: it is overwritten by a concurrent edit.
-                if (f.base < it->stamp && here != f.value)
+                if (!unmask && f.base < it->stamp && here != f.value)
                     conflict(t, rc.id, name, "concurrent edit", here, it->stamp, it->site, f.value, f.hlc, sites_[f.site]);
             }
             const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
@@ -521,6 +566,8 @@ private:
             else merged.push_back(nv);
             values[static_cast<std::size_t>(c)] = f.value;
             won |= std::uint64_t{1} << c;
+            if (incoming_masked) masked_now |= std::uint64_t{1} << c;
+            else masked_now &= ~(std::uint64_t{1} << c);
             ++report_.applied;
         }
         for (std::size_t c = 0; c < t.columns.size(); ++c)
@@ -603,6 +650,7 @@ private:
         }
         after_index(t, rc.id, row.has_value());
         w_.put_versions(t.table, rc.id, merged);
+        if (masked_now != masked_before) masks_.store(t.table, rc.id, masked_now);
         keep_unknown(t, rc.id, unknown);
     }
 
@@ -638,6 +686,25 @@ private:
     }
 
     void remove(const SyncedTable& t, const RecordChange& rc) {
+        // Privacy (issue 7, subject/subject.hpp): an erasure removes the
+        // person's traces too, and the file is scrubbed after the commit.
+        const auto erasure = [&] {
+            for (const auto& f : rc.fields)
+                if (cs_.names[f.name] == kErasedField) return true;
+            return false;
+        };
+        if (t.table == Table::customers && erasure()) {
+            const auto records = subject::person_records(db_, rc.id);
+            remove_record(t, rc);
+            subject::forget_traces(db_, records);
+            drop_ghosts_of(db_, rc.id);  // deleted here before: its children's ghosts may remain
+            if (subject::mark_erased(w_, records)) ++report_.erased;
+            return;
+        }
+        remove_record(t, rc);
+    }
+
+    void remove_record(const SyncedTable& t, const RecordChange& rc) {
         const auto tomb = load_tombstone(db_, t.table, rc.id);
         const std::int64_t site = sites_[rc.site];
         if (!t.recreatable) {
@@ -651,6 +718,8 @@ private:
             if (present) log_lost_to_delete(t, rc, *row, site);
             if (present && t.table == Table::customers) customers::remove(db_, rc.id);
             if (present && t.table == Table::interactions) interactions::remove(db_, rc.id);
+            if (present)  // other modules' records: the same removal as a local delete (store/removal.hpp)
+                if (const Remover r = remover_of(t.table)) r(w_, rc.id);
             w_.put_tombstone(t.table, rc.id, rc.hlc, site);
             ++report_.deleted;
             return;
@@ -772,6 +841,7 @@ private:
     bool accept_evictions_;
     std::vector<std::int64_t> sites_;  // changeset site index -> local sync_sites index
     std::map<std::int64_t, Uuid> site_ids_;
+    MaskedFields masks_;
 };
 
 // A content-addressed record's id must be the one its content makes: a record
@@ -814,9 +884,14 @@ void validate(const Changeset& cs) {
     if (cs.fingerprint != fingerprint())
         throw Error(CRM_EFORMAT, "changeset: made for an incompatible sync schema (fingerprint differs); nothing applied");
     for (const auto& rc : cs.records) {
+        if (rc.table == kAuditTable) {
+            validate_audit_record(cs, rc);
+            continue;
+        }
         const SyncedTable* t = find_table(rc.table);
         if (!t) throw Error(CRM_EFORMAT, "changeset: unknown table " + std::to_string(rc.table) + "; nothing applied");
-        if (t->recreatable && !rc.tombstone && !rc.evict) {
+        // A masked contact point (sync/masked.hpp) carries the id its clear content made.
+        if (t->recreatable && !rc.tombstone && !rc.evict && masked_names(cs, rc).empty()) {
             const auto want = content_id(*t, cs, rc);
             if (want && *want != rc.id)
                 throw Error(CRM_ECORRUPT, "changeset: " + t->name + " record " + rc.id.str() +
@@ -992,10 +1067,12 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         // A parent's fields always carry a lower seq than any child's that
         // refers to it, so no child arrives before its parent.
         SQLite::Statement st(db.sql(),
-                             "SELECT seq, 0, tbl, id, 0, 0 FROM sync_log WHERE seq > ?1 "
-                             "UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_extra WHERE seq > ?1 "
-                             "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 "
-                             "ORDER BY 1, 2, 3, 4");
+                             std::string("SELECT seq, 0, tbl, id, 0, 0 FROM sync_log WHERE seq > ?1 "
+                                         "UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_extra WHERE seq > ?1 "
+                                         "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 ") +
+                                 // This file's own audit entries (only they have a seq: sync/audit_records.hpp).
+                                 (options.audit ? "UNION ALL SELECT seq, 2, 30, id, 0, 0 FROM audit_log WHERE seq > ?1 " : "") +
+                                 "ORDER BY 1, 2, 3, 4");
         st.bind(1, since);
         while (st.executeStep()) {
             const std::int64_t seq = st.getColumn(0).getInt64();
@@ -1023,12 +1100,19 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     }
     Builder b(db, since, out.cursor, peer_idx);
     if (filtered) b.limit_ghosts_to([&held](const Uuid& c) { return held.count(c) > 0; });
+    if (options.mask) b.mask_values();
+    std::vector<Uuid> audit_entries;
     for (const auto& e : entries) {
+        if (e.table == kAuditTable) {
+            audit_entries.push_back(e.id);
+            continue;
+        }
         const SyncedTable* t = find_table(e.table);
         if (!t) continue;
         if (e.tombstone) b.add_tombstone(t->table, e.id, e.hlc, e.site);
         else b.add_record(*t, e.id);
     }
+    add_audit_records(db, b.changeset(), audit_entries);
     b.close_references();
     if (filtered && !out.more) {
         std::vector<Move> moved;
@@ -1065,10 +1149,14 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
                                     std::to_string((HybridClock::physical(newest) - w.now()) / 1000) +
                                     " s ahead of this machine's (more than the allowed skew); nothing applied");
     note_push(db, sender, w.now());
-    std::vector<const RecordChange*> order;
+    std::vector<const RecordChange*> order, audit_entries;
     std::optional<ScopeCheck> scope;
     if (!options.scope.empty()) scope.emplace(db, cs, options.scope, db.site_index(sender));
     for (const auto& rc : cs.records) {
+        if (rc.table == kAuditTable) {
+            audit_entries.push_back(&rc);
+            continue;
+        }
         if (scope) {
             const auto why = scope->check(rc);
             if (!why.empty()) {
@@ -1094,6 +1182,7 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
     std::stable_partition(order.begin(), order.end(), [](const RecordChange* r) { return !r->evict; });
     Applier applier(w, cs, report, options.scope.empty());
     for (const auto* rc : order) applier.record(*rc);
+    const Json audit = audit_entries.empty() ? Json() : apply_audit_records(db, cs, audit_entries);
     // What this replica holds of the sender's changes: contiguous pages only
     // advance it, so a page applied out of order never claims a gap as received.
     {
@@ -1108,7 +1197,7 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
     }
     if (options.conflict_retention_ms >= 0) prune_conflicts(db, w.now() - options.conflict_retention_ms);
     w.commit();
-    return {{"sender", sender.str()},
+    Json out = {{"sender", sender.str()},
             {"from_seq", cs.from_seq},
             {"through_seq", cs.through_seq},
             {"received_through", received_from(db, sender)},
@@ -1122,14 +1211,18 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
             {"missing_parent", report.missing_parent},
             {"incomplete", report.incomplete},
             {"unknown_fields", report.unknown_fields},
+            {"erased", report.erased},
             {"dropped", report.dropped},
             {"refused", report.refused}};
+    if (!audit.is_null()) out["audit"] = audit;
+    return out;
 }
 
 
 Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
+    Json report;
     try {
-        return apply_blob(db, blob, options);
+        report = apply_blob(db, blob, options);
     } catch (const SQLite::Exception& e) {
         // A hostile blob can still clash with the file's own rules (a CHECK, a
         // unique key): it is refused like any other damaged blob, whole.
@@ -1138,6 +1231,10 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
                                           "); nothing applied");
         throw;
     }
+    // Privacy (issue 7): an erasure received leaves no trace of the person in
+    // this file's bytes (inside the caller's transaction it waits for the next apply).
+    if (!db.in_transaction() && subject::scrub_pending(db)) report["scrub"] = subject::scrub(db);
+    return report;
 }
 
 void apply_records(WriteScope& w, const Changeset& cs) {

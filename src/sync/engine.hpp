@@ -43,6 +43,12 @@ struct ChangesOptions {
     // matching it travel; one entering the share arrives whole with its
     // history, one leaving it is evicted from the peer.
     Filter filter;
+    // Privacy (issue 7, docs/privacy.md): carry the entries of this file's own
+    // audit chain (a device's changes for its hub; sync/audit_records.hpp) ...
+    bool audit = false;
+    // ... and mask the values the masking rules cover (changes for the device
+    // of a principal without the unmask permission; sync/masked.hpp).
+    bool mask = false;
 };
 
 // Records changed after `since` (a cursor from an earlier call, 0 for
@@ -66,8 +72,10 @@ struct ApplyOptions {
 };
 
 // Returns {"records","fields_applied","fields_known","fields_superseded",
-// "deleted","evicted","conflicts","unknown_fields","dropped":[...],
-// "refused":[...], "sender", "through_seq"}. Throws CRM_ESTALE for a blob from
+// "deleted","evicted","conflicts","unknown_fields","erased","dropped":[...],
+// "refused":[...], "sender", "through_seq"}, with "audit" (sync/audit_records.hpp)
+// when the blob carried audit entries and "scrub" (subject::scrub) when an
+// erasure it carried was scrubbed from the file after the commit. Throws CRM_ESTALE for a blob from
 // a peer declared stale by garbage collection.
 Json apply(Database& db, std::string_view blob, const ApplyOptions& options);
 

@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "crypto/crypt_vfs.hpp"
 #include "customers/customers.hpp"
 #include "sync/peers.hpp"
 
@@ -19,8 +20,10 @@ namespace {
 
 // Makes the copy a replica of its own; returns the origin's change sequence
 // number at the snapshot (everything up to it is in the copy).
-std::int64_t make_replica(const std::string& path, const Uuid& origin, const Uuid& site, std::int64_t now) {
-    SQLite::Database copy(path, SQLite::OPEN_READWRITE);
+std::int64_t make_replica(const std::string& path, const crypto::CryptVfs* vfs, const Uuid& origin, const Uuid& site,
+                          std::int64_t now) {
+    SQLite::Database copy(path.c_str(), SQLite::OPEN_READWRITE, 0, vfs ? vfs->name() : nullptr);
+    copy.exec("PRAGMA secure_delete = ON");  // what is dropped below leaves no bytes behind
     SQLite::Transaction txn(copy);
     SQLite::Statement add(copy, "INSERT INTO sync_sites(site) VALUES (?)");
     add.bind(1, site.data(), Uuid::size());
@@ -35,6 +38,9 @@ std::int64_t make_replica(const std::string& path, const Uuid& origin, const Uui
     const std::int64_t seq = copy.execAndGet("SELECT value FROM crm_meta WHERE key = 'seq'").getInt64();
     // What the origin knew about its own peers is not this replica's business.
     copy.exec("DELETE FROM sync_peers; DELETE FROM sync_shares; DELETE FROM sync_conflicts");
+    // Nor is its audit log (issue 7): the origin's chains stay at the origin,
+    // and the new replica starts its own under its new site id.
+    copy.exec("DELETE FROM audit_log; DELETE FROM audit_heads");
     SQLite::Statement peer(copy,
                            "INSERT INTO sync_peers(site, received_through, acked_through, last_seen) VALUES (?, ?, 0, ?)");
     peer.bind(1, origin.data(), Uuid::size());
@@ -65,10 +71,17 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
         } catch (const SQLite::Exception& e) {
             throw Error(CRM_EIO, "path: cannot write the snapshot to " + path + ": " + e.what());
         }
-        seq = make_replica(path, origin.site_id(), site, now);
+        // VACUUM INTO writes through the origin's VFS: the copy of an
+        // encrypted database is encrypted with its key and salt (so the same
+        // passphrase opens it), and is opened here with that key.
+        std::unique_ptr<crypto::CryptVfs> vfs;
+        if (origin.encrypted()) vfs = crypto::vfs_for_file(path, *origin.crypt_vfs());
+        seq = make_replica(path, vfs.get(), origin.site_id(), site, now);
         std::set<Uuid> members;
         {
-            Database copy(path, {});
+            OpenOptions copy_options;
+            copy_options.same_key_as = origin.crypt_vfs();
+            Database copy(path, copy_options);
             if (!options.filter.empty()) {
                 Share share(copy, options.filter);
                 const auto list = share.members();

@@ -23,16 +23,25 @@ expected = ["import customers", "import interactions", "import peak RSS", "file 
             "search phone", "filter stage+owner",
             "one-field update, single-edit blob", "one-field update, bytes per change",
             "insert customer, bytes per customer", "apply new customers", "apply one-field updates",
-            "update with change capture", "session extension", "initial sync"]
+            "update with change capture", "session extension", "initial sync",
+            "RFM full recompute (vs one SQL statement)", "RFM refresh after a day of orders (vs full recompute)",
+            "RFM refresh after a day of orders (vs one SQL statement)", "churn risk ROC AUC"]
 missing = [e for e in expected if not any(n.startswith(e) for n in names)]
 if missing:
     sys.exit(f"report lacks figures: {missing}; has {names}")
 for f in figures:
     if not (f["crmlite"] > 0 and f["baseline"] > 0):
         sys.exit(f"figure {f['name']}: expected positive values, got {f}")
-for suite in ("import", "latency", "sync"):
+for suite in ("import", "latency", "sync", "value"):
     if report["suites"].get(suite, {}).get("peak_rss_mib", 0) <= 0:
         sys.exit(f"suite {suite}: no peak RSS")
+# The value suite checks its own results (it fails otherwise); the report says so.
+value = report["suites"]["value"]
+if not (value.get("sql_equal_rows") and value.get("refresh_equal_full")):
+    sys.exit(f"value suite: results not verified: {value}")
+churn = value["churn"]
+if not (churn["churned"] > 0 and churn["scored"] > churn["churned"] and churn["labels_agree_with_generator"] == 1.0):
+    sys.exit(f"value suite: churn held-out labels: {churn}")
 if "| suite | figure |" not in out.stdout:
     sys.exit("no markdown table on stdout")
 print(f"bench_smoke: {len(names)} figures")

@@ -80,10 +80,13 @@ static long long json_int(const char* json, const char* key) {
 
 int main(int argc, char** argv) {
     char dir[400], path[480], pipeline_id[64], stage_id[64], customer[64], customer2[64], lead[64], campaign[64], buf[512];
+    char empty_pipeline[64];
     char* out = NULL;
     char* id = NULL;
     char* opp = NULL;
     crm_db* db = NULL;
+    crm_db* as_user = NULL;
+    crm_options* opts = NULL;
 
     snprintf(dir, sizeof dir, "%s/crm_sales_XXXXXX", argc > 1 ? argv[1] : "/tmp");
     CHECK(mkdtemp(dir) != NULL);
@@ -233,6 +236,61 @@ int main(int argc, char** argv) {
     CHECK_FAILS(CRM_EINVAL, "kind", crm_sales_report(&out, db, "weather", NULL));
     CHECK_FAILS(CRM_EINVAL, "forecast.period", crm_sales_report(&out, db, "forecast", "{\"period\":\"week\"}"));
     CHECK(out == NULL);
+
+    /* ---- deletes: tombstones that sync; the principal needs "delete" and the record in scope */
+    CHECK_OK(crm_pipeline_create(&out, db, "{\"name\":\"Empty\",\"stages\":[{\"name\":\"Only\"}]}"));
+    json_str(out, "id", empty_pipeline, sizeof empty_pipeline);
+    crm_free(out);
+    CHECK_OK(crm_pipeline_delete(db, empty_pipeline));
+    CHECK_FAILS(CRM_ENOTFOUND, "pipeline", crm_pipeline_delete(db, empty_pipeline));
+    CHECK_FAILS(CRM_EEXISTS, "pipeline_id", crm_pipeline_delete(db, pipeline_id)); /* opportunities use it */
+    CHECK_FAILS(CRM_EINVAL, "id", crm_pipeline_delete(db, NULL));
+    CHECK_FAILS(CRM_EINVAL, "db", crm_pipeline_delete(NULL, pipeline_id));
+    CHECK_OK(crm_pipeline_list(&out, db));
+    CHECK(strstr(out, "\"Empty\"") == NULL);
+    crm_free(out);
+
+    CHECK_OK(crm_user_put(db, "{\"name\":\"carol\",\"role\":\"sales\"}"));
+    CHECK_OK(crm_user_put(db, "{\"name\":\"mgr\",\"role\":\"manager\",\"team\":\"west\"}"));
+    CHECK_OK(crm_options_new(&opts));
+    CHECK_OK(crm_options_set_principal(opts, "carol"));
+    CHECK_OK(crm_open(&as_user, path, opts));
+    CHECK_FAILS(CRM_EPERM, "delete", crm_lead_delete(as_user, lead));         /* role sales: no delete */
+    CHECK_FAILS(CRM_EPERM, "delete", crm_campaign_delete(as_user, campaign));
+    CHECK_FAILS(CRM_EPERM, "delete", crm_pipeline_delete(as_user, pipeline_id));
+    crm_close(as_user);
+    CHECK_OK(crm_options_set_principal(opts, "mgr"));
+    CHECK_OK(crm_open(&as_user, path, opts));
+    CHECK_FAILS(CRM_EPERM, "scope", crm_lead_delete(as_user, lead));        /* its owner is not of team west */
+    CHECK_FAILS(CRM_EPERM, "scope", crm_opportunity_delete(as_user, opp));  /* nor is its customer */
+    crm_close(as_user);
+    crm_options_free(opts);
+    CHECK_OK(crm_lead_get(&out, db, lead)); /* nothing was written */
+    crm_free(out);
+
+    CHECK_OK(crm_opportunity_delete(db, opp));
+    CHECK_FAILS(CRM_ENOTFOUND, "opportunity", crm_opportunity_get(&out, db, opp));
+    CHECK_FAILS(CRM_ENOTFOUND, "opportunity", crm_opportunity_delete(db, opp));
+    CHECK_FAILS(CRM_EINVAL, "id", crm_opportunity_delete(db, "nope"));
+    CHECK_FAILS(CRM_EINVAL, "db", crm_opportunity_delete(NULL, opp));
+    CHECK_OK(crm_lead_delete(db, lead));
+    CHECK_FAILS(CRM_ENOTFOUND, "lead", crm_lead_get(&out, db, lead));
+    CHECK_FAILS(CRM_ENOTFOUND, "lead", crm_lead_delete(db, lead));
+    CHECK_FAILS(CRM_EINVAL, "id", crm_lead_delete(db, NULL));
+    CHECK_OK(crm_campaign_delete(db, campaign));
+    CHECK_FAILS(CRM_ENOTFOUND, "campaign", crm_campaign_get(&out, db, campaign));
+    CHECK_FAILS(CRM_EINVAL, "id", crm_campaign_delete(db, "x"));
+    /* The converted lead's opportunity still uses the pipeline; deleting its
+     * customer takes it along, and then the pipeline can go. */
+    CHECK_FAILS(CRM_EEXISTS, "pipeline_id", crm_pipeline_delete(db, pipeline_id));
+    CHECK_OK(crm_customer_delete(db, customer2));
+    CHECK_OK(crm_opportunity_list(&out, db, NULL));
+    CHECK(strcmp(out, "[]") == 0);
+    crm_free(out);
+    CHECK_OK(crm_pipeline_delete(db, pipeline_id));
+    CHECK_OK(crm_pipeline_list(&out, db));
+    CHECK(strcmp(out, "[]") == 0);
+    crm_free(out);
 
     crm_free(opp);
     crm_close(db);

@@ -1,6 +1,7 @@
 /*
  * abi_storage_test.c — crmlite_storage.h from plain C11: keys of encrypted
- * databases, online backup, verification and restore, with their error paths.
+ * databases, online backup, verification and restore, changing the key, with
+ * their error paths.
  *
  * Usage: crmlite_abi_storage_test [scratch-dir]   (default /tmp)
  */
@@ -266,6 +267,128 @@ static void test_backup_verify_restore(void) {
     crm_options_free(opts);
 }
 
+/* crm_rekey, crm_decrypt, and crm_sync_snapshot of an encrypted database. */
+static void test_rekey_decrypt_snapshot(void) {
+    char path[600], snap[600];
+    crm_options* old_key = NULL;
+    crm_options* new_pass = NULL;
+    crm_backup_options* bo = NULL;
+    crm_backup_options* keyless = NULL;
+    crm_db* db = NULL;
+    crm_db* other = NULL;
+    crm_cursor* cursor = NULL;
+    char* report = NULL;
+    int64_t count = 0;
+    int encrypted = -1;
+
+    CHECK_OK(crm_options_new(&old_key));
+    CHECK_OK(crm_options_set_key(old_key, kKey, sizeof kKey));
+    CHECK_OK(crm_options_new(&new_pass));
+    CHECK_OK(crm_options_set_passphrase(new_pass, "换了的口令 new"));
+    CHECK_OK(crm_open(&db, in_dir(path, sizeof path, "rekey.db"), old_key));
+    fill(db, 20);
+    CHECK_OK(crm_backup_options_new(&bo));
+    CHECK_OK(crm_backup_options_set_passphrase(bo, "换了的口令 new"));
+    CHECK_OK(crm_backup_options_new(&keyless));
+
+    /* Refusals: arguments, no key, a transaction, a cursor, another handle. */
+    report = (char*)1;
+    CHECK_NULL_ARG(crm_rekey(&report, db, NULL), "opts");
+    CHECK(report == NULL);
+    CHECK_NULL_ARG(crm_rekey(NULL, db, bo), "out_report");
+    CHECK_NULL_ARG(crm_rekey(&report, NULL, bo), "db");
+    CHECK_STATUS(CRM_EINVAL, crm_rekey(&report, db, keyless));
+    CHECK(strstr(crm_errmsg(), "key") != NULL);
+    CHECK_OK(crm_begin(db));
+    CHECK_STATUS(CRM_EMISUSE, crm_rekey(&report, db, bo));
+    CHECK_OK(crm_rollback(db));
+    CHECK_OK(crm_customer_query(&cursor, db, "{}"));
+    CHECK_STATUS(CRM_EMISUSE, crm_rekey(&report, db, bo));
+    CHECK_STATUS(CRM_EMISUSE, crm_decrypt(&report, db, NULL));
+    crm_cursor_free(cursor);
+    CHECK_OK(crm_open(&other, path, old_key));
+    CHECK_STATUS(CRM_EBUSY, crm_rekey(&report, db, bo));
+    CHECK(strstr(crm_errmsg(), "close it first") != NULL);
+    CHECK_OK(crm_customer_count(&count, other, NULL));
+    CHECK(count == 20);
+    crm_close(other);
+    other = NULL;
+
+    /* To a passphrase: the handle goes on, the old key is refused afterwards. */
+    CHECK_OK(crm_rekey(&report, db, bo));
+    CHECK(strstr(report, "\"encrypted\":true") != NULL);
+    CHECK(strstr(report, "\"was_encrypted\":true") != NULL);
+    crm_free(report);
+    CHECK_OK(crm_customer_count(&count, db, NULL));
+    CHECK(count == 20);
+    fill(db, 1);
+    crm_close(db);
+    db = NULL;
+    CHECK(!file_contains(path, "诸葛亮"));
+    CHECK(!file_contains(path, "13812340003"));
+    CHECK_STATUS(CRM_ENOTADB, crm_open(&db, path, old_key));
+    CHECK(strstr(crm_errmsg(), "wrong key") != NULL);
+    CHECK(db == NULL);
+    CHECK_OK(crm_open(&db, path, new_pass));
+    CHECK_OK(crm_customer_count(&count, db, NULL));
+    CHECK(count == 21);
+
+    /* The snapshot of the encrypted database is encrypted with its key. */
+    CHECK_OK(crm_sync_snapshot(&report, db, in_dir(snap, sizeof snap, "snapshot.db"), NULL));
+    crm_free(report);
+    CHECK(!file_contains(snap, "诸葛亮"));
+    CHECK(!file_contains(snap, "Grace Hopper"));
+    CHECK(!file_contains(snap, "13812340003"));
+    CHECK(!file_contains(snap, "SQLite format 3"));
+    CHECK_STATUS(CRM_ENOTADB, crm_open(&other, snap, NULL));
+    CHECK_OK(crm_open(&other, snap, new_pass));
+    CHECK_OK(crm_customer_count(&count, other, NULL));
+    CHECK(count == 21);
+    crm_close(other);
+    other = NULL;
+
+    /* Decrypt: plain, readable without a key; a second decrypt is refused. */
+    CHECK_STATUS(CRM_EINVAL, crm_decrypt(&report, db, bo)); /* a key for decrypt */
+    CHECK_NULL_ARG(crm_decrypt(&report, NULL, NULL), "db");
+    CHECK_NULL_ARG(crm_decrypt(NULL, db, NULL), "out_report");
+    CHECK_OK(crm_decrypt(&report, db, NULL));
+    CHECK(strstr(report, "\"encrypted\":false") != NULL);
+    crm_free(report);
+    CHECK_OK(crm_db_is_encrypted(&encrypted, db));
+    CHECK(encrypted == 0);
+    CHECK_STATUS(CRM_EINVAL, crm_decrypt(&report, db, NULL));
+    CHECK(strstr(crm_errmsg(), "not encrypted") != NULL);
+    crm_close(db);
+    db = NULL;
+    CHECK(file_contains(path, "诸葛亮"));
+    CHECK_STATUS(CRM_ENOTADB, crm_open(&db, path, new_pass));
+    CHECK_OK(crm_open(&db, path, NULL));
+    CHECK_OK(crm_customer_count(&count, db, NULL));
+    CHECK(count == 21);
+
+    /* A plain file encrypted in place, with a raw key. */
+    CHECK_OK(crm_backup_options_set_key(bo, kKey, sizeof kKey));
+    CHECK_OK(crm_rekey(&report, db, bo));
+    CHECK(strstr(report, "\"was_encrypted\":false") != NULL);
+    crm_free(report);
+    CHECK_OK(crm_db_is_encrypted(&encrypted, db));
+    CHECK(encrypted == 1);
+    crm_close(db);
+    db = NULL;
+    CHECK(!file_contains(path, "诸葛亮"));
+    CHECK(!file_contains(path, "13812340003"));
+    CHECK_STATUS(CRM_ENOTADB, crm_open(&db, path, NULL));
+    CHECK_OK(crm_open(&db, path, old_key));
+    CHECK_OK(crm_customer_count(&count, db, NULL));
+    CHECK(count == 21);
+    crm_close(db);
+
+    crm_backup_options_free(keyless);
+    crm_backup_options_free(bo);
+    crm_options_free(new_pass);
+    crm_options_free(old_key);
+}
+
 static void remove_dir(void) {
     DIR* d = opendir(g_dir);
     struct dirent* e;
@@ -288,6 +411,7 @@ int main(int argc, char** argv) {
     }
     test_keys_and_encryption();
     test_backup_verify_restore();
+    test_rekey_decrypt_snapshot();
     CHECK(crm_live_handles() == 0);
     remove_dir();
     printf("abi_storage_test: %ld checks passed\n", g_checks);

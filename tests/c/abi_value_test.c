@@ -189,14 +189,45 @@ int main(int argc, char** argv) {
     CHECK(contains(out, "\"count\":1") && contains(out, cust));
     crm_free(out);
     EXPECT(CRM_EINVAL, "churn.limit", crm_churn_at_risk(&out, db, "{\"as_of\":\"2026-12-01\",\"limit\":0}"));
+    /* Every report. One buyer (12345 fen, 30 days before the last run's as-of):
+     * scores 1/1/1 among one buyer -> "Lost", tier base. */
     OK(crm_value_report(&out, db, "segments", NULL));
-    CHECK(contains(out, "\"tiers\""));
+    CHECK(contains(out, "\"tiers\"") && contains(out, "\"name\":\"Lost\"") && contains(out, "\"revenue\":12345"));
+    CHECK(contains(out, "\"currency\":\"CNY\"") && contains(out, "\"customer_share\":1.0"));
+    crm_free(out);
+    OK(crm_value_report(&out, db, "transitions", "{\"from\":1,\"to\":2}"));
+    CHECK(contains(out, "\"stayed\":1") && contains(out, "\"from\":\"Lost\",\"to\":\"Lost\""));
+    crm_free(out);
+    EXPECT(CRM_ENOTFOUND, "from: no snapshot", crm_value_report(&out, db, "transitions", "{\"from\":77,\"to\":2}"));
+    CHECK(out == NULL);
+    EXPECT(CRM_EINVAL, "report.colour", crm_value_report(&out, db, "transitions", "{\"colour\":1}"));
+    OK(crm_value_report(&out, db, "funnel", "{}"));
+    /* history: customer (rule), then loyal (manual) */
+    CHECK(contains(out, "{\"customers\":1,\"ever_reached\":1,\"stage\":\"loyal\"}"));
+    CHECK(contains(out, "{\"customers\":0,\"ever_reached\":1,\"stage\":\"customer\"}"));
     crm_free(out);
     OK(crm_value_report(&out, db, "followup", "{\"now\":\"2026-08-01T00:00:00Z\"}"));
     CHECK(contains(out, "\"done_on_time\""));
     crm_free(out);
+    EXPECT(CRM_EINVAL, "report.now", crm_value_report(&out, db, "followup", "{\"now\":\"soon\"}"));
+    OK(crm_value_report(&out, db, "repeat_rate", NULL));
+    CHECK(contains(out, "\"buyers\":1") && contains(out, "\"repeat_buyers\":0"));
+    crm_free(out);
+    OK(crm_value_report(&out, db, "aov", NULL));
+    CHECK(contains(out, "\"aov\":12345") && contains(out, "\"orders\":1"));
+    crm_free(out);
+    {
+        char params[256];
+        snprintf(params, sizeof params, "{\"customer_id\":\"%s\",\"retention\":0.5,\"discount_rate\":0,\"margin\":1}", cust);
+        OK(crm_value_report(&out, db, "clv", params));
+        /* 12345 x 0.5 / (1 - 0.5): one year's value */
+        CHECK(contains(out, "\"clv\":12345") && contains(out, "\"clv_total\":12345") && contains(out, cust));
+        crm_free(out);
+    }
+    EXPECT(CRM_EINVAL, "report.retention", crm_value_report(&out, db, "clv", "{\"retention\":1.5}"));
     EXPECT(CRM_EINVAL, "unknown report", crm_value_report(&out, db, "weather", NULL));
     CHECK(out == NULL);
+    EXPECT(CRM_EINVAL, "name", crm_value_report(&out, db, NULL, NULL));
 
     crm_free(cust);
     crm_free(task);

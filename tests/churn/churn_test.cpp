@@ -2,6 +2,8 @@
 // rhythm, rising complaints and poor surveys, with the reasons listed.
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "churn/churn.hpp"
 #include "common/time.hpp"
 #include "customers/customers.hpp"
@@ -47,7 +49,9 @@ TEST_CASE("churn risk scores the customer's own rhythm, complaints and surveys",
     const Json s = churn::score(*t, steady, p), l = churn::score(*t, lapsed, p), u = churn::score(*t, unhappy, p);
     CHECK(s["score"] == 0.0);
     CHECK(s["reasons"].empty());
-    CHECK(l["score"].get<double>() == Approx(0.6));  // 60 days against a 7-day rhythm: fully overdue
+    // 60 days against a 7-day rhythm: ratio 60/7, overdue part (r - 1) / (r + 1).
+    const double r = 60.0 / 7.0;
+    CHECK(l["score"].get<double>() == Approx(0.6 * (r - 1) / (r + 1)).margin(1e-4));
     CHECK(has_reason(l, "overdue"));
     CHECK(u["score"].get<double>() > 0.3);
     CHECK(has_reason(u, "complaints_rising"));
@@ -57,8 +61,32 @@ TEST_CASE("churn risk scores the customer's own rhythm, complaints and surveys",
     REQUIRE(list["count"] == 2);
     CHECK(list["customers"][0]["customer_id"] == lapsed.str());
     CHECK(list["customers"][1]["customer_id"] == unhappy.str());
-    CHECK(churn::at_risk(*t, p)["count"] == 1);
+    const Json by_default = churn::at_risk(*t, p);
+    CHECK(by_default["threshold"] == 0.3);
+    CHECK(by_default["count"] == 2);
+    CHECK(churn::at_risk(*t, Json{{"as_of", crmlite::format_instant(kNow)}, {"threshold", 0.45}})["count"] == 1);
     CHECK_CRM_ERROR(churn::at_risk(*t, Json::object()), CRM_EINVAL, "churn.as_of");
     CHECK_CRM_ERROR(churn::at_risk(*t, Json{{"as_of", "2026-06-01"}, {"threshold", 2}}), CRM_EINVAL, "churn.threshold");
     CHECK_CRM_ERROR(churn::score(*t, Uuid::v7(), p), CRM_ENOTFOUND, "customer_id");
+}
+
+TEST_CASE("churn risk keeps ranking customers long past their usual interval", "[churn]") {
+    // The same monthly rhythm; the last purchase 1x, 2x, 3x, 5x, 10x and 20x the interval ago.
+    TempDb t;
+    const Json p = {{"as_of", crmlite::format_instant(kNow)}};
+    std::vector<double> scores;
+    for (const int times : {1, 2, 3, 5, 10, 20}) {
+        const Uuid c = person(*t, "x" + std::to_string(times));
+        for (int i = 0; i < 6; ++i) log(*t, c, "order", kNow - (30 * times + 30 * i) * kDay);
+        scores.push_back(churn::score(*t, c, p)["score"].get<double>());
+    }
+    CHECK(scores[0] == 0.0);
+    CHECK(scores[2] == Approx(0.3));  // 3x: half of the overdue part's weight
+    for (std::size_t i = 1; i < scores.size(); ++i) CHECK(scores[i] > scores[i - 1]);
+    CHECK(scores.back() < 0.6);
+    // A customer who never bought has no overdue part; one purchase uses the default 60-day interval.
+    const Uuid never = person(*t, "never"), once = person(*t, "once");
+    log(*t, once, "order", kNow - 180 * kDay);
+    CHECK(churn::score(*t, never, p)["score"] == 0.0);
+    CHECK(churn::score(*t, once, p)["score"].get<double>() == Approx(0.6 * 2.0 / 4.0).margin(1e-4));
 }

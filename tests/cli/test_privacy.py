@@ -83,6 +83,27 @@ def main():
     check("intact" in out, f"audit --verify: {out}")
     run("audit", db, "--as", "alice", code=1)
 
+    # Privacy under sync: a device's audit chain travels to the hub with its
+    # changes (crm changes; --no-audit leaves it out); the hub verifies it.
+    device = os.path.join(tmp, "device.db")
+    run("init", device)
+    run("user", device, "--put", '{"name":"alice","role":"sales"}')
+    out_bin, quiet_bin = os.path.join(tmp, "out.bin"), os.path.join(tmp, "quiet.bin")
+    run("changes", device, out_bin)
+    run("changes", device, quiet_bin, "--no-audit")
+    out, _ = run("sync", "dump", out_bin)
+    check('"audit_log"' in out, f"crm changes carries the device's audit entries: {out}")
+    out, _ = run("sync", "dump", quiet_bin)
+    check('"audit_log"' not in out, f"--no-audit leaves them out: {out}")
+    out, _ = run("apply", db, out_bin, "--json")
+    check(json.loads(out).get("audit", {}).get("appended") == 1, f"the hub appends the device's entry: {out}")
+    out, _ = run("audit", db, "--as", "root", "--verify")
+    check("intact" in out, f"audit --verify at the hub covers the device's chain: {out}")
+    # A full replica of the hub, to receive the erasure below.
+    replica = os.path.join(tmp, "replica.db")
+    run("init", replica)
+    run("sync", replica, db)
+
     out, _ = run("subject", db, mine, "--as", "root")
     check(json.loads(out)["customer"]["phones"][0]["value"] == "13812345678", "subject export is complete and clear")
     out, _ = run("subject", db, mine, "--as", "root", "--erase", "--json")
@@ -92,6 +113,12 @@ def main():
         if os.path.exists(path):
             raw = open(path, "rb").read()
             check("王小明".encode() not in raw and b"13812345678" not in raw, f"{path} holds no trace of the erased person")
+    # The erasure reaches the replica by sync, which scrubs its own file.
+    run("sync", replica, db)
+    for path in (replica, replica + "-wal"):
+        if os.path.exists(path):
+            raw = open(path, "rb").read()
+            check("王小明".encode() not in raw and b"13812345678" not in raw, f"{path} (a replica) holds no trace of the erased person")
 
     conn = sqlite3.connect(db)
     conn.execute("UPDATE audit_log SET principal = 'nobody' WHERE n = 1")

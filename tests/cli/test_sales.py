@@ -4,7 +4,7 @@
 usage: test_sales.py PATH/TO/crm
 
 pipeline, opp, opp-move, opps, lead, leads, lead-set, lead-rule, campaign,
-audience, member and report: tables on a terminal-less stdout, --json parsed
+audience, member, sales-delete and report: tables on a terminal-less stdout, --json parsed
 as JSON, exact money in and out, errors as one "crm: ..." line with status 1/2.
 """
 import json
@@ -118,6 +118,26 @@ def main():
         out, _ = run("sales-report", db, "campaigns")
         check("春茶" in out and "25.00 CNY" in out and "150.0%" in out, f"campaigns report: {out!r}")
         fails("sales-report", db, "weather", mentions="kind")
+
+        # Deletes: a lead, an opportunity, a campaign; a pipeline only when unused.
+        out, _ = run("sales-delete", db, "opp", opp)
+        check(out.strip() == "deleted opp " + opp, f"sales-delete opp: {out!r}")
+        fails("opp-move", db, opp, "--won", mentions="no opportunity")
+        fails("sales-delete", db, "opp", opp, mentions="no opportunity")
+        out, _ = run("sales-delete", db, "lead", lead["id"], "--json")
+        check(json.loads(out) == {"deleted": lead["id"], "kind": "lead"}, f"sales-delete lead: {out!r}")
+        out, _ = run("leads", db, "--status", "converted")
+        check("王先生" not in out, f"deleted lead still listed: {out!r}")
+        run("sales-delete", db, "campaign", camp)
+        out, _ = run("sales-report", db, "campaigns")
+        check("春茶" not in out, f"deleted campaign still reported: {out!r}")
+        fails("sales-delete", db, "pipeline", stages["Won"]["id"], mentions="no pipeline")
+        out, _ = run("pipeline", db, "--json")
+        pipeline_id = json.loads(out)[0]["id"]
+        fails("sales-delete", db, "pipeline", pipeline_id, mentions="opportunit")  # still in use
+        fails("sales-delete", db, "deal", opp, code=2, mentions="KIND")
+        run("user", db, "--put", '{"name": "rep", "role": "sales"}')
+        fails("sales-delete", db, "pipeline", pipeline_id, "--as", "rep", mentions="delete")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""End-to-end test of `crm backup`, `crm verify`, `crm restore` and encrypted
-files through the command line (standard library only).
+"""End-to-end test of `crm backup`, `crm verify`, `crm restore`, encrypted
+files and `crm rekey` / `encrypt` / `decrypt` through the command line
+(standard library only).
 
 usage: test_storage.py PATH/TO/crm
 """
@@ -12,7 +13,8 @@ import tempfile
 
 CRM = os.path.abspath(sys.argv[1])
 failures = []
-KEY_VARS = ("CRM_DB", "CRM_PASSPHRASE", "CRM_KEY", "CRM_BACKUP_PASSPHRASE", "CRM_BACKUP_KEY")
+KEY_VARS = ("CRM_DB", "CRM_PASSPHRASE", "CRM_KEY", "CRM_BACKUP_PASSPHRASE", "CRM_BACKUP_KEY", "CRM_NEW_PASSPHRASE",
+            "CRM_NEW_KEY", "CRM_AS")
 
 
 def run(*args, env=None, code=0):
@@ -108,7 +110,33 @@ def main():
     check(json.loads(run("info", enc_restored, "--json", env=key_env)[0])["customers"] == 1,
           "restored under the database's own passphrase")
 
-    for cmd in ("backup", "restore", "verify"):
+    # ---- changing the key in place: rekey, decrypt, encrypt
+    new_env = {"CRM_PASSPHRASE": "六六大顺 six", "CRM_NEW_PASSPHRASE": "新口令 seven"}
+    fails("rekey", enc, env=key_env, code=2, mentions="CRM_NEW_PASSPHRASE")
+    out, _ = run("rekey", enc, "--step", "3", env=new_env)
+    check(out.startswith("rekeyed ") and "encrypted" in out, f"rekey prints a summary: {out!r}")
+    fails("info", enc, env=key_env, mentions="wrong key")
+    after = {"CRM_PASSPHRASE": "新口令 seven"}
+    check(json.loads(run("info", enc, "--json", env=after)[0])["customers"] == 1, "info with the new passphrase")
+    check("上官婉儿".encode() not in raw(enc) and b"13700001111" not in raw(enc), "rekeyed file holds no plaintext")
+    fails("encrypt", enc, env=dict(after, CRM_NEW_PASSPHRASE="x"), mentions="already encrypted")
+    r = json.loads(run("decrypt", enc, "--json", env=after)[0])
+    check(r["encrypted"] is False and r["was_encrypted"] is True, f"decrypt --json: {r}")
+    check("上官婉儿".encode() in raw(enc), "a decrypted file is plain")
+    check(json.loads(run("info", enc, "--json")[0])["customers"] == 1, "info without a key after decrypt")
+    fails("decrypt", enc, mentions="not encrypted")
+    fails("rekey", enc, env={"CRM_NEW_PASSPHRASE": "x"}, mentions="crm encrypt")
+    fails("encrypt", plain, env={"CRM_NEW_KEY": "xyz"}, code=2, mentions="CRM_NEW_KEY")
+    r = json.loads(run("encrypt", plain, "--json", env={"CRM_NEW_KEY": "ab" * 32})[0])
+    check(r["encrypted"] is True and r["was_encrypted"] is False, f"encrypt --json: {r}")
+    data = raw(plain)
+    check("上官婉儿".encode() not in data and b"13700001111" not in data and "Björn".encode() not in data,
+          "an encrypted plain file holds no plaintext")
+    fails("info", plain, mentions="encrypted")
+    check(json.loads(run("info", plain, "--json", env={"CRM_KEY": "ab" * 32})[0])["customers"] == 2,
+          "info with the new raw key")
+
+    for cmd in ("backup", "restore", "verify", "rekey", "encrypt", "decrypt"):
         out, _ = run("help", cmd)
         check(out.startswith(f"usage: crm {cmd}") and "CRM_PASSPHRASE" in out, f"crm help {cmd}")
 

@@ -272,3 +272,53 @@ TEST_CASE("a modified page in the WAL is an error, never data", "[crypto]") {
         }
     }
 }
+
+TEST_CASE("a database file cut short under its WAL is an error, never pages of zeros", "[crypto]") {
+    // Pages the WAL does not hold are read from the database file; when the
+    // file is shorter than the WAL says the database is, such a read comes
+    // back short. A short read is zeros to SQLite, which would take them for a
+    // page (an overflow page of zeros reads as a value of zeros): the VFS must
+    // refuse it as a page that fails to authenticate.
+    TempDir dir;
+    const auto file = dir.path("enc.db");
+    auto db = std::make_unique<Database>(file, with_key());
+    std::vector<crmlite::Uuid> ids;
+    for (int i = 0; i < 8; ++i)
+        ids.push_back(customers::create(*db, Json{{"display_name", "Person " + std::to_string(i)},
+                                                  {"notes", std::string(3000 + 100 * i, static_cast<char>('a' + i))}}));
+    db->sql().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    customers::update(*db, ids[0], Json{{"city", "Basel"}});
+    const auto main = read_bytes(file), wal = read_bytes(file + "-wal");
+    REQUIRE(main.size() > 8 * 4096);
+    REQUIRE(wal.size() > 4096);
+    // What each person's notes are: the only data a read may return.
+    std::vector<std::string> notes;
+    for (int i = 0; i < 8; ++i) notes.push_back(std::string(3000 + 100 * i, static_cast<char>('a' + i)));
+    db.reset();
+
+    for (const std::size_t keep : {std::size_t{0}, std::size_t{1}, std::size_t{4}, main.size() / 4096 - 1}) {
+        INFO("database file cut to " << keep << " pages");
+        const auto copy = dir.path("cut" + std::to_string(keep) + ".db");
+        write_bytes(copy, main.substr(0, keep * 4096));
+        write_bytes(copy + "-wal", wal);
+        try {
+            Database d(copy, with_key());
+            SQLite::Statement all(d.sql(), "SELECT display_name, notes FROM customers");
+            std::size_t read = 0;
+            while (all.executeStep()) {
+                const std::string name = all.getColumn(0).getString();
+                const auto i = static_cast<std::size_t>(name.back() - '0');
+                REQUIRE(i < notes.size());
+                CHECK(all.getColumn(1).getString() == notes[i]);
+                ++read;
+            }
+            // Read without an error: then every page it needed was there.
+            CHECK(read == notes.size());
+        } catch (const crmlite::Error& e) {
+            CHECK((e.code() == CRM_ECORRUPT || e.code() == CRM_ENOTADB));
+        } catch (const SQLite::Exception& e) {
+            INFO(e.what());
+            CHECK(((e.getExtendedErrorCode() & 0xFF) == SQLITE_CORRUPT || (e.getExtendedErrorCode() & 0xFF) == SQLITE_NOTADB));
+        }
+    }
+}

@@ -89,7 +89,9 @@ const char* kSegmentCase =
     " ELSE 'At Risk' END";
 
 // RFM straight from the interactions in one SQL statement (UTC database, so a
-// local day is occurred_at / 86400000), for the given scoring method.
+// local day is occurred_at / 86400000), for the given scoring method: a refund
+// is a "refund" or an order with status "refunded" (its absolute amount is
+// subtracted); cancelled ones count for nothing; USD sums convert at 7.25.
 std::map<std::string, Scores> independent(crmlite::Database& db, const std::string& method, std::int64_t window_days) {
     const std::int64_t as_of_day = kAsOf / kDay;
     const auto scored = [&](const std::string& order) {
@@ -99,13 +101,16 @@ std::map<std::string, Scores> independent(crmlite::Database& db, const std::stri
                order.substr(0, order.find(' ')) + ") FROM buyers))";
     };
     const std::string sql =
-        "WITH agg AS (SELECT customer_id,"
-        "  sum(kind = 'order') AS freq,"
-        "  sum(CASE WHEN kind = 'order' THEN coalesce(amount_minor, 0) ELSE -abs(coalesce(amount_minor, 0)) END) AS mon,"
-        "  max(CASE WHEN kind = 'order' THEN occurred_at END) AS last"
+        "WITH rows AS (SELECT customer_id, currency, amount_minor, occurred_at, (kind = 'refund' OR status IS 'refunded') AS refund"
         "  FROM interactions WHERE kind IN ('order', 'refund') AND coalesce(status, '') NOT IN ('cancelled', 'canceled')"
         "  AND occurred_at > " + std::to_string(window_days ? kAsOf - window_days * kDay : INT64_MIN) +
-        "  AND occurred_at <= " + std::to_string(kAsOf) + " GROUP BY customer_id),"
+        "  AND occurred_at <= " + std::to_string(kAsOf) + "),"
+        " per_currency AS (SELECT customer_id, currency, sum(NOT refund) AS freq,"
+        "  sum(CASE WHEN refund THEN -abs(coalesce(amount_minor, 0)) ELSE coalesce(amount_minor, 0) END) AS mon,"
+        "  max(CASE WHEN NOT refund THEN occurred_at END) AS last FROM rows GROUP BY customer_id, currency),"
+        " agg AS (SELECT customer_id, sum(freq) AS freq,"
+        "  sum(CASE currency WHEN 'USD' THEN CAST(round(mon * 7.25) AS INTEGER) ELSE mon END) AS mon,"
+        "  max(last) AS last FROM per_currency GROUP BY customer_id),"
         " buyers AS (SELECT customer_id, freq, mon, " + std::to_string(as_of_day) + " - last / 86400000 AS rec FROM agg WHERE freq > 0),"
         " scored AS (SELECT customer_id, rec, freq, mon, " + scored("rec DESC") + " AS r, " + scored("freq ASC") + " AS f, " +
         scored("mon ASC") + " AS m, ROW_NUMBER() OVER (ORDER BY mon DESC, customer_id) AS pos FROM buyers)"
@@ -141,8 +146,10 @@ std::map<std::string, Scores> independent(crmlite::Database& db, const std::stri
 }
 
 // A few hundred customers with ties, refunds, cancelled orders, old orders
-// outside the window and customers who never bought.
-void populate(crmlite::Database& db, std::uint32_t seed, int n) {
+// outside the window and customers who never bought; with `mixed`, also
+// orders refunded by status (negative amounts, as shops export them) and
+// orders in USD.
+void populate(crmlite::Database& db, std::uint32_t seed, int n, bool mixed = false) {
     std::mt19937 rng(seed);
     db.begin();
     for (int i = 0; i < n; ++i) {
@@ -152,7 +159,9 @@ void populate(crmlite::Database& db, std::uint32_t seed, int n) {
             const std::int64_t at = kAsOf - static_cast<std::int64_t>(rng() % 500) * kDay - static_cast<std::int64_t>(rng() % kDay);
             const std::int64_t amount = static_cast<std::int64_t>(rng() % 5 + 1) * 1000;  // many ties
             const int what = static_cast<int>(rng() % 10);
-            order(db, c, at, amount, what == 0 ? "refund" : "order", what == 1 ? "cancelled" : "");
+            if (mixed && what == 2) order(db, c, at, -amount, "order", "refunded");
+            else if (mixed && what == 3) order(db, c, at, amount + static_cast<std::int64_t>(rng() % 7), "order", "paid", "USD");
+            else order(db, c, at, amount, what == 0 ? "refund" : "order", what == 1 ? "cancelled" : "");
         }
         if (rng() % 5 == 0) order(db, c, kAsOf + 2 * kDay, 999);  // after the as-of times used: never counts
     }
@@ -203,11 +212,12 @@ TEST_CASE("every default segment is reached by real data", "[rfm]") {
 
 TEST_CASE("RFM equals an independent SQL computation for every customer", "[rfm]") {
     TempDb t;
-    populate(*t, 20261123, 400);
+    populate(*t, 20261123, 400, true);
     const std::string method = GENERATE(as<std::string>{}, "ntile", "quantile", "rank_bins");
     const std::int64_t window = GENERATE(as<std::int64_t>{}, 365, 0);
     INFO("method " << method << ", window " << window);
-    rfm::compute(*t, rfm::parse_params(Json{{"as_of", crmlite::format_instant(kAsOf)}, {"method", method}, {"window_days", window}}));
+    rfm::compute(*t, rfm::parse_params(Json{{"as_of", crmlite::format_instant(kAsOf)}, {"method", method}, {"window_days", window},
+                                            {"rates", {{"USD", 7.25}}}}));
     const auto mine = current(*t);
     const auto theirs = independent(*t, method, window);
     REQUIRE(mine.size() == 400);
@@ -228,6 +238,12 @@ TEST_CASE("RFM equals an independent SQL computation for every customer", "[rfm]
         buyers += s.r > 0;
     }
     CHECK(buyers > 250);  // the data really exercises scoring
+    // ... and every rule the comparison is about.
+    const auto count = [&](const char* where) { return t->sql().execAndGet(std::string("SELECT count(*) FROM interactions WHERE ") + where).getInt(); };
+    CHECK(count("kind = 'refund'") > 20);
+    CHECK(count("status = 'refunded' AND amount_minor < 0") > 20);
+    CHECK(count("status = 'cancelled'") > 20);
+    CHECK(count("currency = 'USD'") > 20);
 }
 
 TEST_CASE("the three scoring methods differ on ties as documented", "[rfm]") {
@@ -360,6 +376,19 @@ TEST_CASE("incremental refresh after a day of orders equals a full recompute", "
     SECTION("a deleted interaction makes the refresh recompute everything") {
         interactions::remove(*t, Uuid::parse(eid, "id"));
         CHECK(rfm::refresh(*t, rfm::parse_params(p))["mode"] == "full");
+    }
+    SECTION("a refresh with another segment map or tier shares rewrites what they change") {
+        p["segments"] = {{"rules", {{{"segment", "Recent"}, {"r", {4, 5}}}, {{"segment", "Other"}}}}};
+        p["tiers"] = {{"core", 0.25}, {"potential", 0.25}};
+        const Json again = rfm::refresh(*t, rfm::parse_params(p));
+        CHECK(again["mode"] == "incremental");
+        CHECK(again["recomputed"] == 0);
+        const auto refreshed = current(*t);
+        const Json full2 = rfm::compute(*t, rfm::parse_params(p));
+        CHECK(refreshed == current(*t));
+        CHECK(again["segments"] == full2["segments"]);
+        CHECK(again["tiers"] == full2["tiers"]);
+        for (const auto& [id, s] : refreshed) CHECK(s.segment == (s.r == 0 ? "No Purchases" : s.r >= 4 ? "Recent" : "Other"));
     }
     SECTION("other aggregate parameters make the refresh recompute everything") {
         p["window_days"] = 30;

@@ -130,3 +130,36 @@ TEST_CASE("leads, their events, rules and campaign members sync and converge", "
     CHECK(crmlite::campaigns::results(*s.a, camp) == crmlite::campaigns::results(*s.b, camp));
     CHECK(csync::canonical_dump(*s.a) == csync::canonical_dump(*s.b));
 }
+
+TEST_CASE("concurrent edits of campaigns, stages and lead details converge field by field", "[sales][sync]") {
+    Pair s;
+    const Json p = crmlite::pipeline::create(*s.a, {{"name", "P"}, {"stages", {{{"name", "Lead"}, {"probability", 10}}}}});
+    const Uuid camp = crmlite::campaigns::create(*s.a, {{"name", "Spring"}, {"cost_minor", 1000}, {"currency", "CNY"}});
+    const Uuid lead = Uuid::parse(crmlite::leads::capture(*s.a, {{"name", "Zhao"}, {"assign", false}})["id"].get<std::string>(), "id");
+    s.exchange();
+    const Uuid stage = Uuid::parse(stage_named(p, "Lead"), "id");
+    // Different fields on each side, and one field (the campaign's name) on both: B writes later.
+    crmlite::campaigns::update(*s.a, camp, {{"cost_minor", 2500}, {"name", "Spring A"}});
+    crmlite::pipeline::update_stage(*s.a, stage, {{"probability", 20}});
+    crmlite::leads::update(*s.a, lead, {{"region", "华东"}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    crmlite::campaigns::update(*s.b, camp, {{"attribution_days", 14}, {"name", "Spring B"}});
+    crmlite::pipeline::update_stage(*s.b, stage, {{"name", "Inquiry"}});
+    crmlite::leads::update(*s.b, lead, {{"notes", "met at the fair"}});
+    s.exchange();
+    CHECK(s.missing == 0);
+    for (Database* db : {s.a.get(), s.b.get()}) {
+        const Json c = crmlite::campaigns::get(*db, camp);
+        CHECK(c["cost_minor"] == 2500);
+        CHECK(c["attribution_days"] == 14);
+        CHECK(c["name"] == "Spring B");  // the later write of the same field
+        const auto st = crmlite::pipeline::stage(*db, stage);
+        REQUIRE(st);
+        CHECK(st->probability == 20);
+        CHECK(st->name == "Inquiry");
+        const Json l = crmlite::leads::get(*db, lead);
+        CHECK(l["region"] == "华东");
+        CHECK(l["notes"] == "met at the fair");
+    }
+    CHECK(csync::canonical_dump(*s.a) == csync::canonical_dump(*s.b));
+}

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -135,4 +137,64 @@ TEST_CASE("a snapshot refuses an existing path and an open transaction, and leav
     CHECK_FALSE(std::filesystem::exists(dir.path("in_txn.db")));
     CHECK_CRM_ERROR(csync::snapshot(hub, dir.path("no/such/dir/x.db"), {}), CRM_EIO, "cannot write");
     CHECK_FALSE(std::filesystem::exists(dir.path("no/such/dir/x.db")));
+}
+
+TEST_CASE("the snapshot of an encrypted hub is encrypted with the hub's key", "[sync][snapshot][crypto]") {
+    TempDir dir;
+    const std::string key(32, '\x42');
+    OpenOptions keyed;
+    keyed.raw_key = key;
+    Database hub(dir.path("hub.db"), keyed);
+    REQUIRE(hub.encrypted());
+    const Uuid wang = customers::create(hub, Json{{"display_name", "王小明"}, {"owner", "alice"}, {"phones", {"13800001111"}}});
+    customers::create(hub, Json{{"display_name", "Theodora Quist"}, {"owner", "bob"}, {"phones", {"13800002222"}}});
+    const auto bytes_of = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    const auto holds_text = [](const std::string& bytes) {
+        for (const char* s : {"王小明", "Theodora Quist", "13800001111", "13800002222", "SQLite format 3"})
+            if (bytes.find(s) != std::string::npos) return true;
+        return false;
+    };
+
+    SECTION("whole") {
+        const std::string path = dir.path("device.db");
+        const Json r = csync::snapshot(hub, path, {});
+        CHECK(r["customers"] == 2);
+        CHECK_FALSE(holds_text(bytes_of(path)));
+        CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+        CHECK_CRM_ERROR(Database(path, OpenOptions{}), CRM_ENOTADB, "encrypted");
+        OpenOptions other_key;
+        other_key.raw_key = std::string(32, '\x43');
+        CHECK_CRM_ERROR(Database(path, other_key), CRM_ENOTADB, "wrong key");
+        Database device(path, keyed);
+        CHECK(device.encrypted());
+        CHECK(csync::canonical_dump(device) == csync::canonical_dump(hub));
+        CHECK(device.site_id().str() == r["site_id"].get<std::string>());
+        customers::update(device, wang, Json{{"city", "上海"}});
+        pull(hub, device);
+        CHECK(customers::get(hub, wang)["city"] == "上海");
+    }
+    SECTION("filtered (the copy is vacuumed after dropping what is outside the share)") {
+        const std::string path = dir.path("alice.db");
+        csync::SnapshotOptions o;
+        o.filter.owners = {"alice"};
+        CHECK(csync::snapshot(hub, path, o)["customers"] == 1);
+        CHECK_FALSE(holds_text(bytes_of(path)));
+        Database alice(path, keyed);
+        CHECK(scalar(alice, "SELECT count(*) FROM customers") == 1);
+        CHECK(customers::exists(alice, wang));
+    }
+    SECTION("a passphrase opens the snapshot of a hub opened with it") {
+        OpenOptions pass;
+        pass.passphrase = "hub passphrase";
+        Database phub(dir.path("phub.db"), pass);
+        customers::create(phub, Json{{"display_name", "王小明"}});
+        const std::string path = dir.path("pdevice.db");
+        csync::snapshot(phub, path, {});
+        CHECK_FALSE(holds_text(bytes_of(path)));
+        Database device(path, pass);
+        CHECK(scalar(device, "SELECT count(*) FROM customers") == 1);
+    }
 }

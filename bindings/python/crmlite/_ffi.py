@@ -155,6 +155,7 @@ _SIGNATURES = {
     "crm_sync_options_set_peer": (status, [sync_options_p, c_char_p]),
     "crm_sync_options_add_share": (status, [sync_options_p, c_char_p, c_char_p]),
     "crm_sync_options_set_conflict_retention_ms": (status, [sync_options_p, c_int64]),
+    "crm_sync_options_set_audit": (status, [sync_options_p, c_int]),
     "crm_sync_changes_for": (status, [POINTER(c_void_p), POINTER(c_size_t), POINTER(c_int64), POINTER(c_int),
                                       db_p, c_int64, c_int64, sync_options_p]),
     "crm_sync_conflicts": (status, [out_str, db_p, c_char_p, c_int64]),

@@ -410,10 +410,11 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
     # ------------------------------------------------------------------ sync
 
     @staticmethod
-    def _sync_options(peer=None, share=None, max_clock_skew_ms=None, conflict_retention_ms=None):
+    def _sync_options(peer=None, share=None, max_clock_skew_ms=None, conflict_retention_ms=None, audit=None):
         """A crm_sync_options (caller frees) or None when nothing is set.
         ``share`` maps "owner" / "region" / "tag" to a value or a list of them."""
-        if peer is None and not share and max_clock_skew_ms is None and conflict_retention_ms is None:
+        if (peer is None and not share and max_clock_skew_ms is None and conflict_retention_ms is None
+                and audit is None):
             return None
         opts = _ffi.sync_options_p()
         _check(lib.crm_sync_options_new(byref(opts)))
@@ -427,20 +428,25 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
                 _check(lib.crm_sync_options_set_max_clock_skew_ms(opts, int(max_clock_skew_ms)))
             if conflict_retention_ms is not None:
                 _check(lib.crm_sync_options_set_conflict_retention_ms(opts, int(conflict_retention_ms)))
+            if audit is not None:
+                _check(lib.crm_sync_options_set_audit(opts, 1 if audit else 0))
         except BaseException:
             lib.crm_sync_options_free(opts)
             raise
         return opts
 
-    def sync_changes(self, since=0, max_records=10000, peer=None, share=None):
+    def sync_changes(self, since=0, max_records=10000, peer=None, share=None, audit=None):
         """Changes made or received after the cursor ``since`` (0: everything),
         as ``(blob, cursor, more)``: send ``blob`` to the peer, keep ``cursor``
         for the next call, call again while ``more``. ``peer`` (its site id)
         acknowledges what it has and suppresses echoes; ``share`` (e.g.
-        ``{"owner": "alice"}``, needs ``peer``) sends only that share."""
+        ``{"owner": "alice"}``, needs ``peer``) sends only that share.
+        ``audit`` True/False: whether the changes carry this file's audit
+        chain for the hub (None: the default, unfiltered changes of a handle
+        without principal do; see docs/privacy.md)."""
         blob, size = c_void_p(), c_size_t()
         cursor, more = c_int64(), c_int()
-        opts = self._sync_options(peer=peer, share=share)
+        opts = self._sync_options(peer=peer, share=share, audit=audit)
         try:
             status = lib.crm_sync_changes_for(byref(blob), byref(size), byref(cursor), byref(more),
                                               self._db(), int(since), int(max_records), opts)

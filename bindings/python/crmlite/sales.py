@@ -17,6 +17,10 @@ _ffi.declare({
     "crm_pipeline_create": (status, [out_str, db_p, c_char_p]),
     "crm_pipeline_list": (status, [out_str, db_p]),
     "crm_pipeline_stage_update": (status, [db_p, c_char_p, c_char_p]),
+    "crm_pipeline_delete": (status, [db_p, c_char_p]),
+    "crm_opportunity_delete": (status, [db_p, c_char_p]),
+    "crm_lead_delete": (status, [db_p, c_char_p]),
+    "crm_campaign_delete": (status, [db_p, c_char_p]),
     "crm_opportunity_add": (status, [out_str, db_p, c_char_p]),
     "crm_opportunity_update": (status, [db_p, c_char_p, c_char_p]),
     "crm_opportunity_get": (status, [out_str, db_p, c_char_p]),
@@ -61,6 +65,10 @@ class SalesMixin:
     def update_stage(self, stage_id, changes):
         _check(lib.crm_pipeline_stage_update(self._db(), _bytes(stage_id, "stage_id"), _json_bytes(changes, "stage")))
 
+    def delete_pipeline(self, pipeline_id):
+        """Deletes a pipeline no opportunity uses (CrmError EEXISTS otherwise: archive it instead)."""
+        _check(lib.crm_pipeline_delete(self._db(), _bytes(pipeline_id, "id")))
+
     # ---- opportunities
     def add_opportunity(self, record):
         """Adds an opportunity; returns its id."""
@@ -70,6 +78,10 @@ class SalesMixin:
         """Partial update; a new stage_id or status won/lost is recorded in the stage history."""
         _check(lib.crm_opportunity_update(self._db(), _bytes(opportunity_id, "id"),
                                           _json_bytes(changes, "opportunity")))
+
+    def delete_opportunity(self, opportunity_id):
+        """Deletes the opportunity and its stage history (a tombstone that syncs; needs "delete")."""
+        _check(lib.crm_opportunity_delete(self._db(), _bytes(opportunity_id, "id")))
 
     def opportunity(self, opportunity_id):
         """The opportunity with its ``stage`` and ``stage_history``."""
@@ -86,6 +98,10 @@ class SalesMixin:
 
     def update_lead(self, lead_id, changes):
         _check(lib.crm_lead_update(self._db(), _bytes(lead_id, "id"), _json_bytes(changes, "lead")))
+
+    def delete_lead(self, lead_id):
+        """Deletes the lead and its events (a tombstone that syncs; needs "delete" and the owner in scope)."""
+        _check(lib.crm_lead_delete(self._db(), _bytes(lead_id, "id")))
 
     def lead(self, lead_id):
         """The lead with its ``events`` (oldest first)."""
@@ -118,6 +134,10 @@ class SalesMixin:
 
     def update_campaign(self, campaign_id, changes):
         _check(lib.crm_campaign_update(self._db(), _bytes(campaign_id, "id"), _json_bytes(changes, "campaign")))
+
+    def delete_campaign(self, campaign_id):
+        """Deletes the campaign and its members (a tombstone that syncs); leads and opportunities lose the link."""
+        _check(lib.crm_campaign_delete(self._db(), _bytes(campaign_id, "id")))
 
     def campaign(self, campaign_id):
         return json.loads(_take_out(lib.crm_campaign_get, self._db(), _bytes(campaign_id, "id")))

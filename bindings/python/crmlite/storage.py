@@ -37,6 +37,8 @@ _ffi.declare({
     "crm_verify": (status, [out_str, c_char_p, backup_options_p]),
     "crm_restore": (status, [out_str, c_char_p, c_char_p, backup_options_p, options_p]),
     "crm_integrity_check": (status, [out_str, db_p]),
+    "crm_rekey": (status, [out_str, db_p, backup_options_p]),
+    "crm_decrypt": (status, [out_str, db_p, backup_options_p]),
 })
 
 
@@ -132,6 +134,32 @@ class StorageMixin:
         opts = _BackupOptions(passphrase, key, step, progress)
         try:
             return opts.call(lambda out, p: lib.crm_backup(out, db, p, opts.ptr), _path(path))
+        finally:
+            opts.close()
+
+    def rekey(self, *, passphrase=None, key=None, step=None, progress=None):
+        """Encrypts the file in place with a new ``passphrase`` or raw ``key``
+        (one of them is required): a new key for an encrypted file, encryption
+        for a plain one. Crash-safe (a re-encrypted copy renamed over the
+        file); this handle keeps working, other handles on the file must be
+        closed first (:class:`crmlite.Busy`). Returns {path, encrypted,
+        was_encrypted, pages, page_size, bytes, steps}."""
+        if passphrase is None and key is None:
+            from .errors import InvalidInput
+            raise InvalidInput("key: rekey needs the new passphrase or raw key")
+        db = self._db()
+        opts = _BackupOptions(passphrase, key, step, progress)
+        try:
+            return opts.call(lambda out: lib.crm_rekey(out, db, opts.ptr))
+        finally:
+            opts.close()
+
+    def decrypt(self, *, step=None, progress=None):
+        """Makes the encrypted file plain, in place (as :meth:`rekey`)."""
+        db = self._db()
+        opts = _BackupOptions(None, None, step, progress)
+        try:
+            return opts.call(lambda out: lib.crm_decrypt(out, db, opts.ptr))
         finally:
             opts.close()
 

@@ -91,6 +91,48 @@ class PrivacyTest(TempDirTestCase):
             self.assertNotIn("王小明".encode(), raw)
             self.assertNotIn(b"13812345678", raw)
 
+    def test_privacy_under_sync(self):
+        """A sales device gets masked values, its edits leave the clear phone
+        alone, its audit chain reaches the hub, and an erasure scrubs a
+        replica's file."""
+        device_path, replica_path = self.file("device.db"), self.file("replica.db")
+        with crmlite.Database(device_path) as device, crmlite.Database(self.path) as hub:
+            device_site, hub_site = device.info()["site_id"], hub.info()["site_id"]
+            device.put_user({"name": "alice", "role": "sales"})  # audited on the device
+            with crmlite.Database(self.path, principal="alice") as alice:
+                with self.assertRaises(PermissionDenied):  # the hub's chain is not hers
+                    alice.sync_changes(0, 1000, peer=device_site, audit=True)
+                blob, _, _ = alice.sync_changes(0, 1000, peer=device_site)
+                self.assertNotIn(b"13812345678", blob)
+                device.sync_apply(blob)
+            self.assertEqual(device.customer(self.mine)["phones"][0]["value"], "138****5678")
+            device.update_customer(self.mine, {"city": "宁波"})
+            blob, _, _ = device.sync_changes(0, 1000, peer=hub_site)
+            self.assertNotIn(b"****", blob)
+            report = hub.sync_apply(blob)
+            self.assertEqual(report["audit"]["appended"], 1)
+            mine = hub.customer(self.mine)
+            self.assertEqual((mine["city"], mine["phones"][0]["value"]), ("宁波", "13812345678"))
+            self.assertTrue(hub.audit_verify()["ok"])
+            blob, _, _ = device.sync_changes(0, 1000, peer=hub_site, audit=False)
+            self.assertNotIn("audit", hub.sync_apply(blob))
+            with crmlite.Database(replica_path) as replica:
+                replica.sync_apply(hub.sync_changes(0, 1000)[0])
+                with crmlite.Database(self.path, principal="root") as root:
+                    root.subject_erase(self.mine)
+                report = replica.sync_apply(hub.sync_changes(0, 1000)[0])
+                self.assertEqual(report["erased"], 1)
+                self.assertIn("scrub", report)
+        for path in (device_path, device_path + "-wal", replica_path, replica_path + "-wal"):
+            try:
+                with open(path, "rb") as f:
+                    raw = f.read()
+            except FileNotFoundError:
+                continue
+            self.assertNotIn(b"13812345678", raw, path)
+        with open(replica_path, "rb") as f:
+            self.assertNotIn("王小明".encode(), f.read())
+
 
 if __name__ == "__main__":
     unittest.main()

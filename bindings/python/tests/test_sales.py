@@ -92,6 +92,56 @@ class SalesTest(DbTestCase):
         with self.assertRaises(crmlite.InvalidInput):
             self.db.set_member_status(camp, yes, "bounced")
 
+    def test_deletes_sync_and_need_permission(self):
+        c = self.db.create_customer({"display_name": "Wang", "owner": "alice", "consent_marketing": True})
+        opp = self.db.add_opportunity({"customer_id": c, "name": "Tea", "amount_minor": 500, "currency": "CNY"})
+        camp = self.db.create_campaign({"name": "Spring", "audience_mode": "dynamic"})
+        lead = self.db.capture_lead({"name": "Zhao", "campaign_id": camp, "owner": "alice"})["id"]
+        self.db.set_member_status(camp, c, "sent")
+        other = crmlite.Database(self.file("other.crm"))
+        try:
+            def push(a, b):
+                blob, _, more = a.sync_changes(0)
+                self.assertFalse(more)
+                return b.sync_apply(blob)
+            push(self.db, other)
+            # Concurrent: this replica deletes, the other edits; the delete wins on both.
+            self.db.delete_opportunity(opp)
+            self.db.delete_campaign(camp)
+            other.update_opportunity(opp, {"amount_minor": 900})
+            other.update_campaign(camp, {"status": "active"})
+            push(other, self.db)
+            push(self.db, other)
+            push(other, self.db)
+            for db in (self.db, other):
+                with self.assertRaises(crmlite.NotFound):
+                    db.opportunity(opp)
+                with self.assertRaises(crmlite.NotFound):
+                    db.campaign(camp)
+                self.assertNotIn("campaign_id", db.lead(lead))  # the lead lost the link
+            # Permissions: a sales rep may not delete; a manager only within its team.
+            self.db.put_user({"name": "rep", "role": "sales"})
+            self.db.put_user({"name": "boss", "role": "manager", "team": "west"})
+            with crmlite.Database(self.path, principal="rep") as rep:
+                with self.assertRaises(crmlite.PermissionDenied):
+                    rep.delete_lead(lead)
+            with crmlite.Database(self.path, principal="boss") as boss:
+                with self.assertRaises(crmlite.PermissionDenied) as e:
+                    boss.delete_lead(lead)
+                self.assertIn("scope", str(e.exception))
+            self.db.delete_lead(lead)
+            with self.assertRaises(crmlite.NotFound):
+                self.db.lead(lead)
+            # A pipeline goes once no opportunity uses it.
+            self.db.add_opportunity({"customer_id": c, "name": "Cup"})
+            with self.assertRaises(crmlite.AlreadyExists):
+                self.db.delete_pipeline(self.pipeline["id"])
+            self.db.delete_customer(c)  # its opportunities go with it
+            self.db.delete_pipeline(self.pipeline["id"])
+            self.assertEqual(self.db.pipelines(), [])
+        finally:
+            other.close()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -128,5 +128,59 @@ class BackupTest(TempDirTestCase):
             self.assertEqual(db.count_customers(), 10)
 
 
+class RekeyTest(TempDirTestCase):
+    def test_rekey_refuses_the_old_key_and_keeps_every_record(self):
+        path = self.file("rekey.crm")
+        with crmlite.Database(path, key=KEY) as db:
+            fill(db, 12)
+            with crmlite.Database(path, key=KEY):
+                with self.assertRaises(crmlite.Busy):
+                    db.rekey(passphrase="新口令 2026")
+            with self.assertRaises(crmlite.InvalidInput):
+                db.rekey()
+            steps = []
+            r = db.rekey(passphrase="新口令 2026", step=1, progress=lambda done, total: steps.append(done))
+            self.assertTrue(r["encrypted"])
+            self.assertGreater(len(steps), 2)
+            self.assertEqual(db.count_customers(), 12)
+            fill(db, 1)
+        with self.assertRaises(crmlite.NotADatabase) as cm:
+            crmlite.Database(path, key=KEY)
+        self.assertIn("wrong key", str(cm.exception))
+        with crmlite.Database(path, passphrase="新口令 2026") as db:
+            self.assertEqual(db.count_customers(), 13)
+
+    def test_a_plain_file_is_encrypted_and_decrypted_in_place(self):
+        path = self.file("plain.crm")
+        with crmlite.Database(path) as db:
+            if db.encrypted:  # a test run with every new file encrypted
+                db.decrypt()
+            fill(db, 8)
+            r = db.rekey(key=KEY)
+            self.assertFalse(r["was_encrypted"])
+            self.assertTrue(db.encrypted)
+        data = raw(path)
+        for s in SECRETS:
+            self.assertNotIn(s, data)
+        with self.assertRaises(crmlite.NotADatabase):
+            crmlite.Database(path)
+        with crmlite.Database(path, key=KEY) as db:
+            self.assertEqual(db.count_customers(), 8)
+            # The snapshot of the encrypted file is encrypted too.
+            db.sync_snapshot(self.file("snap.crm"))
+            self.assertFalse(db.decrypt()["encrypted"])
+            with self.assertRaises(crmlite.InvalidInput):
+                db.decrypt()
+        data = raw(self.file("snap.crm"))
+        for s in SECRETS:
+            self.assertNotIn(s, data)
+        with crmlite.Database(self.file("snap.crm"), key=KEY) as snap:
+            self.assertEqual(snap.count_customers(), 8)
+        self.assertIn("慕容复".encode(), raw(path))
+        with crmlite.Database(path) as db:
+            self.assertFalse(db.encrypted)
+            self.assertEqual(db.count_customers(), 8)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -187,7 +187,8 @@ class Lifecycle(DbTestCase):
         self.assertEqual([r["id"] for r in self.db.tag_rules()], [trid])
         self.db.delete_tag_rule(trid)
 
-        self.assertGreater(self.db.churn_score(cid, "2026-12-01T00:00:00Z")["score"], 0.5)
+        # One purchase 183 days ago against the default 60-day interval: 0.6 x (3.05 - 1) / (3.05 + 1).
+        self.assertAlmostEqual(self.db.churn_score(cid, "2026-12-01T00:00:00Z")["score"], round(0.6 * 2.05 / 4.05, 4))
         self.assertEqual(self.db.at_risk("2026-12-01T00:00:00Z")["count"], 1)
         self.db.rfm_compute("2026-07-01T00:00:00Z")
         self.assertEqual(self.db.value_report("repeat_rate")["buyers"], 1)
