@@ -274,7 +274,10 @@ bool forward_delete(WriteScope& w, const Changeset& cs, const RecordChange& rc, 
     if (!row && customers::exists(db, rc.id)) return true;
     const Tombstone incoming{rc.hlc, db.site_index(cs.sites[rc.site])};
     if (customers::exists(db, rc.id)) send_away(w, cs, rc.id, row, incoming, apply);
-    else w.put_tombstone(Table::customers, rc.id, incoming.hlc, incoming.site);  // the newest stays
+    else {
+        w.put_tombstone(Table::customers, rc.id, incoming.hlc, incoming.site);  // the newest stays
+        mark_merged_children(db, rc.id, incoming.hlc);
+    }
     merge_into_ghost(w, cs, rc, rc.id);
     return true;
 }
@@ -351,7 +354,17 @@ bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const A
 void settle_after(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Apply& apply) {
     if (rc.evict) return;
     const Table table = static_cast<Table>(rc.table);
-    if (table == Table::customer_redirects) {
+    if (rc.tombstone && (table == Table::contact_points || table == Table::customer_tags)) {
+        // A child's delete that arrived after its customer's merge tombstone
+        // (one transaction: one seq, customers first): when it is the
+        // merge's, the child comes back with the customer on an undo.
+        Database& db = w.db();
+        const auto g = load_ghost(db, table, rc.id);
+        const Value* owner = g ? g->value("customer_id") : nullptr;
+        const Uuid* customer = owner ? std::get_if<Uuid>(owner) : nullptr;
+        if (customer && merged_away(db, *customer))
+            if (const auto tomb = customer_tombstone(db, *customer)) mark_merged_children(db, *customer, tomb->hlc);
+    } else if (table == Table::customer_redirects) {
         settle(w, like(cs), {rc.id}, apply);
     } else if (table == Table::customer_merges) {
         auto& st = w.db().stmt("SELECT losers FROM customer_merges WHERE id = ?");

@@ -1,6 +1,7 @@
 #include "merge/liveness.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 
@@ -59,7 +60,37 @@ void drop_tombstone(Database& db, const Uuid& id) {
     del.exec();
 }
 
+// The ghosts of a customer's children whose deletes are its merge's (their
+// tombstones are the merge's, or later), with the local mark that brings them
+// back with it. A merge made elsewhere sends its children's tombstones before
+// the customer's (their deletes come first in its transaction), so they
+// arrived here as plain deletes.
+std::vector<std::tuple<Table, Uuid, Ghost>> merged_children(Database& db, const Uuid& id, std::int64_t merge_hlc) {
+    std::vector<std::tuple<Table, Uuid, Ghost>> out;
+    for (const Table table : kRevivable) {
+        auto& st = db.stmt(
+            "SELECT g.id FROM sync_ghosts g JOIN sync_tombstones t ON t.tbl = g.tbl AND t.id = g.id "
+            "WHERE g.customer = ? AND g.tbl = ? AND t.hlc >= ?");
+        st.bind(1, id.data(), Uuid::size());
+        st.bind(2, static_cast<int>(table));
+        st.bind(3, merge_hlc);
+        std::vector<Uuid> ids;
+        while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+        st.reset();
+        for (const auto& child : ids)
+            if (auto g = load_ghost(db, table, child)) {
+                if (!g->value(kMergedAway)) g->values.emplace_back(kMergedAway, std::int64_t{1});
+                out.emplace_back(table, child, std::move(*g));
+            }
+    }
+    return out;
+}
+
 }  // namespace
+
+void mark_merged_children(Database& db, const Uuid& id, std::int64_t merge_hlc) {
+    for (auto& [table, child, ghost] : merged_children(db, id, merge_hlc)) save_ghost(db, table, child, ghost);
+}
 
 std::optional<Tombstone> customer_tombstone(Database& db, const Uuid& id) {
     auto& st = db.stmt("SELECT hlc, site FROM sync_tombstones WHERE tbl = ? AND id = ?");
@@ -84,7 +115,10 @@ void remove_merged(WriteScope& w, const Uuid& id, const Tombstone& t) {
     std::vector<std::tuple<Table, Uuid, std::optional<Ghost>>> children;
     for (const Table table : kRevivable)
         for (const auto& child : ids_of(db, table, id)) children.emplace_back(table, child, capture_ghost(db, table, child));
+    // Children the merge's own deletes removed already (see merged_children).
+    auto gone = merged_children(db, id, t.hlc);
     customers::remove(db, id);  // its contact points and tag assignments leave with tombstones, their ghosts dropped
+    for (auto& [table, child, ghost] : gone) save_ghost(db, table, child, ghost);
     set_tombstone(w, id, t);
     save_ghost(db, Table::customers, id, g.value_or(Ghost{}));
     for (auto& [table, child, ghost] : children) {
@@ -273,7 +307,7 @@ std::size_t loser_count(Database& db, const Uuid& merge_id) {
 
 bool listed(const Json& seen, const Uuid& id) {
     const std::string s = id.str();
-    for (const char* list : {"interactions", "external_ids"})
+    for (const char* list : {"interactions", "external_ids", "sales"})
         if (seen.contains(list) && seen[list].is_array())
             for (const auto& v : seen[list])
                 if (v == s) return true;
@@ -301,7 +335,7 @@ void move_back(WriteScope& w, const Changeset& like_cs, const Redirect& r, const
     const auto undone = undo_stamp(db, r.merge_id);
     if (!undone || !customers::exists(db, r.loser)) return;
     Changeset c = like(like_cs);
-    for (const Table table : {Table::interactions, Table::external_ids}) {
+    for (const Table table : kMovedToSurvivor) {
         const SyncedTable& t = *sync::find_table(static_cast<int>(table));
         const int field = sync::column_index(t, "customer_id");
         auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE customer_id = ?");
@@ -329,7 +363,8 @@ void move_back(WriteScope& w, const Changeset& like_cs, const Redirect& r, const
 std::optional<Changeset> moved_back(WriteScope& w, const Changeset& cs, const RecordChange& rc) {
     Database& db = w.db();
     if (rc.tombstone || rc.evict) return std::nullopt;
-    if (rc.table != static_cast<int>(Table::interactions) && rc.table != static_cast<int>(Table::external_ids))
+    if (std::find(std::begin(kMovedToSurvivor), std::end(kMovedToSurvivor), static_cast<Table>(rc.table)) ==
+        std::end(kMovedToSurvivor))
         return std::nullopt;
     const auto owner = std::find_if(rc.fields.begin(), rc.fields.end(), [&](const FieldChange& f) { return cs.names[f.name] == "customer_id"; });
     if (owner == rc.fields.end()) return std::nullopt;

@@ -37,6 +37,9 @@ void set_tombstone(WriteScope& w, const Uuid& id, const Tombstone& t);
 // assignments get tombstone `t` exactly (what every replica sending it away
 // writes) and keep their ghosts, so it can come back whole.
 void remove_merged(WriteScope& w, const Uuid& id, const Tombstone& t);
+// A merge's tombstone (stamp merge_hlc) for a customer this replica no longer
+// holds: its children deleted by that merge come back with it on an undo.
+void mark_merged_children(Database& db, const Uuid& id, std::int64_t merge_hlc);
 // Sends customer `id` away (if it is here): `r` (when known) says where its
 // local changes go; the tombstone is `t`; its ghost is kept.
 void send_away(WriteScope& w, const sync::Changeset& like, const Uuid& id, const std::optional<Redirect>& r,

@@ -222,6 +222,17 @@ Json merge(Database& db, const Uuid& survivor_in, const std::vector<Uuid>& loser
     for (std::size_t m = 1; m < members.size(); ++m) {
         Json fields = Json::array();
         for (const auto& v : versions[m]) fields.push_back({v.field, v.stamp, db.site_of(v.site).str()});
+        // Opportunities, their stage history and leads' links (redirects.hpp, kMovedToSurvivor).
+        const auto sales_of = [&](const Uuid& customer) {
+            Json ids = Json::array();
+            for (const Table table : kMovedToSurvivor) {
+                if (table == Table::interactions || table == Table::external_ids) continue;
+                const sync::SyncedTable& t = *sync::find_table(static_cast<int>(table));
+                for (const auto& id : ids_where(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", customer))
+                    ids.push_back(id.str());
+            }
+            return ids;
+        };
         const auto list = [&](const char* sql) {
             Json ids = Json::array();
             for (const auto& id : ids_where(db, sql, members[m])) ids.push_back(id.str());
@@ -234,6 +245,7 @@ Json merge(Database& db, const Uuid& survivor_in, const std::vector<Uuid>& loser
                    {"tags", list("SELECT id FROM customer_tags WHERE customer_id = ?")},
                    {"interactions", list("SELECT id FROM interactions WHERE customer_id = ?")},
                    {"external_ids", list("SELECT id FROM external_ids WHERE customer_id = ?")},
+                   {"sales", sales_of(members[m])},
                    {"members", list("SELECT id FROM customers WHERE company_id = ?")}};
     }
 

@@ -45,7 +45,7 @@ std::optional<Redirect> redirect_row(Database& db, const Uuid& loser) {
     r.site = db.local_site();
     if (const auto versions = db.versions(Table::customer_redirects, loser))
         for (const auto& v : *versions)
-            if (v.field == kMergedHlc) r.site = v.site;
+            if (v.field == kRedirectMergedHlc) r.site = v.site;
     return r;
 }
 

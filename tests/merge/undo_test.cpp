@@ -15,6 +15,8 @@
 #include "merge/merge.hpp"
 #include "merge/redirects.hpp"
 #include "merge/undo.hpp"
+#include "pipeline/opportunities.hpp"
+#include "pipeline/pipelines.hpp"
 #include "support/errors.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
@@ -293,4 +295,26 @@ TEST_CASE("a customer a user deleted never comes back, even when a merge of it i
         CHECK_FALSE(customers::exists(r[i], l));
         CHECK(customers::exists(r[i], s));
     }
+}
+
+TEST_CASE("an undo moves the loser's opportunities back to it, here and on a replica", "[merge][undo][sales][sync]") {
+    Replicas r(2);
+    pipeline::create(r[0], {{"name", "P"}, {"stages", {{{"name", "Lead"}, {"probability", 10}}}}});
+    const Uuid s = customers::create(r[0], Json{{"display_name", "陈静"}, {"phones", {"13700000000"}}});
+    const Uuid l = customers::create(r[0], Json{{"display_name", "Chen Jing"}, {"phones", {"13700000000"}}});
+    const Uuid mine = opportunities::add(r[0], {{"customer_id", s.str()}, {"name", "Tea"}});
+    const Uuid theirs = opportunities::add(r[0], {{"customer_id", l.str()}, {"name", "Cups"}});
+    r.everyone();
+    const Json m = merge::merge(r[0], s, {l}, Json());
+    CHECK(opportunities::get(r[0], theirs)["customer_id"] == s.str());
+    r.everyone();
+    CHECK(opportunities::get(r[1], theirs)["customer_id"] == s.str());
+    const Json u = merge::undo(r[0], merge_id(m));
+    CHECK(u["status"] == "undone");
+    CHECK(opportunities::get(r[0], theirs)["customer_id"] == l.str());
+    CHECK(opportunities::get(r[0], mine)["customer_id"] == s.str());
+    r.everyone();
+    CHECK(opportunities::get(r[1], theirs)["customer_id"] == l.str());
+    CHECK(opportunities::get(r[1], mine)["customer_id"] == s.str());
+    r.converged();
 }
