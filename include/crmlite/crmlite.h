@@ -86,6 +86,7 @@ typedef enum crm_status {
     CRM_EUSER = 14,     /* reserved for callbacks to report their own failure */
     CRM_EFORMAT = 15,   /* a changeset of a newer format or an incompatible schema; nothing applied */
     CRM_ESTALE = 16,    /* a sync peer fell behind the tombstone horizon: it must re-baseline; nothing applied */
+    CRM_ECONFLICT = 17, /* a later change made the operation impossible (e.g. undoing a merge); the message names it */
     CRM_ROW = 100,      /* crm_cursor_next(): a row is available */
     CRM_DONE = 101      /* crm_cursor_next(): no more rows */
 } crm_status;

@@ -488,6 +488,9 @@ public:
                                         opts.empty() ? nullptr : opts.c_str()));
         return detail::take(o);
     }
+    // The merge record with "status": "undone" and "kept"; crm::Error CRM_ECONFLICT
+    // when a later change made the undo impossible (crm_quality_merge_undo).
+    std::string undo_merge(std::string_view merge_id) { return out_str(crm_quality_merge_undo, merge_id); }
     std::string merge_record(std::string_view merge_id) { return out_str(crm_quality_merge_get, merge_id); }
     std::string merges_of(std::string_view id) { return out_str(crm_quality_merges_of, id); }
     std::string quality_rules() { char* o = nullptr; detail::check(crm_quality_rules_get(&o, h_)); return detail::take(o); }

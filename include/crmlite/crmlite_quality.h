@@ -60,6 +60,21 @@ CRM_API crm_status crm_quality_check_record(char** out_json, crm_db* db, const c
  * CRM_ENOTFOUND for an unknown customer; CRM_EINVAL naming the field. */
 CRM_API crm_status crm_quality_merge(char** out_json, crm_db* db, const char* survivor, const char* losers_json,
                                      const char* options_json) CRM_NOEXCEPT;
+/* Undoes merge `merge_id` in one transaction: each loser comes back under its
+ * own id with its fields as they were (and every edit made to it since, here
+ * or on another replica), its phones, e-mails and tags, and the interactions
+ * and external ids the merge moved; the survivor gets back the fields the
+ * merge changed and loses what it had only from the losers, except what was
+ * edited since. The undo syncs: every replica that learns of it brings the
+ * losers back and drops their redirects. Returns the merge record with
+ * "status": "undone" and "kept": [{"record","reason"}] (what later changes
+ * keep as it is) (caller frees). CRM_ENOTFOUND for an unknown merge;
+ * CRM_ECONFLICT naming the cause when a later change made the undo
+ * impossible: the merge already undone, the survivor deleted or merged into
+ * another customer since ("survivor: ..."), a loser deleted by a user, merged
+ * again, living again after a merge cycle, or no longer kept after tombstone
+ * garbage collection ("losers[i]: ..."). */
+CRM_API crm_status crm_quality_merge_undo(char** out_json, crm_db* db, const char* merge_id) CRM_NOEXCEPT;
 /* One merge record by its id (caller frees). CRM_ENOTFOUND. */
 CRM_API crm_status crm_quality_merge_get(char** out_json, crm_db* db, const char* merge_id) CRM_NOEXCEPT;
 /* The merges customer `id` survived, newest first: a JSON array (caller frees). */

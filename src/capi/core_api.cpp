@@ -60,6 +60,7 @@ const char* crm_status_name(crm_status status) noexcept {
     case CRM_EUSER: return "CRM_EUSER";
     case CRM_EFORMAT: return "CRM_EFORMAT";
     case CRM_ESTALE: return "CRM_ESTALE";
+    case CRM_ECONFLICT: return "CRM_ECONFLICT";
     case CRM_ROW: return "CRM_ROW";
     case CRM_DONE: return "CRM_DONE";
     }

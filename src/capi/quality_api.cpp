@@ -3,6 +3,7 @@
 #include "capi/handles.hpp"
 #include "dedup/dedup.hpp"
 #include "merge/merge.hpp"
+#include "merge/undo.hpp"
 #include "normalize/normalize.hpp"
 #include "normalize/phone.hpp"
 #include "normalize/settings.hpp"
@@ -116,6 +117,17 @@ crm_status crm_quality_merge(char** out_json, crm_db* db, const char* survivor, 
         const Uuid s = Uuid::parse(std::string_view(survivor), "survivor");
         const auto losers = id_list(losers_json);
         *out_json = capi::dup_string(dump(merge::merge(*db->db, s, losers, optional_json(options_json, "options"))));
+        return capi::ok();)
+}
+
+crm_status crm_quality_merge_undo(char** out_json, crm_db* db, const char* merge_id) noexcept {
+    CRM_REQUIRE(out_json);
+    *out_json = nullptr;
+    CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
+    CRM_REQUIRE(merge_id);
+    CRM_API_GUARD(
+        *out_json = capi::dup_string(dump(merge::undo(*db->db, Uuid::parse(std::string_view(merge_id), "merge_id"))));
         return capi::ok();)
 }
 

@@ -37,6 +37,7 @@ Command decrypt_command();
 Command quality_command();
 Command dupes_command();
 Command merge_command();
+Command unmerge_command();
 Command validate_command();
 Command normalize_command();
 // commands_privacy.cpp: principals, roles, audit, data subjects (issue 7)

@@ -115,6 +115,22 @@ int run_merge(Context& ctx) {
     return kOk;
 }
 
+int run_unmerge(Context& ctx) {
+    const auto ops = ctx.operands(1);
+    auto db = ctx.open(Access::write);
+    const Json m = Json::parse(db.undo_merge(ops[0]));
+    if (ctx.json) {
+        print_json(m.dump());
+        return kOk;
+    }
+    std::cout << "undid merge " << m["id"].get<std::string>() << ":";
+    for (const auto& l : m["losers"]) std::cout << " " << l.get<std::string>();
+    std::cout << " back beside " << m["survivor"].get<std::string>() << "\n";
+    for (const auto& k : m["kept"])
+        std::cout << "  kept  " << k["record"].get<std::string>() << ": " << clean(k["reason"].get<std::string>()) << "\n";
+    return kOk;
+}
+
 int run_validate(Context& ctx) {
     const auto ops = ctx.operands(1);
     auto db = ctx.open(Access::read);
@@ -164,6 +180,19 @@ Command merge_command() {
             "survivor; the loser's id keeps reading as the survivor. Ids may be SYSTEM:EXTERNAL_ID.\n"
             "\nExample:\n  crm merge shop.db erp:C0000001 erp:C0000456\n",
             run_merge};
+}
+
+Command unmerge_command() {
+    return {"unmerge", "MERGE_ID", "undo a merge: the merged customers come back as they were",
+            {},
+            "Each merged customer comes back under its own id with its fields, phones, e-mails,\n"
+            "tags, external ids and interactions; the survivor gets back what the merge changed.\n"
+            "What was edited since the merge stays as it is (listed as kept). The undo syncs\n"
+            "like any other change. Refused, naming the cause, when a later change made it\n"
+            "impossible (the survivor deleted or merged away since, a merged customer deleted).\n"
+            "The merge id is printed by `crm merge` (\"id\" with --json).\n"
+            "\nExample:\n  crm unmerge shop.db 01936f0e-7c1a-7000-8000-0123456789ab\n",
+            run_unmerge};
 }
 
 Command validate_command() {

@@ -14,7 +14,7 @@ const std::vector<Command>& all_commands() {
         count_command(), tag_command(),    log_command(),  export_command(), info_command(),
         sync_command(),  changes_command(), apply_command(), conflicts_command(),
         backup_command(), restore_command(), verify_command(), rekey_command(), encrypt_command(), decrypt_command(),
-        quality_command(), dupes_command(), merge_command(), validate_command(), normalize_command(),
+        quality_command(), dupes_command(), merge_command(), unmerge_command(), validate_command(), normalize_command(),
         user_command(),  role_command(),   whoami_command(), audit_command(), subject_command(),
         // sales and marketing (commands_sales.cpp)
         pipeline_command(), opp_command(), opp_move_command(), opps_command(), lead_command(), leads_command(),

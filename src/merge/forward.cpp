@@ -5,7 +5,10 @@
 
 #include "customers/contact_points.hpp"
 #include "customers/customers.hpp"
+#include "interactions/interactions.hpp"
+#include "merge/liveness.hpp"
 #include "merge/redirects.hpp"
+#include "store/ghosts.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
 
@@ -33,14 +36,6 @@ bool seen_id(const Json& seen, const char* list, const Uuid& id) {
     if (!seen.contains(list)) return false;
     const std::string s = id.str();
     return std::any_of(seen[list].begin(), seen[list].end(), [&](const Json& v) { return v == s; });
-}
-
-Changeset like(const Changeset& cs) {
-    Changeset c;
-    c.fingerprint = cs.fingerprint;
-    c.sites = cs.sites;
-    c.names = cs.names;
-    return c;
 }
 
 std::vector<Uuid> ids_of_loser(Database& db, const std::string& sql, const Uuid& customer) {
@@ -99,7 +94,7 @@ RecordChange local_record(WriteScope& w, Changeset& c, const SyncedTable& t, con
         f.name = c.name_index(t.columns[static_cast<std::size_t>(v.field)].name);
         f.site = c.site_index(db.site_of(v.site));
         f.hlc = is_customer ? carried_stamp(v.stamp, r.merged_hlc) : v.stamp;
-        f.base = is_customer ? v.stamp : v.base;
+        f.base = is_customer ? r.merged_hlc : v.base;  // the merge's stamp marks it as moved by the merge
         f.value = is_customer ? Value(r.survivor) : row->values[static_cast<std::size_t>(v.field)];
         newest = std::max(newest, f.hlc);
         out.fields.push_back(std::move(f));
@@ -116,7 +111,17 @@ RecordChange local_record(WriteScope& w, Changeset& c, const SyncedTable& t, con
     return out;
 }
 
-// The merge arrives while this replica still holds the loser.
+}  // namespace
+
+Changeset like(const Changeset& cs) {
+    Changeset c;
+    c.fingerprint = cs.fingerprint;
+    c.sites = cs.sites;
+    c.names = cs.names;
+    return c;
+}
+
+// The merge arrives (or comes into force) while this replica still holds the loser.
 Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& r) {
     Database& db = w.db();
     Changeset c = like(cs);
@@ -134,7 +139,7 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
             f.name = c.name_index(customers_t.columns[static_cast<std::size_t>(v.field)].name);
             f.site = c.site_index(db.site_of(v.site));
             f.hlc = carried_stamp(v.stamp, r.merged_hlc);
-            f.base = r.merged_hlc;
+            f.base = v.stamp;  // the original's stamp (see carried_stamp)
             f.value = row->values[static_cast<std::size_t>(v.field)];
             newest = std::max(newest, f.hlc);
             to.fields.push_back(std::move(f));
@@ -174,51 +179,147 @@ Changeset carry_local_loser(WriteScope& w, const Changeset& cs, const Redirect& 
     return c;
 }
 
+
+namespace {
+
+// A customer's merged-away tombstone says so with this pseudo-field (its ghost
+// may be withheld from a filtered peer); a user's delete has none.
+bool merge_tombstone(const Changeset& cs, const RecordChange& rc) {
+    return std::any_of(rc.fields.begin(), rc.fields.end(), [&](const FieldChange& f) { return cs.names[f.name] == kMergedAway; });
+}
+
+// The customer fields of rc (its ghost when rc is a tombstone) as an edit.
+Changeset as_edit(const Changeset& cs, const RecordChange& rc) {
+    Changeset c = like(cs);
+    RecordChange e;
+    e.table = rc.table;
+    e.id = rc.id;
+    for (const auto& f : rc.fields)
+        if (cs.names[f.name] != kMergedAway) e.fields.push_back(f);
+    if (!e.fields.empty()) c.records.push_back(std::move(e));
+    return c;
+}
+
+// An edit to a customer merged away: the fields the merge had not seen, for the survivor.
+Changeset carry_edit(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Redirect& r) {
+    const SyncedTable& t = *sync::find_table(rc.table);
+    Changeset c = like(cs);
+    RecordChange to;
+    to.table = rc.table;
+    to.id = r.survivor;
+    std::int64_t newest = 0;
+    for (const auto& f : rc.fields) {
+        const int col = sync::column_index(t, cs.names[f.name]);
+        if (col < 0 || seen_field(r.seen, col, f.hlc)) continue;
+        FieldChange g = f;
+        g.hlc = carried_stamp(f.hlc, r.merged_hlc);
+        g.base = f.hlc;  // the original's stamp (see carried_stamp)
+        newest = std::max(newest, g.hlc);
+        to.fields.push_back(std::move(g));
+    }
+    if (to.fields.empty()) return c;
+    w.observe(newest, INT64_MAX / 4);
+    c.records.push_back(std::move(to));
+    return c;
+}
+
+bool forward_edit(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Apply& apply) {
+    Database& db = w.db();
+    if (customers::exists(db, rc.id)) return false;
+    const auto row = redirect_row(db, rc.id);
+    const auto tomb = customer_tombstone(db, rc.id);
+    const bool ghost = merged_away(db, rc.id);
+    if (row && !in_force(db, *row)) {  // undone, or it won a merge cycle: it lives
+        if (ghost) bring_back(w, cs, rc.id, apply);
+        return false;
+    }
+    if (row) apply(carry_edit(w, cs, rc, *row));
+    if (tomb && !ghost) return false;  // deleted by a user: the delete wins
+    if (!row && !tomb) return false;   // a customer new here
+    if (!tomb) set_tombstone(w, rc.id, {row->merged_hlc, row->site});
+    merge_into_ghost(w, cs, rc, rc.id);  // kept for the day it comes back
+    return true;
+}
+
+bool forward_delete(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Apply& apply) {
+    Database& db = w.db();
+    const auto tomb = customer_tombstone(db, rc.id);
+    const bool ghost = merged_away(db, rc.id);
+    if (!merge_tombstone(cs, rc)) {
+        // A user's delete (or a merge made before merges kept ghosts): final,
+        // and it replaces a merge's tombstone whatever the clocks.
+        if (ghost) {
+            drop_ghost(db, Table::customers, rc.id);
+            auto& del = db.stmt("DELETE FROM sync_tombstones WHERE tbl = ? AND id = ?");
+            del.bind(1, static_cast<int>(Table::customers));
+            del.bind(2, rc.id.data(), Uuid::size());
+            del.exec();
+        }
+        if (customers::exists(db, rc.id))
+            if (const auto r = redirect_of(db, rc.id)) apply(carry_local_loser(w, cs, *r));
+        return false;
+    }
+    if (tomb && !ghost) return true;  // deleted by a user: that stays
+    const auto row = redirect_row(db, rc.id);
+    if (row && !in_force(db, *row)) {
+        // The merge is undone here, or the customer won a merge cycle: it
+        // lives, and the ghost's fields are edits like any other.
+        if (ghost) bring_back(w, cs, rc.id, apply);
+        apply(as_edit(cs, rc));
+        return true;
+    }
+    // Where it went is not known yet (its redirect was rewritten after the
+    // delete, so it comes in a later page): it goes when the redirect arrives
+    // (settle_after), taking its interactions along, not before.
+    if (!row && customers::exists(db, rc.id)) return true;
+    const Tombstone incoming{rc.hlc, db.site_index(cs.sites[rc.site])};
+    if (customers::exists(db, rc.id)) send_away(w, cs, rc.id, row, incoming, apply);
+    else {
+        w.put_tombstone(Table::customers, rc.id, incoming.hlc, incoming.site);  // the newest stays
+        mark_merged_children(db, rc.id, incoming.hlc);
+    }
+    merge_into_ghost(w, cs, rc, rc.id);
+    return true;
+}
+
 }  // namespace
 
-Forwarded forward(WriteScope& w, const Changeset& cs, const RecordChange& rc) {
-    Forwarded out;
-    if (rc.evict) return out;
+bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Apply& apply) {
+    if (rc.evict) return false;
     Database& db = w.db();
     const Table table = static_cast<Table>(rc.table);
-    if (table == Table::customers) {
-        const auto r = redirect_of(db, rc.id);
-        if (!r) return out;
-        if (rc.tombstone) {
-            if (customers::exists(db, rc.id)) out.changes.push_back(carry_local_loser(w, cs, *r));
-            return out;
-        }
-        const SyncedTable& t = *sync::find_table(rc.table);
-        Changeset c = like(cs);
-        RecordChange to;
-        to.table = rc.table;
-        to.id = r->survivor;
-        std::int64_t newest = 0;
-        for (const auto& f : rc.fields) {
-            const int col = sync::column_index(t, cs.names[f.name]);
-            if (col < 0 || seen_field(r->seen, col, f.hlc)) continue;
-            FieldChange g = f;
-            g.hlc = carried_stamp(f.hlc, r->merged_hlc);
-            g.base = r->merged_hlc;
-            newest = std::max(newest, g.hlc);
-            to.fields.push_back(std::move(g));
-        }
-        if (to.fields.empty()) return out;
-        w.observe(newest, INT64_MAX / 4);
-        c.records.push_back(std::move(to));
-        out.changes.push_back(std::move(c));
-        return out;
-    }
+    if (table == Table::customers) return rc.tombstone ? forward_delete(w, cs, rc, apply) : forward_edit(w, cs, rc, apply);
     const bool moved = std::find(std::begin(kMovedToSurvivor), std::end(kMovedToSurvivor), table) != std::end(kMovedToSurvivor);
-    if (rc.tombstone || (!moved && table != Table::contact_points && table != Table::customer_tags)) return out;
+    if (rc.tombstone || (!moved && table != Table::contact_points && table != Table::customer_tags)) return false;
     // A child record made for a customer merged away.
     const FieldChange* owner = nullptr;
     for (const auto& f : rc.fields)
         if (cs.names[f.name] == "customer_id") owner = &f;
     const Uuid* loser = owner ? std::get_if<Uuid>(&owner->value) : nullptr;
-    if (!loser || customers::exists(db, *loser)) return out;
+    if (loser && customers::exists(db, *loser)) {
+        // Moved to a survivor by a merge undone since: back to its loser.
+        const auto back = moved_back(w, cs, rc);
+        if (back) apply(*back);
+        return back.has_value();
+    }
+    if (!loser) return false;
     const auto r = redirect_of(db, *loser);
-    if (!r) return out;
+    if (!r) {
+        // Moved (by a merge elsewhere) to a customer a user deleted here: the
+        // delete wins, as for a child made for it, and the row goes too (the
+        // engine's drop only knows children new here).
+        if (table == Table::interactions && customer_tombstone(db, *loser) && !merged_away(db, *loser)) {
+            auto& st = db.stmt("SELECT 1 FROM interactions WHERE id = ?");
+            st.bind(1, rc.id.data(), Uuid::size());
+            const bool here = st.executeStep();
+            st.reset();
+            if (here) {
+                interactions::remove(db, rc.id);
+                return true;
+            }
+        }
+        return false;
+    }
     RecordChange to = rc;
     const auto text = [&](const char* name) -> std::string {
         for (const auto& f : rc.fields)
@@ -227,27 +328,56 @@ Forwarded forward(WriteScope& w, const Changeset& cs, const RecordChange& rc) {
         return {};
     };
     if (table == Table::contact_points) {
-        if (text("type").empty() || text("normalized").empty()) return out;
+        if (text("type").empty() || text("normalized").empty()) return false;
         to.id = customers::point_id(r->survivor, text("type"), text("normalized"));
     } else if (table == Table::customer_tags) {
         const Uuid* tag = nullptr;
         for (const auto& f : rc.fields)
             if (cs.names[f.name] == "tag_id") tag = std::get_if<Uuid>(&f.value);
-        if (!tag) return out;
+        if (!tag) return false;
         to.id = tags::assignment_id(r->survivor, *tag);
     }
     for (auto& f : to.fields) {
         if (cs.names[f.name] != "customer_id") continue;
-        f.base = f.hlc;
+        f.base = r->merged_hlc;  // marks it as moved by the merge (an undo moves it back)
         f.hlc = carried_stamp(f.hlc, r->merged_hlc);
         f.value = r->survivor;
         w.observe(f.hlc, INT64_MAX / 4);
     }
+    if (table == Table::contact_points || table == Table::customer_tags) keep_forwarded(w, cs, rc);
     Changeset c = like(cs);
     c.records.push_back(std::move(to));
-    out.changes.push_back(std::move(c));
-    out.replaces = true;
-    return out;
+    apply(c);
+    return true;
+}
+
+void settle_after(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Apply& apply) {
+    if (rc.evict) return;
+    const Table table = static_cast<Table>(rc.table);
+    if (rc.tombstone && (table == Table::contact_points || table == Table::customer_tags)) {
+        // A child's delete that arrived after its customer's merge tombstone
+        // (one transaction: one seq, customers first): when it is the
+        // merge's, the child comes back with the customer on an undo.
+        Database& db = w.db();
+        const auto g = load_ghost(db, table, rc.id);
+        const Value* owner = g ? g->value("customer_id") : nullptr;
+        const Uuid* customer = owner ? std::get_if<Uuid>(owner) : nullptr;
+        if (customer && merged_away(db, *customer))
+            if (const auto tomb = customer_tombstone(db, *customer)) mark_merged_children(db, *customer, tomb->hlc);
+    } else if (table == Table::customer_redirects) {
+        settle(w, like(cs), {rc.id}, apply);
+    } else if (table == Table::customer_merges) {
+        auto& st = w.db().stmt("SELECT losers FROM customer_merges WHERE id = ?");
+        st.bind(1, rc.id.data(), Uuid::size());
+        Json losers;
+        if (st.executeStep()) losers = Json::parse(st.getColumn(0).getString(), nullptr, false);
+        st.reset();
+        std::vector<Uuid> ids;
+        if (losers.is_array())
+            for (const auto& l : losers)
+                if (Uuid id; l.is_string() && Uuid::try_parse(l.get<std::string>(), id)) ids.push_back(id);
+        if (!ids.empty()) settle(w, like(cs), ids, apply);
+    }
 }
 
 }  // namespace crmlite::merge

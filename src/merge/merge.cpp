@@ -7,6 +7,7 @@
 #include "common/time.hpp"
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
+#include "merge/liveness.hpp"
 #include "merge/redirects.hpp"
 #include "sync/schema.hpp"
 
@@ -52,7 +53,8 @@ void repoint(WriteScope& w, Table table, const char* sql_table, int field, const
     auto it = std::find_if(versions.begin(), versions.end(), [&](const FieldVersion& v) { return v.field == field; });
     const std::int64_t old_stamp = it == versions.end() ? 0 : it->stamp;
     const std::int64_t site = it == versions.end() ? 1 : it->site;
-    const FieldVersion nv{field, carried_stamp(old_stamp, merged_hlc), site, w.seq(), old_stamp};
+    // Its base is the merge's stamp: what marks it as moved by this merge (merge/undo.hpp).
+    const FieldVersion nv{field, carried_stamp(old_stamp, merged_hlc), site, w.seq(), merged_hlc};
     if (it == versions.end()) versions.push_back(nv);
     else *it = nv;
     auto& up = db.stmt(std::string("UPDATE ") + sql_table + " SET customer_id = ? WHERE id = ?");
@@ -149,6 +151,9 @@ Json load_merge(Database& db, const Uuid& id) {
 Json merge(Database& db, const Uuid& survivor_in, const std::vector<Uuid>& losers, const Json& options) {
     if (losers.empty()) invalid("losers", "no customer to merge into the survivor");
     WriteScope w(db);
+    // The merge record and the redirects get this operation's first change
+    // sequence number, so no peer learns of a loser's delete before them.
+    w.seq();
     const auto survivor_opt = resolve(db, survivor_in);
     if (!survivor_opt) throw Error(CRM_ENOTFOUND, "survivor: no customer " + survivor_in.str());
     const Uuid survivor = *survivor_opt;
@@ -217,12 +222,31 @@ Json merge(Database& db, const Uuid& survivor_in, const std::vector<Uuid>& loser
     for (std::size_t m = 1; m < members.size(); ++m) {
         Json fields = Json::array();
         for (const auto& v : versions[m]) fields.push_back({v.field, v.stamp, db.site_of(v.site).str()});
-        Json points = Json::array(), tags = Json::array();
-        for (const auto& id : ids_where(db, "SELECT id FROM contact_points WHERE customer_id = ?", members[m]))
-            points.push_back(id.str());
-        for (const auto& id : ids_where(db, "SELECT id FROM customer_tags WHERE customer_id = ?", members[m]))
-            tags.push_back(id.str());
-        seen[m] = {{"fields", fields}, {"points", points}, {"tags", tags}};
+        // Opportunities, their stage history and leads' links (redirects.hpp, kMovedToSurvivor).
+        const auto sales_of = [&](const Uuid& customer) {
+            Json ids = Json::array();
+            for (const Table table : kMovedToSurvivor) {
+                if (table == Table::interactions || table == Table::external_ids) continue;
+                const sync::SyncedTable& t = *sync::find_table(static_cast<int>(table));
+                for (const auto& id : ids_where(db, "SELECT id FROM " + t.name + " WHERE customer_id = ?", customer))
+                    ids.push_back(id.str());
+            }
+            return ids;
+        };
+        const auto list = [&](const char* sql) {
+            Json ids = Json::array();
+            for (const auto& id : ids_where(db, sql, members[m])) ids.push_back(id.str());
+            return ids;
+        };
+        // Contact points and tags: what an edit made elsewhere may add to; the
+        // rest: what an undo moves back (merge/undo.hpp).
+        seen[m] = {{"fields", fields},
+                   {"points", list("SELECT id FROM contact_points WHERE customer_id = ?")},
+                   {"tags", list("SELECT id FROM customer_tags WHERE customer_id = ?")},
+                   {"interactions", list("SELECT id FROM interactions WHERE customer_id = ?")},
+                   {"external_ids", list("SELECT id FROM external_ids WHERE customer_id = ?")},
+                   {"sales", sales_of(members[m])},
+                   {"members", list("SELECT id FROM customers WHERE company_id = ?")}};
     }
 
     customers::update(db, survivor, patch);
@@ -250,8 +274,10 @@ Json merge(Database& db, const Uuid& survivor_in, const std::vector<Uuid>& loser
         for (const auto& person : ids_where(db, "SELECT id FROM customers WHERE company_id = ?", loser))
             if (person != survivor)
                 customers::update(db, person, Json{{"company_id", survivor_is_company ? Json(survivor.str()) : Json()}});
-        customers::remove(db, loser);  // its points and tag assignments leave with tombstones (copied above)
-        put_redirect(w, {loser, survivor, merge_id, merged_hlc, seen[m]});
+        // The loser goes with a ghost, and the tombstone every replica that
+        // sends it away writes (merge/liveness.hpp): an undo brings it back.
+        remove_merged(w, loser, {merged_hlc, db.local_site()});  // its points and tag assignments too (copied above)
+        put_redirect(w, {loser, survivor, merge_id, merged_hlc, db.local_site(), seen[m]});
     }
 
     Json loser_ids = Json::array();

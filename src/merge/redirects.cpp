@@ -8,9 +8,29 @@ namespace {
 // Sync field indexes of a redirect (append only).
 enum : int { kRedirectSurvivor, kRedirectMergeId, kRedirectMergedHlc, kRedirectSeen };
 constexpr std::uint64_t kAll = (1u << 4) - 1;
+
+bool present(Database& db, const Uuid& id) {
+    auto& st = db.stmt("SELECT 1 FROM customers WHERE id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    const bool yes = st.executeStep();
+    st.reset();
+    return yes;
+}
+
+// The survivor a redirect row names, when its merge was not undone.
+std::optional<Uuid> next_hop(Database& db, const Uuid& id) {
+    auto& st = db.stmt(
+        "SELECT r.survivor_id FROM customer_redirects r WHERE r.id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM customer_merges m WHERE m.id = r.merge_id AND m.status = 'undone')");
+    st.bind(1, id.data(), Uuid::size());
+    std::optional<Uuid> out;
+    if (st.executeStep()) out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+    st.reset();
+    return out;
+}
 }  // namespace
 
-std::optional<Redirect> redirect_of(Database& db, const Uuid& loser) {
+std::optional<Redirect> redirect_row(Database& db, const Uuid& loser) {
     auto& st = db.stmt("SELECT survivor_id, merge_id, merged_hlc, seen FROM customer_redirects WHERE id = ?");
     st.bind(1, loser.data(), Uuid::size());
     if (!st.executeStep()) return std::nullopt;
@@ -20,8 +40,41 @@ std::optional<Redirect> redirect_of(Database& db, const Uuid& loser) {
     r.merge_id = Uuid::from_blob(st.getColumn(1).getBlob(), st.getColumn(1).getBytes());
     r.merged_hlc = st.getColumn(2).getInt64();
     r.seen = Json::parse(st.getColumn(3).getString(), nullptr, false);
-    if (r.seen.is_discarded()) r.seen = Json::object();
+    if (r.seen.is_discarded() || !r.seen.is_object()) r.seen = Json::object();
     st.reset();
+    r.site = db.local_site();
+    if (const auto versions = db.versions(Table::customer_redirects, loser))
+        for (const auto& v : *versions)
+            if (v.field == kRedirectMergedHlc) r.site = v.site;
+    return r;
+}
+
+bool merge_undone(Database& db, const Uuid& merge_id) {
+    auto& st = db.stmt("SELECT 1 FROM customer_merges WHERE id = ? AND status = 'undone'");
+    st.bind(1, merge_id.data(), Uuid::size());
+    const bool yes = st.executeStep();
+    st.reset();
+    return yes;
+}
+
+bool in_force(Database& db, const Redirect& r) {
+    if (merge_undone(db, r.merge_id)) return false;
+    // Does the chain from the survivor lead back to the loser? Then the loser
+    // closes a cycle, and the cycle's smallest id keeps living.
+    std::set<Uuid> cycle{r.loser};
+    Uuid at = r.survivor;
+    while (at != r.loser) {
+        if (!cycle.insert(at).second) return true;  // a cycle the loser only leads into
+        const auto next = next_hop(db, at);
+        if (!next) return true;
+        at = *next;
+    }
+    return *cycle.begin() != r.loser;
+}
+
+std::optional<Redirect> redirect_of(Database& db, const Uuid& loser) {
+    auto r = redirect_row(db, loser);
+    if (!r || !in_force(db, *r)) return std::nullopt;
     return r;
 }
 
@@ -29,12 +82,8 @@ std::optional<Uuid> resolve(Database& db, const Uuid& id) {
     Uuid at = id;
     std::set<Uuid> visited;
     for (;;) {
-        auto& st = db.stmt("SELECT 1 FROM customers WHERE id = ?");
-        st.bind(1, at.data(), Uuid::size());
-        const bool present = st.executeStep();
-        st.reset();
-        if (present) return at;
-        if (!visited.insert(at).second) return std::nullopt;  // a cycle of redirects: nothing lives there
+        if (present(db, at)) return at;
+        if (!visited.insert(at).second) return std::nullopt;
         auto r = redirect_of(db, at);
         if (!r) return std::nullopt;
         at = r->survivor;

@@ -2,6 +2,12 @@
 // (synced, Table::customer_redirects, id = the loser's id) pointing at its
 // survivor. Reads of a loser follow it; sync carries edits made to a loser
 // elsewhere over to its survivor (merge/forward.hpp).
+//
+// A redirect is in force unless its merge was undone (merge/undo.hpp) or it
+// closes a cycle: two replicas that merge A into B and B into A concurrently
+// make A -> B -> A; the smallest id of a cycle survives, so its own redirect
+// is out of force, on every replica, whatever order the merges arrive in
+// (merge/liveness.hpp keeps the customers table in step).
 #pragma once
 
 #include <optional>
@@ -16,14 +22,23 @@ namespace crmlite::merge {
 struct Redirect {
     Uuid loser, survivor, merge_id;
     std::int64_t merged_hlc = 0;  // the merge's stamp
+    std::int64_t site = 0;        // the merging site (local sync_sites index)
     // What the merge had seen of the loser: its field versions (field index,
-    // stamp, site id), contact point and tag assignment ids.
+    // stamp, site id), contact point, tag assignment, interaction and
+    // external id ids, and the persons of a merged company.
     Json seen;
 };
 
+// The redirect record of `loser` as stored, in force or not.
+std::optional<Redirect> redirect_row(Database& db, const Uuid& loser);
+// Whether it is in force (see above).
+bool in_force(Database& db, const Redirect& r);
+// The redirect of `loser` when it is in force.
 std::optional<Redirect> redirect_of(Database& db, const Uuid& loser);
+// Whether a merge was undone (an unknown merge is not).
+bool merge_undone(Database& db, const Uuid& merge_id);
 // The living customer `id` stands for: itself when it exists, else the end of
-// its redirect chain (nothing when neither).
+// its chain of redirects in force (nothing when neither).
 std::optional<Uuid> resolve(Database& db, const Uuid& id);
 // Writes (or rewrites) a redirect with change capture.
 void put_redirect(WriteScope& w, const Redirect& r);
@@ -40,7 +55,11 @@ inline constexpr Table kMovedToSurvivor[] = {Table::interactions, Table::externa
 
 // The version a change carried over to the survivor gets: it must win over
 // what the merge wrote (stamp merged_hlc) and be the same on every replica
-// that carries it over, so it derives from the original version alone.
+// that carries it over, so it derives from the original version alone. Two
+// writes older than the merge map to the same stamp (and, from one site, the
+// same site): a carried version's base is the original's stamp, and the
+// engine breaks a tie of (stamp, site) by base, then by value, so the later
+// write wins and every replica keeps the same one.
 inline std::int64_t carried_stamp(std::int64_t original, std::int64_t merged_hlc) {
     return std::max(original, merged_hlc) + 1;
 }

@@ -14,6 +14,7 @@ const char* table_name(Table t) {
     case Table::tags: return "tags";
     case Table::customer_tags: return "customer_tags";
     case Table::external_ids: return "external_ids";
+    case Table::customers: return "customers";  // merged away (src/merge/liveness.hpp), never by a delete
     default: return nullptr;
     }
 }
@@ -96,7 +97,7 @@ const Value* Ghost::value(const std::string& column) const {
     return nullptr;
 }
 
-bool keeps_ghost(Table table) { return table_name(table) != nullptr; }
+bool keeps_ghost(Table table) { return table != Table::customers && table_name(table) != nullptr; }
 
 std::optional<Ghost> capture_ghost(Database& db, Table table, const Uuid& id) {
     const char* name = table_name(table);
@@ -151,7 +152,8 @@ void save_ghost(Database& db, Table table, const Uuid& id, const Ghost& g) {
     put.bind(1, static_cast<int>(table));
     put.bind(2, id.data(), Uuid::size());
     const Value* customer = g.value("customer_id");
-    if (const auto* u = customer ? std::get_if<Uuid>(customer) : nullptr) put.bind(3, u->data(), Uuid::size());
+    if (table == Table::customers) put.bind(3, id.data(), Uuid::size());  // a merged-away customer's own
+    else if (const auto* u = customer ? std::get_if<Uuid>(customer) : nullptr) put.bind(3, u->data(), Uuid::size());
     else put.bind(3);
     put.bind(4, stamp);
     put.bind(5, seq);

@@ -10,6 +10,10 @@
 // That makes apply commutative whatever order deletes, edits and revivals
 // arrive in. A ghost lives as long as its tombstone (garbage collection drops
 // both) and is removed with its customer (eviction, erasure).
+//
+// A customer merged away keeps a ghost too (src/merge/liveness.hpp): it comes
+// back from it when the merge is undone or loses a merge cycle. A customer a
+// user deleted never has one: its tombstone is final.
 #pragma once
 
 #include <optional>
@@ -32,8 +36,9 @@ struct Ghost {
 // Whether deletes of this table keep a ghost (its ids are made from content).
 bool keeps_ghost(Table table);
 
-// The record's current row and versions as a ghost; nullopt when it has no row
-// or no versions. Call before the row is deleted.
+// The record's current row and versions as a ghost (tables that keep ghosts,
+// and customers); nullopt when it has no row or no versions. Call before the
+// row is deleted.
 std::optional<Ghost> capture_ghost(Database& db, Table table, const Uuid& id);
 std::optional<Ghost> load_ghost(Database& db, Table table, const Uuid& id);
 // Its customer_id value, if any, is kept beside it (eviction, erasure).

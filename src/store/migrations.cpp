@@ -411,6 +411,23 @@ CREATE TABLE sync_ghosts(
 CREATE INDEX sync_ghosts_customer ON sync_ghosts(customer) WHERE customer IS NOT NULL;
 )sql";
 
+// v13 (data quality, issue 6): the duplicate detector's key index follows
+// every write of what its match keys are made of, local or arriving by sync:
+// a customer's key state is dropped when its name, identity or address
+// fields or its contact points change, so the next refresh re-keys it (a
+// change by sync need not move updated_at).
+constexpr const char* kV13 = R"sql(
+CREATE TRIGGER dedup_stale_customer AFTER UPDATE OF kind, display_name, family_name, given_name, national_id,
+  birthday, province, city, postcode, address, company ON customers
+BEGIN DELETE FROM dedup_state WHERE customer_id = NEW.id; END;
+CREATE TRIGGER dedup_stale_point_insert AFTER INSERT ON contact_points
+BEGIN DELETE FROM dedup_state WHERE customer_id = NEW.customer_id; END;
+CREATE TRIGGER dedup_stale_point_delete AFTER DELETE ON contact_points
+BEGIN DELETE FROM dedup_state WHERE customer_id = OLD.customer_id; END;
+CREATE TRIGGER dedup_stale_point_update AFTER UPDATE OF customer_id, type, normalized ON contact_points
+BEGIN DELETE FROM dedup_state WHERE customer_id IN (OLD.customer_id, NEW.customer_id); END;
+)sql";
+
 // v14 (issue 7, privacy under sync; docs/privacy.md): the audit log travels to
 // the hub (each entry of this site's chain gets the change sequence number of
 // the transaction that wrote it, so changes_since pages it like any change;
@@ -436,7 +453,7 @@ CREATE TABLE sync_masked(
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
-                                               {11, kV11}, {12, kV12}, {14, kV14}};
+                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}};
     return all;
 }
 

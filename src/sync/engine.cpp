@@ -244,12 +244,16 @@ private:
     // A deleted content-addressed record's last state travels with its
     // tombstone (store/ghosts.hpp), so every replica merges it the same way.
     void add_ghost(Table table, const Uuid& id, RecordChange& rc) {
-        if (!keeps_ghost(table)) return;
+        // A customer merged away keeps one too (issue 6, src/merge/liveness.hpp):
+        // its tombstone says so, and brings the ghost to peers that may see it.
+        const bool merged = table == Table::customers;
+        if (!keeps_ghost(table) && !merged) return;
         const auto g = load_ghost(db_, table, id);
         if (!g) return;
+        if (merged) rc.fields.push_back({cs_.name_index(merge::kMergedAway), rc.site, rc.hlc, std::int64_t{1}});
         if (may_see_) {
             const Value* c = g->value("customer_id");
-            const auto* customer = c ? std::get_if<Uuid>(c) : nullptr;
+            const auto* customer = merged ? &id : c ? std::get_if<Uuid>(c) : nullptr;
             if (customer && !may_see_(*customer)) return;
         }
         const SyncedTable& t = *find_table(static_cast<int>(table));
@@ -338,18 +342,18 @@ public:
         ++report_.records;
         // Merged customers (issue 6; src/merge/forward.hpp): a change made to a
         // customer before its replica learned it was merged away is carried over
-        // to the survivor, as records applied here first (or instead).
-        {
-            const auto forwarded = merge::forward(w_, cs_, rc);
-            for (const auto& extra : forwarded.changes) {
-                Applier carried(w_, extra, report_, accept_evictions_);
-                for (const auto& r : extra.records) carried.record(r);
-            }
-            if (forwarded.replaces) return;
-        }
+        // to the survivor, as records applied here first (or instead); after a
+        // redirect or merge record, who lives follows the redirects in force
+        // (undone merges, merge cycles).
+        const merge::Apply carry = [this](const Changeset& extra) {
+            Applier carried(w_, extra, report_, accept_evictions_);
+            for (const auto& r : extra.records) carried.record(r);
+        };
+        if (merge::forward(w_, cs_, rc, carry)) return;
         if (rc.evict) evict(rc);
         else if (rc.tombstone) remove(t, rc);
         else merge(t, rc);
+        merge::settle_after(w_, cs_, rc, carry);
     }
 
 private:
@@ -407,6 +411,11 @@ private:
             put.exec();
             ++report_.unknown_fields;
         }
+    }
+
+    // Two versions of equal (stamp, site): the smaller base, then value, loses.
+    static bool carried_loses(const FieldChange& f, const FieldVersion& local, const Value& here) {
+        return f.base != local.base ? f.base < local.base : f.value < here;
     }
 
     // (stamp, site id) order: ties between equal clocks go to the larger site id.
@@ -529,15 +538,19 @@ private:
             const bool incoming_masked = masked_in.count(name) > 0;
             if (it != merged.end()) {
                 const Uuid& local_site = local_site_id(it->site);
-                // The same write: its clear value replaces a masked copy held
-                // here, a masked copy never replaces the clear value (issue 7).
-                const bool same_write = it->stamp == f.hlc && local_site == remote_site;
-                if (same_write && (incoming_masked || !((masked_now >> c) & 1))) {
+                const Value& here = values[static_cast<std::size_t>(c)];
+                // One version, unless carried over to a merge's survivor from
+                // two different writes (issue 6, src/merge/redirects.hpp): the
+                // later original (base) wins, then the larger value. Of the
+                // same write, a clear value replaces a masked copy held here and
+                // a masked copy never replaces anything (issue 7).
+                const bool same = it->stamp == f.hlc && local_site == remote_site;
+                const bool unmask = same && !incoming_masked && ((masked_now >> c) & 1) != 0;
+                if (same && !unmask && (incoming_masked || (f.base == it->base && f.value == here))) {
                     ++report_.known;
                     continue;
                 }
-                const Value& here = values[static_cast<std::size_t>(c)];
-                if (!same_write && !newer(f.hlc, remote_site, it->stamp, local_site)) {
+                if (!unmask && (same ? carried_loses(f, *it, here) : !newer(f.hlc, remote_site, it->stamp, local_site))) {
                     ++report_.superseded;
                     // The local value's writer never saw the incoming one: a concurrent edit lost.
                     if (it->base < f.hlc && here != f.value)
@@ -545,7 +558,7 @@ private:
                     continue;
                 }
                 // The incoming writer never saw the local value: it is overwritten by a concurrent edit.
-                if (!same_write && f.base < it->stamp && here != f.value)
+                if (!unmask && f.base < it->stamp && here != f.value)
                     conflict(t, rc.id, name, "concurrent edit", here, it->stamp, it->site, f.value, f.hlc, sites_[f.site]);
             }
             const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
@@ -789,7 +802,13 @@ private:
             const int c = column_index(t, name);
             if (c < 0) continue;  // unknown fields of a deleted record are not kept
             auto it = std::find_if(g.versions.begin(), g.versions.end(), [c](const FieldVersion& v) { return v.field == c; });
-            if (it != g.versions.end() && !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site))) continue;
+            if (it != g.versions.end()) {
+                const bool same = f.hlc == it->stamp && cs_.sites[f.site] == local_site_id(it->site);
+                const Value* here = g.value(name);
+                if (same ? carried_loses(f, *it, here ? *here : Value{}) || (f.base == it->base && here && f.value == *here)
+                         : !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site)))
+                    continue;  // as in merge()
+            }
             const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
             if (it != g.versions.end()) *it = nv;
             else g.versions.push_back(nv);
@@ -1216,6 +1235,12 @@ Json apply(Database& db, std::string_view blob, const ApplyOptions& options) {
     // this file's bytes (inside the caller's transaction it waits for the next apply).
     if (!db.in_transaction() && subject::scrub_pending(db)) report["scrub"] = subject::scrub(db);
     return report;
+}
+
+void apply_records(WriteScope& w, const Changeset& cs) {
+    Report report;
+    Applier applier(w, cs, report, false);
+    for (const auto& rc : cs.records) applier.record(rc);
 }
 
 std::string canonical_dump(Database& db) {

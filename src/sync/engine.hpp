@@ -20,6 +20,7 @@
 
 #include "common/json.hpp"
 #include "store/database.hpp"
+#include "sync/changeset.hpp"
 #include "sync/conflicts.hpp"
 #include "sync/peers.hpp"
 #include "sync/share.hpp"
@@ -77,6 +78,10 @@ struct ApplyOptions {
 // erasure it carried was scrubbed from the file after the commit. Throws CRM_ESTALE for a blob from
 // a peer declared stale by garbage collection.
 Json apply(Database& db, std::string_view blob, const ApplyOptions& options);
+
+// Applies records another module made on this replica (src/merge: a customer
+// brought back from its ghost) inside w, as if they had arrived by sync.
+void apply_records(WriteScope& w, const Changeset& cs);
 
 // received_from(db, peer) (sync/peers.hpp): how far this replica holds the
 // changes of `peer` (a site id), the `since` to ask that peer for next.

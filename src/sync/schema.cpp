@@ -59,8 +59,9 @@ std::vector<SyncedTable> build() {
     t.push_back({Table::interactions, "interactions",
                  from_specs(interactions::fields(), {"customer_id", "kind", "occurred_at"}), "customer_id", true, true,
                  false, 6});
-    // Data quality (src/merge): a merged-away customer's redirect (id = the
-    // loser's id) goes first, so the customers of the same changeset find it.
+    // Data quality (src/merge): merges (whether one was undone) and then a
+    // merged-away customer's redirect (id = the loser's id) go first, so the
+    // customers of the same changeset find which redirects are in force.
     t.push_back({Table::customer_redirects, "customer_redirects",
                  {{"survivor_id", C::id, true}, {"merge_id", C::id, true}, {"merged_hlc", C::integer, true},
                   {"seen", C::text, true}},
@@ -68,7 +69,7 @@ std::vector<SyncedTable> build() {
     t.push_back({Table::customer_merges, "customer_merges",
                  {{"survivor_id", C::id, true}, {"losers", C::text, true}, {"sources", C::text, true},
                   {"before", C::text, true}, {"status", C::text, true}},
-                 "survivor_id", true, false, false, 7});
+                 "survivor_id", true, false, false, -1});
     // Sales and marketing (issue 8). Leads, rules, pipelines and campaigns are
     // not tied to a customer and go to every replica (a lead only links the
     // customer it matched, so that link is no sync reference); opportunities,

@@ -136,6 +136,24 @@ int main(int argc, char** argv) {
     crm_free(out);
     CHECK_STATUS(CRM_EINVAL, crm_quality_merges_of(&out, db, "zz"));
 
+    /* undo: the loser comes back under its own id; a second undo is refused */
+    CHECK_OK(crm_quality_merge_undo(&out, db, merge_id));
+    CHECK(strstr(out, "\"status\":\"undone\"") != NULL && strstr(out, "\"kept\":[]") != NULL);
+    crm_free(out);
+    CHECK_OK(crm_customer_get(&out, db, b));
+    CHECK(strstr(out, "\"redirected_from\"") == NULL && strstr(out, b) != NULL);
+    crm_free(out);
+    CHECK_STATUS(CRM_ECONFLICT, crm_quality_merge_undo(&out, db, merge_id));
+    CHECK(out == NULL);
+    CHECK(strstr(crm_errmsg(), "already undone") != NULL);
+    CHECK_STATUS(CRM_ENOTFOUND, crm_quality_merge_undo(&out, db, "01890000-0000-7000-8000-000000000000"));
+    CHECK_STATUS(CRM_EINVAL, crm_quality_merge_undo(&out, db, "zz"));
+    CHECK_NAMES("merge_id");
+    CHECK_STATUS(CRM_EINVAL, crm_quality_merge_undo(&out, db, NULL));
+    CHECK_STATUS(CRM_EINVAL, crm_quality_merge_undo(NULL, db, merge_id));
+    CHECK_OK(crm_quality_merge(&out, db, a, losers, "{\"rule\":\"survivor\"}")); /* merged again for what follows */
+    crm_free(out);
+
     /* rules, validation, report */
     CHECK_OK(crm_quality_rules_get(&out, db));
     CHECK(strstr(out, "\"rules\"") != NULL);

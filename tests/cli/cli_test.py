@@ -297,8 +297,8 @@ def main():
     found = json.loads(run("dupes", qdb, "--json")[0])
     check(sorted(found["clusters"][0]["members"]) == sorted([a, b]), "dupes --json members")
     fails("dupes", qdb, "--auto", "7", code=2, mentions="--auto")
-    out, _ = run("merge", qdb, a, b)
-    check("merged " + b in out, "merge reports the merge")
+    merged, _ = run("merge", qdb, a, b)
+    check("merged " + b in merged, "merge reports the merge")
     shown = json.loads(run("show", qdb, b, "--json")[0])
     check(json.dumps(shown, ensure_ascii=False).find(a) >= 0, "the loser's id shows the survivor")
     out, _ = run("validate", qdb, a)
@@ -307,6 +307,14 @@ def main():
     check(report["customers"] == 1 and report["duplicate_rate"] == 0, "quality --json after the merge")
     out, _ = run("quality", qdb)
     check("duplicate_rate" in out and "missing_rate" in out, "quality prints the KPI table")
+    merge_id = merged.split("(merge ")[1].split(")")[0]
+    out, _ = run("unmerge", qdb, merge_id)
+    check(out.startswith("undid merge " + merge_id) and b in out, f"unmerge reports the customers back: {out!r}")
+    check(run("count", qdb)[0].strip() == "2", "unmerge brings the loser back")
+    shown = json.loads(run("show", qdb, b, "--json")[0])
+    check("redirected_from" not in json.dumps(shown), "the loser reads as itself again")
+    fails("unmerge", qdb, merge_id, code=1, mentions="already undone")
+    fails("unmerge", qdb, "nope", code=1, mentions="merge_id")
 
     # ---- the sample data of the README demo, when it is there
     src = os.environ.get("CRMLITE_SOURCE_DIR", "")

@@ -2,10 +2,13 @@
 // by transitive closure, the review queue, and the incremental check.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "customers/customers.hpp"
 #include "dedup/dedup.hpp"
+#include "sync/engine.hpp"
 #include "support/errors.hpp"
 #include "support/temp_db.hpp"
 
@@ -103,4 +106,80 @@ TEST_CASE("Jaro-Winkler suits Latin and Chinese names", "[dedup]") {
     CHECK(dedup::jaro_winkler("王小明", "王小明") == 1.0);
     CHECK(dedup::jaro_winkler("王小明", "王晓明") > 0.7);
     CHECK(dedup::jaro_winkler("abc", "") == 0.0);
+}
+
+namespace {
+
+std::set<std::string> keys_of(Database& db, const Uuid& id) {
+    SQLite::Statement st(db.sql(), "SELECT key FROM dedup_keys WHERE customer_id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    std::set<std::string> out;
+    while (st.executeStep()) out.insert(st.getColumn(0).getString());
+    return out;
+}
+
+// The keys a full re-key of the customer gives.
+std::set<std::string> fresh_keys_of(Database& db, const Uuid& id) {
+    SQLite::Statement del(db.sql(), "DELETE FROM dedup_state WHERE customer_id = ?");
+    del.bind(1, id.data(), Uuid::size());
+    del.exec();
+    dedup::refresh(db);
+    return keys_of(db, id);
+}
+
+void send(Database& from, Database& to) {
+    for (std::int64_t cursor = 0;;) {
+        const auto ch = sync::changes_since(from, cursor, 1000);
+        sync::apply(to, ch.blob, {});
+        cursor = ch.cursor;
+        if (!ch.more) return;
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a contact point or a field arriving by sync re-keys its customer", "[dedup][sync]") {
+    crmlite::testing::TempDir dir;
+    Database a(dir.path("a.db"), {}), b(dir.path("b.db"), {});
+    const Uuid x = add(a, {{"display_name", "Li Lei"}, {"city", "北京"}});
+    const Uuid y = add(a, {{"display_name", "李雷"}, {"city", "北京"}, {"phones", {"13812345678"}},
+                           {"national_id", "110105198001010011"}, {"birthday", "1980-01-01"}});
+    send(a, b);
+    dedup::refresh(b);
+    const auto before = keys_of(b, x);
+    REQUIRE_FALSE(before.empty());
+
+    SECTION("a phone added elsewhere") {
+        customers::update(a, x, Json{{"phones", {"13812345678"}}});
+        send(a, b);
+        CHECK(dedup::refresh(b) >= 1);
+        const auto after = keys_of(b, x);
+        CHECK(after != before);
+        CHECK(after == fresh_keys_of(b, x));
+        const Json m = dedup::check(b, x, {});
+        REQUIRE(m["matches"].size() == 1);
+        CHECK(m["matches"][0]["id"] == y.str());
+    }
+    SECTION("a field written elsewhere before this replica's own later edit") {
+        customers::update(a, x, Json{{"national_id", "110105198001010011"}, {"birthday", "1980-01-01"}});
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        customers::update(b, x, Json{{"notes", "called on Monday"}});  // b's updated_at is now the later one
+        dedup::refresh(b);
+        send(a, b);  // the older edit does not move updated_at
+        dedup::refresh(b);
+        const auto after = keys_of(b, x);
+        CHECK(after != before);
+        CHECK(after == fresh_keys_of(b, x));
+        const Json m = dedup::check(b, x, {});
+        REQUIRE(m["matches"].size() == 1);
+        CHECK(m["matches"][0]["id"] == y.str());
+    }
+    SECTION("a contact point deleted elsewhere") {
+        customers::update(a, y, Json{{"phones", Json::array()}});
+        const auto y_before = keys_of(b, y);
+        send(a, b);
+        dedup::refresh(b);
+        CHECK(keys_of(b, y) != y_before);
+        CHECK(keys_of(b, y) == fresh_keys_of(b, y));
+    }
 }

@@ -405,9 +405,12 @@ TEST_CASE("migration 14 sends the entries a file logged before it to the hub", "
         db.put_user(R"({"name":"bob","role":"sales"})");
     }
     {
-        // Back to schema 12: no seq on the log, no erased tombstones, no masked fields.
+        // Back to schema 12: no seq on the log, no erased tombstones, no masked
+        // fields, no duplicate detector triggers (migration 13).
         SQLite::Database raw(path, SQLite::OPEN_READWRITE);
-        raw.exec("DROP INDEX audit_log_seq; ALTER TABLE audit_log DROP COLUMN seq; "
+        raw.exec("DROP TRIGGER dedup_stale_customer; DROP TRIGGER dedup_stale_point_insert; "
+                 "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update; "
+                 "DROP INDEX audit_log_seq; ALTER TABLE audit_log DROP COLUMN seq; "
                  "ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked; PRAGMA user_version = 12");
         seq_before = raw.execAndGet("SELECT value FROM crm_meta WHERE key = 'seq'").getInt64();
     }

@@ -756,7 +756,7 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
             st.exec();
         }
     }
-    // Undo what migrations 4 to 12 made, so the file is what schema 2 was.
+    // Undo what migrations 4 to 13 made, so the file is what schema 2 was.
     t->sql().exec("DROP INDEX customer_tags_id; ALTER TABLE customer_tags DROP COLUMN id; DROP TABLE sync_log; "
                   "DROP TABLE sync_peers; CREATE INDEX sync_versions_seq ON sync_versions(seq); "
                   "DROP TABLE sync_conflicts; DROP TABLE sync_extra; DROP TABLE sync_shares; "
@@ -770,6 +770,9 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
     t->sql().exec("DROP TABLE pipelines; DROP TABLE pipeline_stages; DROP TABLE leads; DROP TABLE lead_events; "
                   "DROP TABLE assignment_rules; DROP TABLE opportunities; DROP TABLE stage_history; "
                   "DROP TABLE campaigns; DROP TABLE campaign_members");
+    // Migration 13 (the duplicate detector's key-state triggers) made these.
+    t->sql().exec("DROP TRIGGER dedup_stale_customer; DROP TRIGGER dedup_stale_point_insert; "
+                  "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update");
     // Migration 14 (privacy under sync, issue 7) made these (audit_log.seq went with audit_log).
     t->sql().exec("ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked");
     REQUIRE(Database::latest_schema_version() == 14);  // a new migration: undo it here too

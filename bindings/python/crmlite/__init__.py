@@ -15,13 +15,13 @@ from . import _ffi
 from .database import Cursor, Database, sync_dump
 from .errors import (AlreadyExists, Busy, Canceled, CrmError, Corrupt, InternalError,
                      InvalidInput, IOFailure, Misuse, NotADatabase, NotFound, OutOfMemory,
-                     PermissionDenied, TooNew, UserError, FormatError, StaleError)
+                     PermissionDenied, TooNew, UserError, FormatError, StaleError, ConflictError)
 
 __all__ = [
     "Database", "Cursor", "sync_dump", "version", "version_number", "abi_version", "live_handles",
     "library_path", "CrmError", "InternalError", "InvalidInput", "NotFound", "AlreadyExists",
     "NotADatabase", "TooNew", "IOFailure", "Busy", "OutOfMemory", "PermissionDenied", "Corrupt",
-    "Misuse", "Canceled", "UserError", "FormatError", "StaleError",
+    "Misuse", "Canceled", "UserError", "FormatError", "StaleError", "ConflictError",
 ]
 
 #: The path the shared library was loaded from.

@@ -116,9 +116,15 @@ class StaleError(CrmError):
     status = _ffi.ESTALE
 
 
+class ConflictError(CrmError):
+    """CRM_ECONFLICT: a later change made the operation impossible (e.g. undoing a merge); the message names it."""
+    status = _ffi.ECONFLICT
+
+
 _BY_STATUS = {cls.status: cls for cls in (
     InternalError, InvalidInput, NotFound, AlreadyExists, NotADatabase, TooNew, IOFailure,
-    Busy, OutOfMemory, PermissionDenied, Corrupt, Misuse, Canceled, UserError, FormatError, StaleError)}
+    Busy, OutOfMemory, PermissionDenied, Corrupt, Misuse, Canceled, UserError, FormatError, StaleError,
+    ConflictError)}
 
 
 def error_for(status, message, sqlite_code=0):

@@ -20,6 +20,7 @@ _ffi.declare({
     "crm_quality_check_customer": (_S, [_OUT, _DB, c_char_p, c_char_p]),
     "crm_quality_check_record": (_S, [_OUT, _DB, c_char_p, c_char_p]),
     "crm_quality_merge": (_S, [_OUT, _DB, c_char_p, c_char_p, c_char_p]),
+    "crm_quality_merge_undo": (_S, [_OUT, _DB, c_char_p]),
     "crm_quality_merge_get": (_S, [_OUT, _DB, c_char_p]),
     "crm_quality_merges_of": (_S, [_OUT, _DB, c_char_p]),
     "crm_quality_rules_get": (_S, [_OUT, _DB]),
@@ -80,6 +81,15 @@ class QualityMixin:
         return json.loads(_take_out(lib.crm_quality_merge, self._db(), _bytes(survivor, "survivor"),
                                     _json_bytes([str(x) for x in losers], "losers"),
                                     _json_bytes(options, "options") if options else None))
+
+    def undo_merge(self, merge_id):
+        """Undoes a merge: the losers come back under their own ids, as they
+        were; the undo syncs to every replica. Returns the merge record
+        (status "undone") with "kept": what later changes keep as it is.
+        Raises ConflictError naming the cause when a later change made the
+        undo impossible (the survivor deleted or merged away since, a loser
+        deleted, the merge already undone, ...)."""
+        return json.loads(_take_out(lib.crm_quality_merge_undo, self._db(), _bytes(merge_id, "merge_id")))
 
     def merge_record(self, merge_id):
         """One merge record by its id."""

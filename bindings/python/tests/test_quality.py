@@ -78,6 +78,35 @@ class MergeUnderSync(TempDirTestCase):
                 self.assertEqual(db.customer(l)["id"], s)
                 self.assertEqual(db.count_customers(), 1)
 
+    def test_an_undo_made_on_one_replica_brings_the_loser_back_on_the_other(self):
+        with crmlite.Database(self.file("a.crm")) as a, crmlite.Database(self.file("b.crm")) as b:
+            s = a.create_customer({"display_name": "陈静", "phones": ["13700000000"]})
+            l = a.create_customer({"display_name": "Chen Jing", "phones": ["13711111111"], "tags": ["展会"]})
+            call = a.add_interaction({"customer_id": l, "kind": "call", "subject": "hello"})
+            m = a.merge_customers(s, [l])
+            blob, ab, _ = a.sync_changes()
+            b.sync_apply(blob)
+            self.assertEqual(b.customer(l)["id"], s)
+            u = b.undo_merge(m["id"])  # undone on the other replica
+            self.assertEqual(u["status"], "undone")
+            self.assertEqual(u["kept"], [])
+            with self.assertRaises(crmlite.ConflictError) as e:
+                b.undo_merge(m["id"])
+            self.assertIn("already undone", str(e.exception))
+            self.assertEqual(e.exception.status, crmlite._ffi.ECONFLICT)
+            blob, _, _ = b.sync_changes(0)
+            a.sync_apply(blob)
+            for db in (a, b):
+                c = db.customer(l)
+                self.assertEqual(c["id"], l)
+                self.assertNotIn("redirected_from", c)
+                self.assertEqual([p["normalized"] for p in c["phones"]], ["+8613711111111"])
+                self.assertEqual(c["tags"], ["展会"])
+                self.assertEqual(db.interaction(call)["customer_id"], l)
+                self.assertEqual(len(db.customer(s)["phones"]), 1)
+                self.assertEqual(db.count_customers(), 2)
+                self.assertEqual(db.merge_record(m["id"])["status"], "undone")
+
 
 class Rules(DbTestCase):
     def test_rules_validation_report(self):
