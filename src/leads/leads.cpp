@@ -230,7 +230,12 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
         if (text_of(next[kStatus]) == "converted") invalid("lead.status", "a lead is converted by convert, not set to converted");
         if (status == "converted") invalid("lead.status", "a converted lead stays converted");
     }
-    normalize_contacts(next);
+    // Normalised again only when changed: a replica that holds the lead masked
+    // (docs/privacy.md) can still edit its other fields.
+    if (next[kPhone] != current[kPhone])
+        next[kPhoneNorm] = text_of(next[kPhone]).empty() ? Value{} : Value{customers::normalize_phone(text_of(next[kPhone]), "lead.phone")};
+    if (next[kEmail] != current[kEmail])
+        next[kEmailNorm] = text_of(next[kEmail]).empty() ? Value{} : Value{customers::normalize_email(text_of(next[kEmail]), "lead.email")};
     check_campaign(db, next[kCampaign]);
     const std::string by = by_of(patch, "lead");
     const bool changed = sales::update(w, lead_type(), id, current, next);

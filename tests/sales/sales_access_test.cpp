@@ -11,7 +11,9 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -282,4 +284,59 @@ TEST_CASE("reads of leads and sales denials are audited without personal content
     SQLite::Database raw(f.file, SQLite::OPEN_READONLY);
     CHECK(raw.execAndGet("SELECT count(*) FROM audit_log WHERE detail LIKE '%138%' OR detail LIKE '%example%' OR "
                          "detail LIKE '%王%'").getInt() == 0);
+}
+
+TEST_CASE("a rep's device gets the opportunities of its customers only, and every lead masked", "[sales][access][sync]") {
+    Fixture f;
+    const std::string device_path = f.dir.path("device.db");
+    std::string hub_site;
+    {
+        crm::Database device(device_path);
+        auto hub_as_alice = f.as("alice");
+        hub_site = Json::parse(hub_as_alice.info())["site_id"];
+        crm::SyncOptions down;
+        down.peer(Json::parse(device.info())["site_id"].get<std::string>());
+        const auto page = hub_as_alice.sync_changes_for(0, 100000, down);
+        REQUIRE(!page.more);
+        // Leads go to every replica (docs/sync.md), but never in clear to a
+        // principal without unmask.
+        for (const char* clear : {kAlicePhone, kAliceEmail, kBobPhone, kBobEmail}) CHECK(page.blob.find(clear) == std::string::npos);
+        const Json rep = Json::parse(device.sync_apply(page.blob));
+        CHECK(rep["incomplete"] == 0);
+
+        // Opportunities, their stage history and campaign members follow the customer.
+        CHECK(ids_of(Json::parse(device.opportunities())) == std::vector<std::string>{f.alice_o});
+        CHECK(status_of([&] { device.opportunity(f.bob_o); }) == CRM_ENOTFOUND);
+        {
+            SQLite::Database raw(device_path, SQLite::OPEN_READONLY);
+            CHECK(raw.execAndGet("SELECT count(*) FROM stage_history").getInt() == 1);
+            CHECK(raw.execAndGet("SELECT count(*) FROM campaign_members").getInt() == 1);
+        }
+        const Json lead = Json::parse(device.lead(f.alice_lead));
+        CHECK(lead["phone"] == "138****5678");
+        CHECK(lead["email"] == "x****@example.com");
+        CHECK(lead["notes"] == "回电 *******5678");
+
+        // The device edits a field that is not masked and sends its changes
+        // back: the hub keeps the clear phone and e-mail.
+        device.update_lead(f.alice_lead, R"({"status":"contacted"})");
+        crm::SyncOptions up;
+        up.peer(hub_site);
+        const auto back = device.sync_changes_for(0, 100000, up);
+        CHECK(back.blob.find("****") == std::string::npos);  // values held masked never travel back
+        const Json applied = Json::parse(hub_as_alice.sync_apply(back.blob));
+        CHECK(applied["refused"].empty());
+    }
+    crm::Database sys(f.file);
+    const Json lead = Json::parse(sys.lead(f.alice_lead));
+    CHECK(lead["status"] == "contacted");
+    CHECK(lead["phone"] == kAlicePhone);
+    CHECK(lead["email"] == kAliceEmail);
+    CHECK(lead["phone_normalized"] == "+8613812345678");
+    for (const std::string& path : {device_path, device_path + "-wal"}) {
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        INFO(path);
+        for (const char* clear : {kAlicePhone, kAliceEmail, kBobPhone, kBobEmail}) CHECK(bytes.find(clear) == std::string::npos);
+    }
 }
