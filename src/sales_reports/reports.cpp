@@ -49,6 +49,7 @@ Json report(Database& db, const std::string& kind, const Json& params) {
     if (kind == "stages") return forecast::stage_analytics(db, params);
     if (kind == "funnel") return lead_funnel(db, params);
     if (kind == "campaigns") {
+        access::require(db, access::kRead, "sales.report");
         Input in(params, "campaigns report");
         in.allow_only({"campaign_id"});
         Json rows = Json::array();
