@@ -214,7 +214,7 @@ void require_customer(Database& db, const Uuid& customer, Perm perm, const char*
 }
 
 void require_owner(Database& db, const Value& owner, Perm perm, const std::string& action, const char* record_type,
-                   const Uuid& id) {
+                   const std::optional<Uuid>& id) {
     const Principal* p = principal(db);
     if (p == nullptr) return;
     if (!(p->perms & perm))
@@ -222,7 +222,7 @@ void require_owner(Database& db, const Value& owner, Perm perm, const std::strin
              action + ": principal \"" + p->user + "\" (role " + p->role + ") lacks the \"" + perm_name(perm) + "\" permission");
     if (!owner_in_scope(db, owner))
         deny(db, action, record_type, id,
-             action + ": " + record_type + " " + id.str() + " (owner \"" + owner_text(owner) +
+             action + ": " + record_type + (id ? " " + id->str() : std::string()) + " (owner \"" + owner_text(owner) +
                  "\") is outside the scope of principal \"" + p->user + "\"");
 }
 
@@ -249,6 +249,12 @@ std::string scope_sql(Database& db, const char* alias) {
     const Principal* p = principal(db);
     if (p == nullptr || p->scope == Scope::all) return {};
     return std::string(" AND crm_in_scope(") + alias + ".owner)";
+}
+
+std::string customer_scope_sql(Database& db, const std::string& column) {
+    const Principal* p = principal(db);
+    if (p == nullptr || p->scope == Scope::all) return {};
+    return " AND EXISTS (SELECT 1 FROM customers scope_c WHERE scope_c.id = " + column + " AND crm_in_scope(scope_c.owner))";
 }
 
 void on_create(Database& db, Value& owner, std::uint64_t& mask, std::uint64_t owner_bit) {
@@ -333,6 +339,18 @@ void mask_interaction(Database& db, Json& r) {
     if (!masked(db)) return;
     for (const char* key : {"subject", "body"})
         if (r.contains(key) && r[key].is_string()) r[key] = masking::text(r[key].get<std::string>());
+}
+
+void mask_lead(Database& db, Json& r) {
+    if (!masked(db)) return;
+    const auto mask_field = [&](const char* key, std::string (*fn)(const std::string&)) {
+        if (r.contains(key) && r[key].is_string()) r[key] = fn(r[key].get<std::string>());
+    };
+    mask_field("phone", &masking::phone);
+    mask_field("phone_normalized", &masking::phone);
+    mask_field("email", &masking::email);
+    mask_field("email_normalized", &masking::email);
+    mask_field("notes", &masking::text);
 }
 
 std::string mask_text(Database& db, const std::string& text) { return masked(db) ? masking::text(text) : text; }

@@ -67,9 +67,10 @@ bool owner_in_scope(Database& db, const Value& owner);
 void require_customer(Database& db, const Uuid& customer, Perm p, const char* what);
 // A record with an owner of its own (a lead): `perm` is allowed and the owner is
 // in scope (a record without an owner is in scope "all" only); CRM_EPERM
-// naming `action` (e.g. "lead.delete") otherwise.
+// naming `action` (e.g. "lead.delete") otherwise. `id` is absent for a record
+// about to be created.
 void require_owner(Database& db, const Value& owner, Perm perm, const std::string& action, const char* record_type,
-                   const Uuid& id);
+                   const std::optional<Uuid>& id);
 // The same for the customer of an interaction.
 void require_interaction(Database& db, const Uuid& interaction, Perm p, const char* what);
 // Whether the customer exists and is in scope (true for the system when it exists).
@@ -78,6 +79,10 @@ bool visible(Database& db, const Uuid& customer);
 // customers in scope: "" for a principal of scope all and for the system,
 // else " AND crm_in_scope(c.owner)" (a function of this connection).
 std::string scope_sql(Database& db, const char* alias);
+// The same for records that follow a customer (opportunities, stage history,
+// campaign members): "" for scope all and the system, else a condition that
+// the customer named by `column` (e.g. "o.customer_id") is in scope.
+std::string customer_scope_sql(Database& db, const std::string& column);
 
 // Write-path hooks for the customers module. on_create checks kCreate and the
 // owner (none: the principal of scope own/team becomes it; `mask` gains
@@ -95,6 +100,9 @@ bool masked(Database& db);
 void mask_customer(Database& db, Json& record);
 // Masks phone numbers and e-mail addresses in an interaction's subject and body.
 void mask_interaction(Database& db, Json& record);
+// Masks a lead (as leads::get renders it) in place: phone, email, their
+// normalised forms and the notes, by the customers' rules.
+void mask_lead(Database& db, Json& record);
 // Masks phone numbers and e-mail addresses in free text (search snippets).
 std::string mask_text(Database& db, const std::string& text);
 

@@ -165,6 +165,7 @@ bool in_control(const Uuid& campaign, const Uuid& customer, std::int64_t control
 }
 
 Uuid create(Database& db, const Json& input) {
+    access::require(db, access::kCreate, "campaign.create");
     WriteScope w(db);
     Values v(kFields.size());
     sales::read_into(kCampaign, input, v);
@@ -181,6 +182,7 @@ Uuid create(Database& db, const Json& input) {
 }
 
 bool update(Database& db, const Uuid& id, const Json& patch) {
+    access::require(db, access::kUpdate, "campaign.update");
     WriteScope w(db);
     const auto current = sales::require(db, kCampaign, id);
     auto next = current;
@@ -208,7 +210,9 @@ void remove(Database& db, const Uuid& id) {
 
 Json get(Database& db, const Uuid& id) {
     Json out = sales::render(db, kCampaign, id);
-    auto& st = db.stmt("SELECT status, count(*) FROM campaign_members WHERE campaign_id = ? GROUP BY status ORDER BY status");
+    // Members are customers' records: a scoped principal counts those in its scope.
+    auto& st = db.stmt("SELECT status, count(*) FROM campaign_members WHERE campaign_id = ?" +
+                       access::customer_scope_sql(db, "campaign_members.customer_id") + " GROUP BY status ORDER BY status");
     st.bind(1, id.data(), Uuid::size());
     Json counts = Json::object();
     while (st.executeStep()) counts[st.getColumn(0).getString()] = st.getColumn(1).getInt64();
@@ -229,9 +233,18 @@ Json list(Database& db) {
 
 Json audience(Database& db, const Uuid& id, bool freeze) {
     // Only freezing writes: a preview works on a read-only handle.
+    access::require(db, freeze ? access::kUpdate : access::kRead, freeze ? "campaign.freeze" : "campaign.audience");
     std::optional<WriteScope> scope;
     if (freeze) scope.emplace(db);
     const auto c = sales::require(db, kCampaign, id);
+    // The audience is evaluated over the customers in the principal's scope
+    // (customers::query): a frozen snapshot is everyone's, so a principal
+    // whose scope is not "all" may preview but not freeze it.
+    if (const access::Principal* p = access::principal(db); freeze && p && p->scope != access::Scope::all && is_null(c[kFrozen])) {
+        access::audit(db, "campaign.freeze", "campaign", id, Json::object(), "denied");
+        throw Error(CRM_EPERM, "campaign.freeze: principal \"" + p->user +
+                                   "\" sees only part of the customers (scope own/team); freezing needs scope all");
+    }
     const bool frozen = !is_null(c[kFrozen]);
     if (freeze && text_of(c[kMode]) != "frozen") invalid("campaign.audience_mode", "a dynamic audience is not frozen");
     if (frozen) {
@@ -274,6 +287,7 @@ void set_member_status(Database& db, const Uuid& campaign, const Uuid& customer,
     if (rank == order.end()) invalid("member.status", "\"" + status + "\" is not one of: targeted, sent, opened, responded, converted");
     WriteScope w(db);
     const auto c = sales::require(db, kCampaign, campaign);
+    access::require_customer(db, customer, access::kUpdate, "campaign.member");
     const Uuid mid = member_id(campaign, customer);
     auto current = sales::load(db, kMember, mid);
     if (!current) {
@@ -321,7 +335,9 @@ Json results(Database& db, const Uuid& id) {
     };
     std::vector<Member> members;
     {
-        auto& st = db.stmt("SELECT customer_id, control, contacted_at, status FROM campaign_members WHERE campaign_id = ? ORDER BY customer_id");
+        // A scoped principal's results count the members in its scope only.
+        auto& st = db.stmt("SELECT customer_id, control, contacted_at, status FROM campaign_members WHERE campaign_id = ?" +
+                           access::customer_scope_sql(db, "campaign_members.customer_id") + " ORDER BY customer_id");
         st.bind(1, id.data(), Uuid::size());
         while (st.executeStep())
             members.push_back({Uuid::from_blob(st.getColumn(0).getBlob(), 16), st.getColumn(1).getInt64() == 1,

@@ -18,6 +18,15 @@ Json object_or_empty(const char* json, const char* what) { return json ? parse_o
 
 // A delete through the C ABI: the module checks the principal's permission
 // and scope; a principal's delete is audited, as for customers.
+// A principal's read or change of a sales record is audited as a customer's
+// is (ids and counts only; batched, src/access).
+void audited(crm_db* db, const char* action, const char* record_type, const Uuid& id) {
+    access::audit(*db->db, action, record_type, id);
+}
+void audited_list(crm_db* db, const char* action, const Json& rows) {
+    access::audit(*db->db, action, nullptr, std::nullopt, {{"records", rows.size()}});
+}
+
 crm_status remove_record(crm_db* db, const char* id, void (*remove)(Database&, const Uuid&), const char* action,
                          const char* record_type) {
     const Uuid uid = id_arg(id, "id");
@@ -85,49 +94,81 @@ crm_status crm_campaign_delete(crm_db* db, const char* id) noexcept {
 crm_status crm_opportunity_add(char** out_id, crm_db* db, const char* json) noexcept {
     CRM_SALES_OUT(out_id);
     CRM_REQUIRE(json);
-    CRM_API_GUARD(*out_id = capi::dup_string(opportunities::add(*db->db, parse_object(json, "opportunity")).str()); return capi::ok();)
+    CRM_API_GUARD(
+        const Uuid id = opportunities::add(*db->db, parse_object(json, "opportunity"));
+        audited(db, "opportunity.create", "opportunity", id);
+        *out_id = capi::dup_string(id.str());
+        return capi::ok();)
 }
 
 crm_status crm_opportunity_update(crm_db* db, const char* id, const char* json) noexcept {
     CRM_SALES_DB;
     CRM_REQUIRE(id);
     CRM_REQUIRE(json);
-    CRM_API_GUARD(opportunities::update(*db->db, id_arg(id, "id"), parse_object(json, "opportunity")); return capi::ok();)
+    CRM_API_GUARD(
+        const Uuid uid = id_arg(id, "id");
+        opportunities::update(*db->db, uid, parse_object(json, "opportunity"));
+        audited(db, "opportunity.update", "opportunity", uid);
+        return capi::ok();)
 }
 
 crm_status crm_opportunity_get(char** out_json, crm_db* db, const char* id) noexcept {
     CRM_SALES_OUT(out_json);
     CRM_REQUIRE(id);
-    CRM_API_GUARD(*out_json = capi::dup_string(dump(opportunities::get(*db->db, id_arg(id, "id")))); return capi::ok();)
+    CRM_API_GUARD(
+        const Uuid uid = id_arg(id, "id");
+        *out_json = capi::dup_string(dump(opportunities::get(*db->db, uid)));
+        audited(db, "opportunity.read", "opportunity", uid);
+        return capi::ok();)
 }
 
 crm_status crm_opportunity_list(char** out_json, crm_db* db, const char* filter_json) noexcept {
     CRM_SALES_OUT(out_json);
-    CRM_API_GUARD(*out_json = capi::dup_string(dump(opportunities::list(*db->db, object_or_empty(filter_json, "filter")))); return capi::ok();)
+    CRM_API_GUARD(
+        const Json rows = opportunities::list(*db->db, object_or_empty(filter_json, "filter"));
+        *out_json = capi::dup_string(dump(rows));
+        audited_list(db, "opportunity.list", rows);
+        return capi::ok();)
 }
 
 crm_status crm_lead_capture(char** out_json, crm_db* db, const char* json) noexcept {
     CRM_SALES_OUT(out_json);
     CRM_REQUIRE(json);
-    CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::capture(*db->db, parse_object(json, "lead")))); return capi::ok();)
+    CRM_API_GUARD(
+        const Json r = leads::capture(*db->db, parse_object(json, "lead"));
+        *out_json = capi::dup_string(dump(r));
+        audited(db, r.value("created", false) ? "lead.create" : "lead.update", "lead", id_arg(r["id"].get<std::string>().c_str(), "id"));
+        return capi::ok();)
 }
 
 crm_status crm_lead_update(crm_db* db, const char* id, const char* json) noexcept {
     CRM_SALES_DB;
     CRM_REQUIRE(id);
     CRM_REQUIRE(json);
-    CRM_API_GUARD(leads::update(*db->db, id_arg(id, "id"), parse_object(json, "lead")); return capi::ok();)
+    CRM_API_GUARD(
+        const Uuid uid = id_arg(id, "id");
+        leads::update(*db->db, uid, parse_object(json, "lead"));
+        audited(db, "lead.update", "lead", uid);
+        return capi::ok();)
 }
 
 crm_status crm_lead_get(char** out_json, crm_db* db, const char* id) noexcept {
     CRM_SALES_OUT(out_json);
     CRM_REQUIRE(id);
-    CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::get(*db->db, id_arg(id, "id")))); return capi::ok();)
+    CRM_API_GUARD(
+        const Uuid uid = id_arg(id, "id");
+        *out_json = capi::dup_string(dump(leads::get(*db->db, uid)));
+        audited(db, "lead.read", "lead", uid);
+        return capi::ok();)
 }
 
 crm_status crm_lead_list(char** out_json, crm_db* db, const char* filter_json) noexcept {
     CRM_SALES_OUT(out_json);
-    CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::list(*db->db, object_or_empty(filter_json, "filter")))); return capi::ok();)
+    CRM_API_GUARD(
+        const Json rows = leads::list(*db->db, object_or_empty(filter_json, "filter"));
+        *out_json = capi::dup_string(dump(rows));
+        audited_list(db, "lead.list", rows);
+        return capi::ok();)
 }
 
 crm_status crm_lead_assign(char** out_json, crm_db* db, const char* id, const char* owner, const char* by) noexcept {
@@ -135,7 +176,9 @@ crm_status crm_lead_assign(char** out_json, crm_db* db, const char* id, const ch
     CRM_REQUIRE(id);
     CRM_API_GUARD(
         const std::optional<std::string> who = owner ? std::optional<std::string>(owner) : std::nullopt;
-        *out_json = capi::dup_string(dump(leads::assign(*db->db, id_arg(id, "id"), who, by ? by : "")));
+        const Uuid uid = id_arg(id, "id");
+        *out_json = capi::dup_string(dump(leads::assign(*db->db, uid, who, by ? by : "")));
+        audited(db, "lead.assign", "lead", uid);
         return capi::ok();)
 }
 
@@ -143,7 +186,9 @@ crm_status crm_lead_convert(char** out_json, crm_db* db, const char* id, const c
     CRM_SALES_OUT(out_json);
     CRM_REQUIRE(id);
     CRM_API_GUARD(
-        *out_json = capi::dup_string(dump(leads::convert(*db->db, id_arg(id, "id"), object_or_empty(options_json, "convert"))));
+        const Uuid uid = id_arg(id, "id");
+        *out_json = capi::dup_string(dump(leads::convert(*db->db, uid, object_or_empty(options_json, "convert"))));
+        audited(db, "lead.convert", "lead", uid);
         return capi::ok();)
 }
 
@@ -200,6 +245,7 @@ crm_status crm_sales_report(char** out_json, crm_db* db, const char* kind, const
     CRM_REQUIRE(kind);
     CRM_API_GUARD(
         *out_json = capi::dup_string(dump(sales_reports::report(*db->db, kind, object_or_empty(params_json, "params"))));
+        access::audit(*db->db, "sales.report", nullptr, std::nullopt, {{"kind", kind}});
         return capi::ok();)
 }
 

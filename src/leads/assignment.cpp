@@ -4,6 +4,7 @@
 // same next owner.
 #include <SQLiteCpp/Statement.h>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "leads/lead_records.hpp"
 
@@ -135,6 +136,7 @@ std::optional<Choice> choose_owner(Database& db, const Values& lead) {
 Json assign(Database& db, const Uuid& lead, const std::optional<std::string>& owner, const std::string& by) {
     WriteScope w(db);
     const auto current = sales::require(db, lead_type(), lead);
+    access::require_owner(db, current[kOwner], access::kUpdate, "lead.assign", "lead", lead);
     if (text_of(current[kStatus]) == "converted") invalid("lead.owner", "a converted lead is not reassigned");
     auto next = current;
     std::optional<Uuid> rule;
@@ -149,6 +151,8 @@ Json assign(Database& db, const Uuid& lead, const std::optional<std::string>& ow
         rule = chosen->rule;
     }
     if (next[kOwner] != current[kOwner]) {
+        // The new owner too must be in scope (as a customer's).
+        access::require_owner(db, next[kOwner], access::kUpdate, "lead.assign", "lead", lead);
         sales::update(w, lead_type(), lead, current, next);
         add_event(w, lead, "assigned", text_of(current[kOwner]), text_of(next[kOwner]), by, rule);
     }

@@ -3,8 +3,10 @@
 // opportunity, and marks the lead converted.
 #include <SQLiteCpp/Statement.h>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "customers/contact_points.hpp"
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
 #include "leads/lead_records.hpp"
@@ -27,7 +29,11 @@ std::string describe(const Json& e) {
 
 // Adds the lead's phone and email to a customer that lacks them.
 void add_contacts(Database& db, const Uuid& customer, const Values& lead) {
-    const Json c = customers::get(db, customer);
+    // The stored (clear) contact points: customers::get masks them for a
+    // principal without "unmask", and writing those back would lose the values.
+    access::require_customer(db, customer, access::kUpdate, "lead.convert");
+    Json c = Json::object();
+    customers::render_contact_points(db, customer, c);
     Json patch = Json::object();
     const auto merge = [&](const char* key, const Value& value, const Value& normalized) {
         if (is_null(value)) return;
@@ -58,6 +64,7 @@ Json convert(Database& db, const Uuid& id, const Json& options) {
         invalid("convert.opportunity", "expected an object");
     WriteScope w(db);
     const auto lead = sales::require(db, lead_type(), id);
+    access::require_owner(db, lead[kOwner], access::kUpdate, "lead.convert", "lead", id);
     if (text_of(lead[kStatus]) == "converted") throw Error(CRM_EEXISTS, "lead.status: lead " + id.str() + " is already converted");
     if (text_of(lead[kStatus]) == "disqualified") invalid("lead.status", "a disqualified lead is not converted (requalify it first)");
     Json out;

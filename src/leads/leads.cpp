@@ -158,6 +158,13 @@ Json capture(Database& db, const Json& input) {
     normalize_contacts(v);
     check_campaign(db, v[kCampaign]);
     const std::string by = by_of(input, "lead");
+    // The principal (docs/privacy.md): needs "create"; a rep of scope own/team
+    // who names no owner becomes it (as for customers; no rule is asked), and
+    // a named owner must be in scope.
+    if (const access::Principal* p = access::principal(db)) {
+        if (p->scope != access::Scope::all && is_null(v[kOwner])) v[kOwner] = p->user;
+        access::require_owner(db, v[kOwner], access::kCreate, "lead.create", "lead", std::nullopt);
+    }
     Json out;
     // The same person captured again (another form, another channel): one lead.
     std::optional<Uuid> existing;
@@ -165,6 +172,8 @@ Json capture(Database& db, const Json& input) {
     if (!existing && !is_null(v[kEmailNorm])) existing = open_lead_with(db, "email_norm", text_of(v[kEmailNorm]));
     if (existing) {
         const auto current = sales::require(db, lead_type(), *existing);
+        // Captured again is an update of that lead: it must be in scope.
+        access::require_owner(db, current[kOwner], access::kUpdate, "lead.update", "lead", *existing);
         auto next = current;
         // Fill what the first capture lacked; never overwrite what it had.
         for (std::size_t i = 0; i < v.size(); ++i)
@@ -208,8 +217,10 @@ Json capture(Database& db, const Json& input) {
 bool update(Database& db, const Uuid& id, const Json& patch) {
     WriteScope w(db);
     const auto current = sales::require(db, lead_type(), id);
+    access::require_owner(db, current[kOwner], access::kUpdate, "lead.update", "lead", id);
     auto next = current;
     sales::read_into(lead_type(), patch, next, {"by"});
+    if (next[kOwner] != current[kOwner]) access::require_owner(db, next[kOwner], access::kUpdate, "lead.update", "lead", id);
     for (const char* key : {"phone_normalized", "email_normalized", "customer_id", "opportunity_id", "converted_at"})
         if (patch.contains(key)) invalid(std::string("lead.") + key, "set by the library, not by the caller");
     if (text_of(next[kName]).empty()) invalid("lead.name", "required");
@@ -219,7 +230,12 @@ bool update(Database& db, const Uuid& id, const Json& patch) {
         if (text_of(next[kStatus]) == "converted") invalid("lead.status", "a lead is converted by convert, not set to converted");
         if (status == "converted") invalid("lead.status", "a converted lead stays converted");
     }
-    normalize_contacts(next);
+    // Normalised again only when changed: a replica that holds the lead masked
+    // (docs/privacy.md) can still edit its other fields.
+    if (next[kPhone] != current[kPhone])
+        next[kPhoneNorm] = text_of(next[kPhone]).empty() ? Value{} : Value{customers::normalize_phone(text_of(next[kPhone]), "lead.phone")};
+    if (next[kEmail] != current[kEmail])
+        next[kEmailNorm] = text_of(next[kEmail]).empty() ? Value{} : Value{customers::normalize_email(text_of(next[kEmail]), "lead.email")};
     check_campaign(db, next[kCampaign]);
     const std::string by = by_of(patch, "lead");
     const bool changed = sales::update(w, lead_type(), id, current, next);
@@ -256,15 +272,20 @@ Json events_of(Database& db, const Uuid& id) {
 }
 
 Json get(Database& db, const Uuid& id) {
+    const auto current = sales::require(db, lead_type(), id);
+    access::require_owner(db, current[kOwner], access::kRead, "lead.read", "lead", id);
     Json out = sales::render(db, lead_type(), id);
     out["events"] = events_of(db, id);
+    access::mask_lead(db, out);
     return out;
 }
 
 Json list(Database& db, const Json& filter) {
     Input in(filter, "filter");
     in.allow_only({"status", "owner", "source", "campaign_id", "limit"});
-    std::string sql = "SELECT id FROM leads WHERE 1";
+    access::require(db, access::kRead, "lead.list");
+    // Only the leads in the principal's scope, filtered before the LIMIT.
+    std::string sql = "SELECT id FROM leads WHERE 1" + access::scope_sql(db, "leads");
     std::vector<Value> binds;
     for (const char* key : {"status", "owner", "source"})
         if (auto v = in.text(key, 100)) {
@@ -282,7 +303,11 @@ Json list(Database& db, const Json& filter) {
     std::vector<Uuid> ids;
     while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), 16));
     Json out = Json::array();
-    for (const auto& id : ids) out.push_back(sales::render(db, lead_type(), id));
+    for (const auto& id : ids) {
+        Json r = sales::render(db, lead_type(), id);
+        access::mask_lead(db, r);
+        out.push_back(std::move(r));
+    }
     return out;
 }
 

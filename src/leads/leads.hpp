@@ -17,6 +17,14 @@
 
 namespace crmlite::leads {
 
+// Access (docs/privacy.md): a lead is in a principal's scope when its owner is
+// (a lead without an owner is in scope "all" only), as a customer is. get of a
+// lead outside it, update, assign, convert and capturing it again are
+// CRM_EPERM with nothing written; list returns the leads in scope only; a
+// principal without "unmask" gets phone, email, their normalised forms and
+// notes masked. capture needs "create"; a principal of scope own/team that
+// names no owner becomes it (no rule is asked).
+
 std::span<const FieldSpec> fields();
 std::span<const FieldSpec> event_fields();
 std::span<const FieldSpec> rule_fields();

@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "pipeline/pipelines.hpp"
@@ -47,7 +48,10 @@ Json rate(std::int64_t num, std::int64_t den) {
 Json by_stage(Database& db, const Json& params) {
     Input in(params, "pipeline report");
     in.allow_only({"pipeline_id"});
+    access::require(db, access::kRead, "sales.report");
     const auto only = pipeline_param(params, "pipeline report");
+    // A scoped principal's report counts the opportunities of its customers only.
+    const std::string scope = access::customer_scope_sql(db, "opportunities.customer_id");
     Json pipelines = Json::array();
     for (const auto& p : pipeline::list(db)) {
         const Uuid pid = Uuid::parse(p["id"].get<std::string>(), "id");
@@ -55,8 +59,8 @@ Json by_stage(Database& db, const Json& params) {
         Json stages = Json::array();
         for (const auto& s : pipeline::stages_of(db, pid)) {
             auto& st = db.stmt(
-                "SELECT count(*), currency, sum(amount_minor) FROM opportunities WHERE stage_id = ? AND status = 'open' "
-                "GROUP BY currency ORDER BY currency IS NULL, currency");
+                "SELECT count(*), currency, sum(amount_minor) FROM opportunities WHERE stage_id = ? AND status = 'open'" + scope +
+                " GROUP BY currency ORDER BY currency IS NULL, currency");
             st.bind(1, s.id.data(), Uuid::size());
             std::int64_t count = 0;
             Json amounts = Json::array();
@@ -81,6 +85,7 @@ Json by_stage(Database& db, const Json& params) {
 Json forecast(Database& db, const Json& params) {
     Input in(params, "forecast");
     in.allow_only({"period", "group_by", "from", "to", "pipeline_id"});
+    access::require(db, access::kRead, "sales.report");
     const bool quarter = in.choice("period", {"month", "quarter"}).value_or("month") == "quarter";
     const std::string group_by = in.choice("group_by", {"owner", "team", "none"}).value_or("none");
     const std::string from = in.date("from").value_or(""), to = in.date("to").value_or("");
@@ -102,7 +107,8 @@ Json forecast(Database& db, const Json& params) {
     const LocalDays days(db.timezone());
     auto& st = db.stmt(
         "SELECT o.status, o.amount_minor, o.currency, o.expected_close, o.closed_at, o.created_at, o.owner, o.team, "
-        "s.probability, o.pipeline_id FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id");
+        "s.probability, o.pipeline_id FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE 1" +
+        access::customer_scope_sql(db, "o.customer_id"));
     while (st.executeStep()) {
         if (only && Uuid::from_blob(st.getColumn(9).getBlob(), 16) != *only) continue;
         const std::string status = st.getColumn(0).getString();
@@ -170,6 +176,8 @@ Json forecast(Database& db, const Json& params) {
 Json stage_analytics(Database& db, const Json& params) {
     Input in(params, "stage report");
     in.allow_only({"pipeline_id"});
+    access::require(db, access::kRead, "sales.report");
+    const std::string scope = access::customer_scope_sql(db, "o.customer_id");
     auto only = pipeline_param(params, "stage report");
     if (!only) only = pipeline::sole_pipeline(db);
     if (!only) invalid("stage report.pipeline_id", "required (there is not exactly one pipeline)");
@@ -186,13 +194,13 @@ Json stage_analytics(Database& db, const Json& params) {
     {
         auto& st = db.stmt(
             "SELECT h.opportunity_id, h.to_stage_id, h.at FROM stage_history h JOIN opportunities o ON o.id = h.opportunity_id "
-            "WHERE o.pipeline_id = ? ORDER BY h.opportunity_id, h.at, h.id");
+            "WHERE o.pipeline_id = ?" + scope + " ORDER BY h.opportunity_id, h.at, h.id");
         st.bind(1, only->data(), Uuid::size());
         while (st.executeStep())
             moves[Uuid::from_blob(st.getColumn(0).getBlob(), 16)].push_back(
                 {Uuid::from_blob(st.getColumn(1).getBlob(), 16), st.getColumn(2).getInt64()});
         st.reset();
-        auto& o = db.stmt("SELECT id, status, created_at, closed_at FROM opportunities WHERE pipeline_id = ?");
+        auto& o = db.stmt("SELECT id, status, created_at, closed_at FROM opportunities o WHERE pipeline_id = ?" + scope);
         o.bind(1, only->data(), Uuid::size());
         while (o.executeStep())
             opps[Uuid::from_blob(o.getColumn(0).getBlob(), 16)] = {o.getColumn(1).getString(), o.getColumn(2).getInt64(),

@@ -7,6 +7,10 @@
 
 namespace crmlite::forecast {
 
+// Each report needs "read" and counts only the opportunities (and stage
+// history) whose customer is in the principal's scope: a rep's forecast is its
+// own pipeline, a manager's its team's.
+
 // Open pipeline by stage: {"pipeline_id"?} -> {"pipelines":[{"id","name","stages":[
 // {"id","name","position","probability","outcome","count","amounts":[{"currency",
 // "amount_minor","weighted_minor"}]}]}]}. Weighted = sum(amount x probability) / 100,

@@ -226,6 +226,8 @@ Uuid add_in(WriteScope& w, const Json& input) {
     const auto customer = sales::id_of(v[kCustomer]);
     if (!customer) invalid("opportunity.customer_id", "required");
     if (!customers::exists(db, *customer)) throw Error(CRM_ENOTFOUND, "opportunity.customer_id: no customer " + customer->str());
+    // An opportunity follows its customer's scope (docs/privacy.md).
+    access::require_customer(db, *customer, access::kCreate, "opportunity.create");
     if (const auto stage_id = sales::id_of(v[kStage])) {
         const auto s = pipeline::stage(db, *stage_id);
         if (!s) throw Error(CRM_ENOTFOUND, "opportunity.stage_id: no stage " + stage_id->str());
@@ -255,6 +257,8 @@ Uuid add(Database& db, const Json& input) {
 bool update(Database& db, const Uuid& id, const Json& patch) {
     WriteScope w(db);
     const auto current = sales::require(db, kOpp, id);
+    if (const auto customer = sales::id_of(current[kCustomer]))
+        access::require_customer(db, *customer, access::kUpdate, "opportunity.update");
     auto next = current;
     sales::read_into(kOpp, patch, next, {"by"});
     if (next[kCustomer] != current[kCustomer]) invalid("opportunity.customer_id", "cannot change");
@@ -282,7 +286,11 @@ void remove(Database& db, const Uuid& id) {
 }
 
 Json get(Database& db, const Uuid& id) {
+    const auto current = sales::require(db, kOpp, id);
+    if (const auto customer = sales::id_of(current[kCustomer]))
+        access::require_customer(db, *customer, access::kRead, "opportunity.read");
     Json out = sales::render(db, kOpp, id);
+    if (out.contains("notes") && out["notes"].is_string()) out["notes"] = access::mask_text(db, out["notes"].get<std::string>());
     if (const auto s = pipeline::stage(db, Uuid::parse(out["stage_id"].get<std::string>(), "stage_id")))
         out["stage"] = {{"name", s->name}, {"probability", s->probability}, {"outcome", s->outcome}};
     Json history = Json::array();
@@ -307,7 +315,9 @@ Json get(Database& db, const Uuid& id) {
 Json list(Database& db, const Json& filter) {
     Input in(filter, "filter");
     in.allow_only({"status", "owner", "team", "customer_id", "pipeline_id", "limit"});
-    std::string sql = "SELECT id FROM opportunities WHERE 1";
+    access::require(db, access::kRead, "opportunity.list");
+    // Only opportunities of customers in the principal's scope, before the LIMIT.
+    std::string sql = "SELECT id FROM opportunities WHERE 1" + access::customer_scope_sql(db, "opportunities.customer_id");
     std::vector<Value> binds;
     for (const char* key : {"status", "owner", "team"})
         if (auto v = in.text(key, 100)) {
@@ -329,6 +339,7 @@ Json list(Database& db, const Json& filter) {
     for (const auto& id : ids) {
         Json o = sales::render(db, kOpp, id);
         if (const auto s = pipeline::stage(db, Uuid::parse(o["stage_id"].get<std::string>(), "stage_id"))) o["stage"] = s->name;
+        if (o.contains("notes") && o["notes"].is_string()) o["notes"] = access::mask_text(db, o["notes"].get<std::string>());
         out.push_back(std::move(o));
     }
     return out;

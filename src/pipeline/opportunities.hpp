@@ -13,6 +13,11 @@
 
 namespace crmlite::opportunities {
 
+// Access (docs/privacy.md): an opportunity and its stage history are in a
+// principal's scope when its customer is. add needs "create", update "update",
+// get "read", each with the customer in scope (CRM_EPERM, nothing written);
+// list returns the opportunities in scope only; notes are masked without "unmask".
+
 std::span<const FieldSpec> fields();
 std::span<const FieldSpec> history_fields();
 

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "access/access.hpp"
 #include "campaigns/campaigns.hpp"
 #include "common/error.hpp"
 #include "pipeline/forecast.hpp"
@@ -15,7 +16,10 @@ Json lead_funnel(Database& db, const Json& params) {
     in.allow_only({"by"});
     const std::string by = in.choice("by", {"source", "campaign", "owner"}).value_or("source");
     const std::string column = by == "campaign" ? "campaign_id" : by;
-    SQLite::Statement st(db.sql(), "SELECT " + column + ", status, count(*) FROM leads GROUP BY 1, 2 ORDER BY 1, 2");
+    access::require(db, access::kRead, "sales.report");
+    // A scoped principal's funnel counts the leads in its scope only.
+    SQLite::Statement st(db.sql(), "SELECT " + column + ", status, count(*) FROM leads WHERE 1" + access::scope_sql(db, "leads") +
+                                       " GROUP BY 1, 2 ORDER BY 1, 2");
     std::map<std::string, std::map<std::string, std::int64_t>> rows;
     while (st.executeStep()) {
         std::string key;
@@ -45,6 +49,7 @@ Json report(Database& db, const std::string& kind, const Json& params) {
     if (kind == "stages") return forecast::stage_analytics(db, params);
     if (kind == "funnel") return lead_funnel(db, params);
     if (kind == "campaigns") {
+        access::require(db, access::kRead, "sales.report");
         Input in(params, "campaigns report");
         in.allow_only({"campaign_id"});
         Json rows = Json::array();

@@ -8,7 +8,7 @@ namespace {
 
 using MaskFn = std::string (*)(const std::string&);
 
-// The rules of access::mask_customer and access::mask_interaction.
+// The rules of access::mask_customer, access::mask_interaction and access::mask_lead.
 MaskFn rule_of(Table table, std::string_view column, const std::string& point_type) {
     switch (table) {
     case Table::customers:
@@ -22,6 +22,15 @@ MaskFn rule_of(Table table, std::string_view column, const std::string& point_ty
         return nullptr;
     case Table::interactions:
         if (column == "subject" || column == "body") return &masking::text;
+        return nullptr;
+    // access::mask_lead, and the opportunity notes opportunities::get masks.
+    case Table::leads:
+        if (column == "phone" || column == "phone_norm") return &masking::phone;
+        if (column == "email" || column == "email_norm") return &masking::email;
+        if (column == "notes") return &masking::text;
+        return nullptr;
+    case Table::opportunities:
+        if (column == "notes") return &masking::text;
         return nullptr;
     default: return nullptr;
     }

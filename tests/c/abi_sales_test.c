@@ -80,7 +80,7 @@ static long long json_int(const char* json, const char* key) {
 
 int main(int argc, char** argv) {
     char dir[400], path[480], pipeline_id[64], stage_id[64], customer[64], customer2[64], lead[64], campaign[64], buf[512];
-    char empty_pipeline[64];
+    char empty_pipeline[64], carol_lead[64];
     char* out = NULL;
     char* id = NULL;
     char* opp = NULL;
@@ -254,7 +254,40 @@ int main(int argc, char** argv) {
     CHECK_OK(crm_user_put(db, "{\"name\":\"mgr\",\"role\":\"manager\",\"team\":\"west\"}"));
     CHECK_OK(crm_options_new(&opts));
     CHECK_OK(crm_options_set_principal(opts, "carol"));
+    /* A lead of carol's, captured by the system (clear values stored). */
+    CHECK_OK(crm_lead_capture(&out, db, "{\"name\":\"张伟\",\"owner\":\"carol\",\"phone\":\"13812345678\","
+                                        "\"email\":\"zhangwei@example.com\"}"));
+    json_str(out, "id", carol_lead, sizeof carol_lead);
+    crm_free(out);
     CHECK_OK(crm_open(&as_user, path, opts));
+    /* Scope: a rep lists and reads only its own leads, and the opportunities
+     * of its customers only; the others are CRM_EPERM. */
+    CHECK_OK(crm_lead_list(&out, as_user, NULL));
+    CHECK(strstr(out, carol_lead) != NULL);
+    CHECK(strstr(out, lead) == NULL);
+    /* Masking: without "unmask" the clear phone and e-mail appear nowhere. */
+    CHECK(strstr(out, "138****5678") != NULL);
+    CHECK(strstr(out, "13812345678") == NULL);
+    CHECK(strstr(out, "zhangwei@example.com") == NULL);
+    crm_free(out);
+    CHECK_OK(crm_lead_get(&out, as_user, carol_lead));
+    CHECK(strstr(out, "\"phone\":\"138****5678\"") != NULL);
+    CHECK(strstr(out, "\"email\":\"z****@example.com\"") != NULL);
+    CHECK(strstr(out, "13812345678") == NULL);
+    crm_free(out);
+    CHECK_FAILS(CRM_EPERM, "scope", crm_lead_get(&out, as_user, lead));
+    CHECK(out == NULL);
+    CHECK_FAILS(CRM_EPERM, "scope", crm_lead_update(as_user, lead, "{\"status\":\"contacted\"}"));
+    CHECK_FAILS(CRM_EPERM, "scope", crm_opportunity_get(&out, as_user, opp));
+    CHECK_OK(crm_opportunity_list(&out, as_user, NULL));
+    CHECK(strcmp(out, "[]") == 0);
+    crm_free(out);
+    CHECK_OK(crm_sales_report(&out, as_user, "forecast", NULL));
+    CHECK(strstr(out, "\"rows\":[]") != NULL);
+    crm_free(out);
+    CHECK_OK(crm_lead_get(&out, db, carol_lead)); /* the system sees the clear values */
+    CHECK(strstr(out, "13812345678") != NULL);
+    crm_free(out);
     CHECK_FAILS(CRM_EPERM, "delete", crm_lead_delete(as_user, lead));         /* role sales: no delete */
     CHECK_FAILS(CRM_EPERM, "delete", crm_campaign_delete(as_user, campaign));
     CHECK_FAILS(CRM_EPERM, "delete", crm_pipeline_delete(as_user, pipeline_id));

@@ -143,5 +143,37 @@ class SalesTest(DbTestCase):
             other.close()
 
 
+class SalesAccessTest(DbTestCase):
+    """A sales principal lists only its own leads and opportunities, masked."""
+
+    def test_scoped_lists_are_the_principals_own_and_masked(self):
+        from crmlite.errors import PermissionDenied
+        self.db.put_user({"name": "alice", "role": "sales"})
+        self.db.put_user({"name": "bob", "role": "sales"})
+        self.db.create_pipeline({"name": "P", "stages": [{"name": "Lead", "probability": 10}]})
+        mine = self.db.capture_lead({"name": "王小明", "owner": "alice", "phone": "13812345678",
+                                     "email": "xiaoming@example.com"})["id"]
+        theirs = self.db.capture_lead({"name": "李四海", "owner": "bob", "phone": "13987654321"})["id"]
+        alice_c = self.db.create_customer({"display_name": "A", "owner": "alice"})
+        bob_c = self.db.create_customer({"display_name": "B", "owner": "bob"})
+        self.db.add_opportunity({"customer_id": alice_c, "name": "mine", "amount_minor": 100, "currency": "CNY"})
+        bob_o = self.db.add_opportunity({"customer_id": bob_c, "name": "theirs", "amount_minor": 900, "currency": "CNY"})
+        with crmlite.Database(self.path, principal="alice") as alice:
+            leads = alice.leads()
+            self.assertEqual([l["id"] for l in leads], [mine])
+            self.assertEqual(leads[0]["phone"], "138****5678")
+            self.assertEqual(leads[0]["email"], "x****@example.com")
+            self.assertNotIn("13812345678", repr(leads))
+            self.assertEqual([o["name"] for o in alice.opportunities()], ["mine"])
+            with self.assertRaises(PermissionDenied):
+                alice.lead(theirs)
+            with self.assertRaises(PermissionDenied):
+                alice.opportunity(bob_o)
+            rows = alice.sales_report("forecast")["summary"]
+            self.assertEqual(rows[0]["open_count"], 1)
+        self.assertEqual(len(self.db.leads()), 2)  # the system sees every lead
+        self.assertEqual(self.db.lead(mine)["phone"], "13812345678")
+
+
 if __name__ == "__main__":
     unittest.main()
