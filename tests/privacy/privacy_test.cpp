@@ -14,6 +14,7 @@
 
 #include "common/json.hpp"
 #include "crmlite/crmlite.hpp"
+#include "support/raw_db.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Json;
@@ -132,7 +133,7 @@ TEST_CASE("a sales principal sees only its own customers, masked, through every 
 TEST_CASE("a forbidden write returns CRM_EPERM and writes nothing", "[privacy]") {
     Fixture f;
     const auto state = [&] {
-        SQLite::Database raw(f.file, SQLite::OPEN_READONLY);
+        crmlite::testing::RawDb raw(f.file, SQLite::OPEN_READONLY);
         return raw.execAndGet("SELECT (SELECT group_concat(hex(id) || hlc || seq, ',') FROM sync_versions) || "
                               "(SELECT total_changes())").getString() +
                raw.execAndGet("SELECT group_concat(display_name || coalesce(owner, ''), ',') FROM customers").getString();
@@ -231,7 +232,7 @@ TEST_CASE("the audit log records reads, denials and logins, and its chain detect
     CHECK(denied);
     CHECK(login);
     // Entries hold ids, never content.
-    SQLite::Database raw(f.file, SQLite::OPEN_READONLY);
+    crmlite::testing::RawDb raw(f.file, SQLite::OPEN_READONLY);
     CHECK(raw.execAndGet("SELECT count(*) FROM audit_log WHERE detail LIKE '%王%' OR detail LIKE '%138%'").getInt() == 0);
 
     Json v = Json::parse(root.audit_verify());

@@ -14,6 +14,7 @@
 
 #include "common/json.hpp"
 #include "crmlite/crmlite.hpp"
+#include "support/raw_db.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Json;
@@ -123,7 +124,7 @@ TEST_CASE("a device's audit chain travels to the hub, which verifies every site'
 
     SECTION("an entry received by sync and edited at the hub") {
         {
-            SQLite::Database raw(hub_path, SQLite::OPEN_READWRITE);
+            crmlite::testing::RawDb raw(hub_path, SQLite::OPEN_READWRITE);
             raw.exec("UPDATE audit_log SET principal = 'mallory' WHERE n = 2 AND site <> (SELECT value FROM crm_meta WHERE key = 'site_id')");
         }
         v = Json::parse(hub.audit_verify());
@@ -134,7 +135,7 @@ TEST_CASE("a device's audit chain travels to the hub, which verifies every site'
     }
     SECTION("the newest entry received by sync deleted at the hub") {
         {
-            SQLite::Database raw(hub_path, SQLite::OPEN_READWRITE);
+            crmlite::testing::RawDb raw(hub_path, SQLite::OPEN_READWRITE);
             raw.exec("DELETE FROM audit_log WHERE site <> (SELECT value FROM crm_meta WHERE key = 'site_id') AND n = "
                      "(SELECT max(n) FROM audit_log WHERE site <> (SELECT value FROM crm_meta WHERE key = 'site_id'))");
         }
@@ -144,7 +145,7 @@ TEST_CASE("a device's audit chain travels to the hub, which verifies every site'
     }
     SECTION("a device that rewrites its log after it synced is found out at the hub") {
         {
-            SQLite::Database raw(device_path, SQLite::OPEN_READWRITE);
+            crmlite::testing::RawDb raw(device_path, SQLite::OPEN_READWRITE);
             raw.exec("UPDATE audit_log SET principal = 'nobody', hash = randomblob(32) WHERE n = 1");
         }
         rep = Json::parse(send(device, hub, up).dump());
@@ -302,7 +303,7 @@ TEST_CASE("a changeset for a principal without unmask carries masked values; the
         CHECK(Json::parse(later.customer(id))["national_id"] == "110101199001011234");
         CHECK(Json::parse(later.customer(id))["phones"][0]["value"] == "13812345678");
         // Both replicas now equal the hub.
-        SQLite::Database raw(dir.path("later.db"), SQLite::OPEN_READONLY);
+        crmlite::testing::RawDb raw(dir.path("later.db"), SQLite::OPEN_READONLY);
         CHECK(raw.execAndGet("SELECT count(*) FROM sync_masked").getInt() == 0);
     }
     SECTION("a principal without unmask gets no snapshot") {
@@ -407,7 +408,7 @@ TEST_CASE("migration 14 sends the entries a file logged before it to the hub", "
     {
         // Back to schema 12: no seq on the log, no erased tombstones, no masked
         // fields, no duplicate detector triggers (migration 13).
-        SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+        crmlite::testing::RawDb raw(path, SQLite::OPEN_READWRITE);
         raw.exec("DROP TRIGGER dedup_stale_customer; DROP TRIGGER dedup_stale_point_insert; "
                  "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update; "
                  "DROP INDEX audit_log_seq; ALTER TABLE audit_log DROP COLUMN seq; "
@@ -416,7 +417,7 @@ TEST_CASE("migration 14 sends the entries a file logged before it to the hub", "
     }
     crm::Database db(path);
     {
-        SQLite::Database raw(path, SQLite::OPEN_READONLY);
+        crmlite::testing::RawDb raw(path, SQLite::OPEN_READONLY);
         CHECK(raw.execAndGet("SELECT count(*) FROM audit_log WHERE seq = " + std::to_string(seq_before + 1)).getInt() == 2);
     }
     const auto page = db.sync_changes(0, 1000);

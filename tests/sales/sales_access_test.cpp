@@ -19,6 +19,7 @@
 
 #include "common/json.hpp"
 #include "crmlite/crmlite.hpp"
+#include "support/raw_db.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Json;
@@ -77,7 +78,7 @@ struct Fixture {
     }
     // Everything a write could change: every stored version and the sales rows.
     std::string state() const {
-        SQLite::Database raw(file, SQLite::OPEN_READONLY);
+        crmlite::testing::RawDb raw(file, SQLite::OPEN_READONLY);
         std::string out = raw.execAndGet("SELECT coalesce(group_concat(hex(id) || tbl || hlc || seq, ','), '') FROM "
                                          "(SELECT * FROM sync_versions ORDER BY 1, 2, 3)").getString();
         for (const char* sql : {"SELECT group_concat(hex(id) || name || coalesce(owner, '') || status || coalesce(phone, '') || "
@@ -281,7 +282,7 @@ TEST_CASE("reads of leads and sales denials are audited without personal content
     CHECK(has("opportunity.read", "ok", f.alice_o));
     CHECK(has("lead.read", "denied", f.bob_lead));
     CHECK(has("opportunity.update", "denied", f.bob_c));  // a customer's scope: the denial names the customer
-    SQLite::Database raw(f.file, SQLite::OPEN_READONLY);
+    crmlite::testing::RawDb raw(f.file, SQLite::OPEN_READONLY);
     CHECK(raw.execAndGet("SELECT count(*) FROM audit_log WHERE detail LIKE '%138%' OR detail LIKE '%example%' OR "
                          "detail LIKE '%王%'").getInt() == 0);
 }
@@ -308,7 +309,7 @@ TEST_CASE("a rep's device gets the opportunities of its customers only, and ever
         CHECK(ids_of(Json::parse(device.opportunities())) == std::vector<std::string>{f.alice_o});
         CHECK(status_of([&] { device.opportunity(f.bob_o); }) == CRM_ENOTFOUND);
         {
-            SQLite::Database raw(device_path, SQLite::OPEN_READONLY);
+            crmlite::testing::RawDb raw(device_path, SQLite::OPEN_READONLY);
             CHECK(raw.execAndGet("SELECT count(*) FROM stage_history").getInt() == 1);
             CHECK(raw.execAndGet("SELECT count(*) FROM campaign_members").getInt() == 1);
         }
