@@ -237,6 +237,8 @@ public:
     // Which customers' records may travel with their values (a filtered peer:
     // those it holds); unset: all.
     void limit_ghosts_to(std::function<bool(const Uuid&)> may_see) { may_see_ = std::move(may_see); }
+    // ... and which leads' records (those it holds).
+    void limit_lead_ghosts_to(std::function<bool(const Uuid&)> may_see) { may_see_lead_ = std::move(may_see); }
 
     Changeset& changeset() { return cs_; }
 
@@ -251,7 +253,12 @@ private:
         const auto g = load_ghost(db_, table, id);
         if (!g) return;
         if (merged) rc.fields.push_back({cs_.name_index(merge::kMergedAway), rc.site, rc.hlc, std::int64_t{1}});
-        if (may_see_) {
+        if (may_see_lead_ && (table == Table::leads || table == Table::lead_events)) {
+            // A lead's link to a customer is no ownership: the lead decides (issue 7).
+            const Value* l = g->value("lead_id");
+            const auto* lead = table == Table::leads ? &id : l ? std::get_if<Uuid>(l) : nullptr;
+            if (!lead || !may_see_lead_(*lead)) return;
+        } else if (may_see_) {
             const Value* c = g->value("customer_id");
             const auto* customer = merged ? &id : c ? std::get_if<Uuid>(c) : nullptr;
             if (customer && !may_see_(*customer)) return;
@@ -316,7 +323,7 @@ private:
     std::map<std::pair<int, Uuid>, std::size_t> index_;  // record -> position in cs_.records
     std::set<std::pair<int, Uuid>> whole_;
     std::vector<std::pair<int, Uuid>> refs_;
-    std::function<bool(const Uuid&)> may_see_;
+    std::function<bool(const Uuid&)> may_see_, may_see_lead_;
     MaskedFields held_masked_;
     bool mask_ = false;
 };
@@ -366,6 +373,10 @@ private:
         if (t.table == Table::customers && customers::exists(db_, rc.id)) {
             customers::forget(db_, rc.id);
             forget_dependents(db_, rc.id);
+            ++report_.evicted;
+        }
+        if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
+            forget_lead(db_, rc.id);
             ++report_.evicted;
         }
         // A delete here the hub refused is forgotten too, so the record can come back whole.
@@ -929,6 +940,7 @@ public:
     // Empty when allowed, else why not.
     std::string check(const RecordChange& rc) {
         const SyncedTable& t = *find_table(rc.table);
+        if (t.table == Table::leads || t.table == Table::lead_events) return check_lead(rc);
         if (t.customer_column.empty()) return "";
         const Value* incoming = nullptr;
         for (const auto& f : rc.fields)
@@ -950,6 +962,39 @@ public:
     }
 
 private:
+    // Leads (issue 7): the same rules, by the lead's owner (or region) instead
+    // of a customer; an event follows its lead.
+    std::string check_lead(const RecordChange& rc) {
+        const Value* incoming = nullptr;
+        if (rc.table == static_cast<int>(Table::lead_events))
+            for (const auto& f : rc.fields)
+                if (cs_.names[f.name] == "lead_id") incoming = &f.value;
+        std::vector<Uuid> leads;
+        if (const auto here = owning_lead(db_, rc.table, rc.id, nullptr)) leads.push_back(*here);
+        if (incoming)
+            if (const auto* u = std::get_if<Uuid>(incoming)) leads.push_back(*u);
+        for (const auto& l : leads)
+            if (!rc.tombstone && marked_leads_.insert(l).second) held_.record(l, 1, 1, 0, Table::leads);
+        for (const auto& l : leads)
+            if (!lead_allowed(l)) {
+                held_.record(l, PeerShare::kReset, PeerShare::kReset, 0, Table::leads);
+                return "lead " + l.str() + " is outside the sender's write scope";
+            }
+        return "";
+    }
+
+    bool lead_allowed(const Uuid& lead) {
+        const auto known = lead_verdict_.find(lead);
+        if (known != lead_verdict_.end()) return known->second;
+        auto& st = db_.stmt("SELECT 1 FROM leads WHERE id = ?");
+        st.bind(1, lead.data(), Uuid::size());
+        const bool exists = st.executeStep();
+        st.reset();
+        const bool ok = !exists || share_.contains_lead(lead);
+        lead_verdict_.emplace(lead, ok);
+        return ok;
+    }
+
     bool allowed(const Uuid& customer) {
         const auto known = verdict_.find(customer);
         if (known != verdict_.end()) return known->second;
@@ -963,8 +1008,8 @@ private:
     const Changeset& cs_;
     Share share_;
     PeerShare held_;
-    std::set<Uuid> marked_;
-    std::map<Uuid, bool> verdict_;
+    std::set<Uuid> marked_, marked_leads_;
+    std::map<Uuid, bool> verdict_, lead_verdict_;
 };
 
 struct Entry {
@@ -1019,6 +1064,40 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
     return true;
 }
 
+// The same for leads (issue 7): a lead entering arrives whole with its events;
+// one leaving (or reset) is evicted, its events with it.
+bool lead_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
+                      const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
+    Share share(db, filter);
+    const auto members = share.lead_members();
+    const std::set<Uuid> member_set(members.begin(), members.end());
+    const SyncedTable& leads_table = *find_table(static_cast<int>(Table::leads));
+    const SyncedTable& events_table = *find_table(static_cast<int>(Table::lead_events));
+    const auto events_of = [&](const Uuid& lead) {
+        auto& st = db.stmt("SELECT id FROM lead_events WHERE lead_id = ?");
+        st.bind(1, lead.data(), Uuid::size());
+        std::vector<Uuid> ids;
+        while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+        st.reset();
+        return ids;
+    };
+    for (const auto& id : held)
+        if (!member_set.count(id) || resets.count(id)) {
+            b.add_evict(id, Table::leads);
+            if (resets.count(id))  // its deleted events there come back too
+                for (const auto& e : events_of(id)) b.add_evict(e, Table::lead_events);
+            moved.push_back({id, resets.count(id) ? PeerShare::kReset : 1, 0});
+        }
+    for (const auto& id : members) {
+        if (held.count(id)) continue;
+        if (b.changeset().records.size() >= budget && !moved.empty()) return false;
+        b.add_record(leads_table, id, true);
+        for (const auto& e : events_of(id)) b.add_record(events_table, e, true);
+        moved.push_back({id, 0, 1});
+    }
+    return true;
+}
+
 }  // namespace
 
 Changes changes_since(Database& db, std::int64_t since, std::size_t max_records) {
@@ -1039,7 +1118,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     std::optional<WriteScope> w;
     std::optional<std::int64_t> peer_idx;
     std::optional<PeerShare> ps;
-    std::set<Uuid> held, resets;
+    std::set<Uuid> held, resets, held_leads, lead_resets;
     if (options.peer) {
         w.emplace(db);
         note_pull(db, *options.peer, since, w->now());
@@ -1057,6 +1136,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         gone.bind(1, *peer_idx);
         gone.exec();
         held = ps->held_at(since, &resets);
+        held_leads = ps->held_at(since, &lead_resets, Table::leads);
     }
     Changes out;
     out.cursor = since;
@@ -1094,12 +1174,20 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                     const auto customer = owning_customer(db, e.table, e.id, nullptr);
                     if (!customer || !held.count(*customer)) continue;
                 }
+                // ... and of leads it holds (issue 7).
+                if (e.table == static_cast<int>(Table::leads) || e.table == static_cast<int>(Table::lead_events)) {
+                    const auto lead = owning_lead(db, e.table, e.id, nullptr);
+                    if (!lead || !held_leads.count(*lead)) continue;
+                }
             }
             entries.push_back(std::move(e));
         }
     }
     Builder b(db, since, out.cursor, peer_idx);
-    if (filtered) b.limit_ghosts_to([&held](const Uuid& c) { return held.count(c) > 0; });
+    if (filtered) {
+        b.limit_ghosts_to([&held](const Uuid& c) { return held.count(c) > 0; });
+        b.limit_lead_ghosts_to([&held_leads](const Uuid& l) { return held_leads.count(l) > 0; });
+    }
     if (options.mask) b.mask_values();
     std::vector<Uuid> audit_entries;
     for (const auto& e : entries) {
@@ -1115,12 +1203,15 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     add_audit_records(db, b.changeset(), audit_entries);
     b.close_references();
     if (filtered && !out.more) {
-        std::vector<Move> moved;
+        std::vector<Move> moved, moved_leads;
         out.more = !share_transitions(db, b, held, resets, options.filter, options.max_records, moved);
-        if (!moved.empty()) {
+        if (!out.more)
+            out.more = !lead_transitions(db, b, held_leads, lead_resets, options.filter, options.max_records, moved_leads);
+        if (!moved.empty() || !moved_leads.empty()) {
             // A fresh seq marks the page: the peer confirms it by asking from it.
             out.cursor = w->seq();
             for (const auto& m : moved) ps->record(m.id, m.before, m.after, out.cursor);
+            for (const auto& m : moved_leads) ps->record(m.id, m.before, m.after, out.cursor, Table::leads);
         }
     }
     auto& cs = b.changeset();
