@@ -237,8 +237,6 @@ public:
     // Which customers' records may travel with their values (a filtered peer:
     // those it holds); unset: all.
     void limit_ghosts_to(std::function<bool(const Uuid&)> may_see) { may_see_ = std::move(may_see); }
-    // ... and which leads' records (those it holds).
-    void limit_lead_ghosts_to(std::function<bool(const Uuid&)> may_see) { may_see_lead_ = std::move(may_see); }
 
     Changeset& changeset() { return cs_; }
 
@@ -253,12 +251,7 @@ private:
         const auto g = load_ghost(db_, table, id);
         if (!g) return;
         if (merged) rc.fields.push_back({cs_.name_index(merge::kMergedAway), rc.site, rc.hlc, std::int64_t{1}});
-        if (may_see_lead_ && (table == Table::leads || table == Table::lead_events)) {
-            // A lead's link to a customer is no ownership: the lead decides (issue 7).
-            const Value* l = g->value("lead_id");
-            const auto* lead = table == Table::leads ? &id : l ? std::get_if<Uuid>(l) : nullptr;
-            if (!lead || !may_see_lead_(*lead)) return;
-        } else if (may_see_) {
+        if (may_see_) {
             const Value* c = g->value("customer_id");
             const auto* customer = merged ? &id : c ? std::get_if<Uuid>(c) : nullptr;
             if (customer && !may_see_(*customer)) return;
@@ -323,7 +316,7 @@ private:
     std::map<std::pair<int, Uuid>, std::size_t> index_;  // record -> position in cs_.records
     std::set<std::pair<int, Uuid>> whole_;
     std::vector<std::pair<int, Uuid>> refs_;
-    std::function<bool(const Uuid&)> may_see_, may_see_lead_;
+    std::function<bool(const Uuid&)> may_see_;
     MaskedFields held_masked_;
     bool mask_ = false;
 };
@@ -1184,10 +1177,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         }
     }
     Builder b(db, since, out.cursor, peer_idx);
-    if (filtered) {
-        b.limit_ghosts_to([&held](const Uuid& c) { return held.count(c) > 0; });
-        b.limit_lead_ghosts_to([&held_leads](const Uuid& l) { return held_leads.count(l) > 0; });
-    }
+    if (filtered) b.limit_ghosts_to([&held](const Uuid& c) { return held.count(c) > 0; });
     if (options.mask) b.mask_values();
     std::vector<Uuid> audit_entries;
     for (const auto& e : entries) {
