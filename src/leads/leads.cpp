@@ -94,7 +94,7 @@ void drop(WriteScope& w, const Uuid& id) {
 
 void remove_event(WriteScope& w, const Uuid& id) { sales::erase(w, event_type(), id, Removal::deleted); }
 
-// Leads are not a customer's records (they go to every replica): a deleted
+// Leads are not a customer's records (they follow their owner): a deleted
 // customer, opportunity or campaign is unlinked from them, as a versioned
 // change made by every replica that applies the delete, and the lead stays.
 // A customer that only left this replica (eviction) keeps its links.

@@ -48,8 +48,8 @@ struct RecordChange {
     int table = 0;  // crmlite::Table value
     Uuid id;
     bool tombstone = false;
-    // The customer left the receiver's share (filtered replication): drop it
-    // and everything under it locally, without a delete that would sync.
+    // The customer (or lead) left the receiver's share (filtered replication):
+    // drop it and everything under it locally, without a delete that would sync.
     bool evict = false;
     std::int64_t hlc = 0;    // tombstone: when it was deleted
     std::uint32_t site = 0;  // tombstone: by which site

@@ -368,6 +368,10 @@ private:
             forget_dependents(db_, rc.id);
             ++report_.evicted;
         }
+        if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
+            forget_lead(db_, rc.id);
+            ++report_.evicted;
+        }
         // A delete here the hub refused is forgotten too, so the record can come back whole.
         auto& del = db_.stmt("DELETE FROM sync_tombstones WHERE tbl = ? AND id = ?");
         del.bind(1, rc.table);
@@ -929,6 +933,7 @@ public:
     // Empty when allowed, else why not.
     std::string check(const RecordChange& rc) {
         const SyncedTable& t = *find_table(rc.table);
+        if (t.table == Table::leads || t.table == Table::lead_events) return check_lead(rc);
         if (t.customer_column.empty()) return "";
         const Value* incoming = nullptr;
         for (const auto& f : rc.fields)
@@ -950,6 +955,39 @@ public:
     }
 
 private:
+    // Leads (issue 7): the same rules, by the lead's owner (or region) instead
+    // of a customer; an event follows its lead.
+    std::string check_lead(const RecordChange& rc) {
+        const Value* incoming = nullptr;
+        if (rc.table == static_cast<int>(Table::lead_events))
+            for (const auto& f : rc.fields)
+                if (cs_.names[f.name] == "lead_id") incoming = &f.value;
+        std::vector<Uuid> leads;
+        if (const auto here = owning_lead(db_, rc.table, rc.id, nullptr)) leads.push_back(*here);
+        if (incoming)
+            if (const auto* u = std::get_if<Uuid>(incoming)) leads.push_back(*u);
+        for (const auto& l : leads)
+            if (!rc.tombstone && marked_leads_.insert(l).second) held_.record(l, 1, 1, 0, Table::leads);
+        for (const auto& l : leads)
+            if (!lead_allowed(l)) {
+                held_.record(l, PeerShare::kReset, PeerShare::kReset, 0, Table::leads);
+                return "lead " + l.str() + " is outside the sender's write scope";
+            }
+        return "";
+    }
+
+    bool lead_allowed(const Uuid& lead) {
+        const auto known = lead_verdict_.find(lead);
+        if (known != lead_verdict_.end()) return known->second;
+        auto& st = db_.stmt("SELECT 1 FROM leads WHERE id = ?");
+        st.bind(1, lead.data(), Uuid::size());
+        const bool exists = st.executeStep();
+        st.reset();
+        const bool ok = !exists || share_.contains_lead(lead);
+        lead_verdict_.emplace(lead, ok);
+        return ok;
+    }
+
     bool allowed(const Uuid& customer) {
         const auto known = verdict_.find(customer);
         if (known != verdict_.end()) return known->second;
@@ -963,8 +1001,8 @@ private:
     const Changeset& cs_;
     Share share_;
     PeerShare held_;
-    std::set<Uuid> marked_;
-    std::map<Uuid, bool> verdict_;
+    std::set<Uuid> marked_, marked_leads_;
+    std::map<Uuid, bool> verdict_, lead_verdict_;
 };
 
 struct Entry {
@@ -1019,6 +1057,40 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
     return true;
 }
 
+// The same for leads (issue 7): a lead entering arrives whole with its events;
+// one leaving (or reset) is evicted, its events with it.
+bool lead_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
+                      const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
+    Share share(db, filter);
+    const auto members = share.lead_members();
+    const std::set<Uuid> member_set(members.begin(), members.end());
+    const SyncedTable& leads_table = *find_table(static_cast<int>(Table::leads));
+    const SyncedTable& events_table = *find_table(static_cast<int>(Table::lead_events));
+    const auto events_of = [&](const Uuid& lead) {
+        auto& st = db.stmt("SELECT id FROM lead_events WHERE lead_id = ?");
+        st.bind(1, lead.data(), Uuid::size());
+        std::vector<Uuid> ids;
+        while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+        st.reset();
+        return ids;
+    };
+    for (const auto& id : held)
+        if (!member_set.count(id) || resets.count(id)) {
+            b.add_evict(id, Table::leads);
+            if (resets.count(id))  // its deleted events there come back too
+                for (const auto& e : events_of(id)) b.add_evict(e, Table::lead_events);
+            moved.push_back({id, resets.count(id) ? PeerShare::kReset : 1, 0});
+        }
+    for (const auto& id : members) {
+        if (held.count(id)) continue;
+        if (b.changeset().records.size() >= budget && !moved.empty()) return false;
+        b.add_record(leads_table, id, true);
+        for (const auto& e : events_of(id)) b.add_record(events_table, e, true);
+        moved.push_back({id, 0, 1});
+    }
+    return true;
+}
+
 }  // namespace
 
 Changes changes_since(Database& db, std::int64_t since, std::size_t max_records) {
@@ -1039,7 +1111,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     std::optional<WriteScope> w;
     std::optional<std::int64_t> peer_idx;
     std::optional<PeerShare> ps;
-    std::set<Uuid> held, resets;
+    std::set<Uuid> held, resets, held_leads, lead_resets;
     if (options.peer) {
         w.emplace(db);
         note_pull(db, *options.peer, since, w->now());
@@ -1057,6 +1129,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         gone.bind(1, *peer_idx);
         gone.exec();
         held = ps->held_at(since, &resets);
+        held_leads = ps->held_at(since, &lead_resets, Table::leads);
     }
     Changes out;
     out.cursor = since;
@@ -1094,6 +1167,11 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                     const auto customer = owning_customer(db, e.table, e.id, nullptr);
                     if (!customer || !held.count(*customer)) continue;
                 }
+                // ... and of leads it holds (issue 7).
+                if (e.table == static_cast<int>(Table::leads) || e.table == static_cast<int>(Table::lead_events)) {
+                    const auto lead = owning_lead(db, e.table, e.id, nullptr);
+                    if (!lead || !held_leads.count(*lead)) continue;
+                }
             }
             entries.push_back(std::move(e));
         }
@@ -1115,12 +1193,15 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     add_audit_records(db, b.changeset(), audit_entries);
     b.close_references();
     if (filtered && !out.more) {
-        std::vector<Move> moved;
+        std::vector<Move> moved, moved_leads;
         out.more = !share_transitions(db, b, held, resets, options.filter, options.max_records, moved);
-        if (!moved.empty()) {
+        if (!out.more)
+            out.more = !lead_transitions(db, b, held_leads, lead_resets, options.filter, options.max_records, moved_leads);
+        if (!moved.empty() || !moved_leads.empty()) {
             // A fresh seq marks the page: the peer confirms it by asking from it.
             out.cursor = w->seq();
             for (const auto& m : moved) ps->record(m.id, m.before, m.after, out.cursor);
+            for (const auto& m : moved_leads) ps->record(m.id, m.before, m.after, out.cursor, Table::leads);
         }
     }
     auto& cs = b.changeset();

@@ -40,8 +40,8 @@ struct ChangesOptions {
     // has (tombstone garbage collection) and its own changes are not echoed back.
     std::optional<Uuid> peer;
     // Its share (filtered replication; needs `peer`): only the customers
-    // matching it travel; one entering the share arrives whole with its
-    // history, one leaving it is evicted from the peer.
+    // (and leads: sync/share.hpp) matching it travel; one entering the share
+    // arrives whole with its history, one leaving it is evicted from the peer.
     Filter filter;
     // Privacy (issue 7, docs/privacy.md): carry the entries of this file's own
     // audit chain (a device's changes for its hub; sync/audit_records.hpp) ...

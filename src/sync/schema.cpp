@@ -71,8 +71,10 @@ std::vector<SyncedTable> build() {
                   {"before", C::text, true}, {"status", C::text, true}},
                  "survivor_id", true, false, false, -1});
     // Sales and marketing (issue 8). Leads, rules, pipelines and campaigns are
-    // not tied to a customer and go to every replica (a lead only links the
-    // customer it matched, so that link is no sync reference); opportunities,
+    // not tied to a customer (a lead only links the customer it matched, so
+    // that link is no sync reference): rules, pipelines and campaigns go to
+    // every replica, leads and their events to the shares holding the lead's
+    // owner or region (sync/share.hpp); opportunities,
     // their stage history and campaign members follow their customer.
     const auto sales_table = [&](Table table, const char* name, std::span<const FieldSpec> specs,
                                  std::initializer_list<const char*> required,

@@ -19,15 +19,20 @@ std::string match(const std::string& c) {
            c + ".id AND (t.path = j.value OR substr(t.path, 1, length(j.value) + 1) = j.value || '/')))";
 }
 
+// The filter over leads aliased `l` (owners ?1, regions ?2; leads carry no tags).
+std::string lead_match(const std::string& l) {
+    return "(" + l + ".owner IN (SELECT value FROM json_each(?1)) OR " + l + ".region IN (SELECT value FROM json_each(?2)))";
+}
+
 }  // namespace
 
 Share::Share(Database& db, const Filter& filter)
     : db_(db), owners_(json_list(filter.owners)), regions_(json_list(filter.regions)), tags_(json_list(filter.tags)) {}
 
-void Share::bind(SQLite::Statement& st) const {
+void Share::bind(SQLite::Statement& st, bool tags) const {
     st.bind(1, owners_);
     st.bind(2, regions_);
-    st.bind(3, tags_);
+    if (tags) st.bind(3, tags_);
 }
 
 bool Share::contains(const Uuid& customer) {
@@ -55,16 +60,51 @@ std::vector<Uuid> Share::members() {
     return out;
 }
 
+bool Share::contains_lead(const Uuid& lead) {
+    auto& st = db_.stmt("SELECT 1 FROM leads l WHERE l.id = ?4 AND " + lead_match("l"));
+    bind(st, false);
+    st.bind(4, lead.data(), Uuid::size());
+    const bool in = st.executeStep();
+    st.reset();
+    return in;
+}
+
+std::vector<Uuid> Share::lead_members() {
+    auto& st = db_.stmt("SELECT id FROM leads l WHERE " + lead_match("l") + " ORDER BY id");
+    bind(st, false);
+    std::vector<Uuid> out;
+    while (st.executeStep()) out.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    st.reset();
+    return out;
+}
+
 PeerShare::PeerShare(Database& db, std::int64_t peer) : db_(db), peer_(peer) {}
 
-std::set<Uuid> PeerShare::held_at(std::int64_t since, std::set<Uuid>* resets) {
+namespace {
+
+// The key of a record in sync_shares (see PeerShare).
+std::string share_key(Table table, const Uuid& id) {
+    std::string k;
+    if (table != Table::customers) k.push_back(static_cast<char>(static_cast<int>(table)));
+    k.append(reinterpret_cast<const char*>(id.data()), Uuid::size());
+    return k;
+}
+
+}  // namespace
+
+std::set<Uuid> PeerShare::held_at(std::int64_t since, std::set<Uuid>* resets, Table table) {
     auto& st = db_.stmt(
-        "SELECT customer, CASE WHEN seq <= ?2 THEN held ELSE prev_held END AS h FROM sync_shares WHERE peer = ?1 AND h <> 0");
+        "SELECT customer, CASE WHEN seq <= ?2 THEN held ELSE prev_held END AS h FROM sync_shares "
+        "WHERE peer = ?1 AND h <> 0 AND length(customer) = length(?3) + 16 AND substr(customer, 1, length(?3)) = ?3");
+    const std::string prefix =
+        table == Table::customers ? std::string() : std::string(1, static_cast<char>(static_cast<int>(table)));
     st.bind(1, peer_);
     st.bind(2, since);
+    st.bind(3, prefix.data(), static_cast<int>(prefix.size()));
     std::set<Uuid> out;
     while (st.executeStep()) {
-        const auto id = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+        const auto* key = static_cast<const unsigned char*>(st.getColumn(0).getBlob());
+        const auto id = Uuid::from_blob(key + prefix.size(), 16);
         out.insert(id);
         if (resets && st.getColumn(1).getInt() == kReset) resets->insert(id);
     }
@@ -72,17 +112,18 @@ std::set<Uuid> PeerShare::held_at(std::int64_t since, std::set<Uuid>* resets) {
     return out;
 }
 
-void PeerShare::record(const Uuid& customer, int held_before, int held_now, std::int64_t seq) {
+void PeerShare::record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table) {
+    const std::string key = share_key(table, id);
     if (held_before == 0 && held_now == 0) {
         auto& del = db_.stmt("DELETE FROM sync_shares WHERE peer = ? AND customer = ?");
         del.bind(1, peer_);
-        del.bind(2, customer.data(), Uuid::size());
+        del.bind(2, key.data(), static_cast<int>(key.size()));
         del.exec();
         return;
     }
     auto& put = db_.stmt("INSERT OR REPLACE INTO sync_shares(peer, customer, held, prev_held, seq) VALUES (?, ?, ?, ?, ?)");
     put.bind(1, peer_);
-    put.bind(2, customer.data(), Uuid::size());
+    put.bind(2, key.data(), static_cast<int>(key.size()));
     put.bind(3, held_now);
     put.bind(4, held_before);
     put.bind(5, seq);
@@ -102,6 +143,41 @@ std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, con
         out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
     st.reset();
     return out;
+}
+
+std::optional<Uuid> owning_lead(Database& db, int table, const Uuid& id, const Value* incoming_lead) {
+    if (table == static_cast<int>(Table::leads)) return id;
+    if (table != static_cast<int>(Table::lead_events)) return std::nullopt;
+    if (incoming_lead)
+        if (const auto* u = std::get_if<Uuid>(incoming_lead)) return *u;
+    auto& st = db.stmt("SELECT lead_id FROM lead_events WHERE id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    std::optional<Uuid> out;
+    if (st.executeStep() && !st.getColumn(0).isNull())
+        out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+    st.reset();
+    return out;
+}
+
+void forget_lead(Database& db, const Uuid& lead) {
+    WriteScope w(db);
+    auto& st = db.stmt("SELECT id FROM lead_events WHERE lead_id = ?");
+    st.bind(1, lead.data(), Uuid::size());
+    std::vector<std::pair<Table, Uuid>> gone;
+    while (st.executeStep()) gone.emplace_back(Table::lead_events, Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    st.reset();
+    gone.emplace_back(Table::leads, lead);
+    for (const auto& [table, id] : gone) {
+        w.drop_versions(table, id);
+        auto& unmask = db.stmt("DELETE FROM sync_masked WHERE tbl = ? AND id = ?");  // sync/masked.hpp
+        unmask.bind(1, static_cast<int>(table));
+        unmask.bind(2, id.data(), Uuid::size());
+        unmask.exec();
+        auto& del = db.stmt(std::string("DELETE FROM ") + (table == Table::leads ? "leads" : "lead_events") + " WHERE id = ?");
+        del.bind(1, id.data(), Uuid::size());
+        del.exec();
+    }
+    w.commit();
 }
 
 void forget_dependents(Database& db, const Uuid& customer) {

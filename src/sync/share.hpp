@@ -6,6 +6,11 @@
 // when a person in the share works there (so a person never arrives without the
 // company it refers to). Its contact points, external ids, tag assignments and
 // interactions follow it. Tag definitions are shared with every peer.
+//
+// Leads (issue 7) are not a customer's records: a lead is in a share when its
+// owner is one of the share's owners or its region one of its regions (a lead
+// carries no tags; a lead without owner or region is in no filtered share),
+// and its events follow it. Its link to the customer it matched plays no part.
 #pragma once
 
 #include <cstdint>
@@ -31,30 +36,43 @@ public:
     bool contains(const Uuid& customer);
     // Every customer of the share, companies first.
     std::vector<Uuid> members();
+    // Whether the lead is in the share in this file's current state, and every lead of it.
+    bool contains_lead(const Uuid& lead);
+    std::vector<Uuid> lead_members();
 
 private:
-    void bind(SQLite::Statement& st) const;
+    void bind(SQLite::Statement& st, bool tags = true) const;  // tags: ?3 (customers only)
     Database& db_;
     std::string owners_, regions_, tags_;  // JSON arrays, bound as parameters 1..3
 };
 
-// Which customers a filtered peer holds, as of a cursor. A transition (a
-// customer sent whole or told to leave) counts only once the peer asks with a
-// cursor at or after the page that carried it, so a lost page is sent again.
+// Which customers (and leads) a filtered peer holds, as of a cursor. A
+// transition (a record sent whole or told to leave) counts only once the peer
+// asks with a cursor at or after the page that carried it, so a lost page is
+// sent again. Keys in sync_shares: a customer's 16-byte id, as ever; a record
+// of another table (Table::leads) the table's number as one byte, then its id.
 class PeerShare {
 public:
     PeerShare(Database& db, std::int64_t peer);
-    // State per customer: 0 not held, 1 held, 2 held but its copy there went
+    // State per record: 0 not held, 1 held, 2 held but its copy there went
     // wrong (the hub refused a change the peer made to it): it is evicted and
     // sent again whole.
     static constexpr int kReset = 2;
-    std::set<Uuid> held_at(std::int64_t since, std::set<Uuid>* resets = nullptr);
-    void record(const Uuid& customer, int held_before, int held_now, std::int64_t seq);
+    std::set<Uuid> held_at(std::int64_t since, std::set<Uuid>* resets = nullptr, Table table = Table::customers);
+    void record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table = Table::customers);
 
 private:
     Database& db_;
     std::int64_t peer_;
 };
+
+// The lead a synced record belongs to (a lead itself, a lead event's lead, from
+// its incoming fields or its row here); nullopt for records of other tables.
+std::optional<Uuid> owning_lead(Database& db, int table, const Uuid& id, const Value* incoming_lead);
+
+// A lead left this replica (eviction): it and its events go, without
+// tombstones and without anything that syncs.
+void forget_lead(Database& db, const Uuid& lead);
 
 // The customer a synced record belongs to, from its incoming fields or its row
 // here; nullopt for records that belong to none (tags) or when unknown.

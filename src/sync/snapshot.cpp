@@ -77,7 +77,7 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
         std::unique_ptr<crypto::CryptVfs> vfs;
         if (origin.encrypted()) vfs = crypto::vfs_for_file(path, *origin.crypt_vfs());
         seq = make_replica(path, vfs.get(), origin.site_id(), site, now);
-        std::set<Uuid> members;
+        std::set<Uuid> members, lead_members;
         {
             OpenOptions copy_options;
             copy_options.same_key_as = origin.crypt_vfs();
@@ -92,11 +92,21 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
                     const Uuid id = Uuid::from_blob(all.getColumn(0).getBlob(), all.getColumn(0).getBytes());
                     if (!members.count(id)) outside.push_back(id);
                 }
+                // Leads (issue 7) by their owner or region, their events with them.
+                const auto leads = share.lead_members();
+                lead_members.insert(leads.begin(), leads.end());
+                std::vector<Uuid> leads_outside;
+                SQLite::Statement all_leads(copy.sql(), "SELECT id FROM leads");
+                while (all_leads.executeStep()) {
+                    const Uuid id = Uuid::from_blob(all_leads.getColumn(0).getBlob(), all_leads.getColumn(0).getBytes());
+                    if (!lead_members.count(id)) leads_outside.push_back(id);
+                }
                 copy.begin();
                 for (const auto& id : outside) {
                     customers::forget(copy, id);
                     forget_dependents(copy, id);
                 }
+                for (const auto& id : leads_outside) forget_lead(copy, id);
                 copy.commit();
                 // Nothing of the customers left out may stay behind in the
                 // file: the search indexes' old segments are merged away and
@@ -118,6 +128,7 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
         if (!options.filter.empty()) {
             PeerShare held(origin, origin.site_index(site));
             for (const auto& c : members) held.record(c, 1, 1, 0);
+            for (const auto& l : lead_members) held.record(l, 1, 1, 0, Table::leads);
         }
         w.commit();
     } catch (...) {

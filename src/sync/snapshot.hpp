@@ -6,7 +6,8 @@
 // cursor, the origin's bookkeeping about its other peers dropped. With a share
 // filter, customers outside it are then dropped from the copy (without
 // tombstones) and the origin records which customers the new replica holds, so
-// filtered replication goes on from there. No history is replayed: the first
+// filtered replication goes on from there (leads likewise, by owner or region).
+// No history is replayed: the first
 // sync of a big file costs a file copy instead of a changeset per record.
 #pragma once
 
