@@ -41,15 +41,18 @@ asan_pass() {
 # database a test creates (or reopens) without a key is encrypted with a fixed
 # test key through the encrypting VFS. The sync simulations run 100 seeds here
 # (the normal pass runs 1,000 unencrypted): under 3 minutes on a loaded 2-core
-# machine. Excluded: hidden tests ([.]) and the three tests that open a crmlite
+# machine. Excluded: hidden tests ([.]), the three tests that open a crmlite
 # file with plain SQLite, outside the library, which an encrypted file refuses
-# by design.
+# by design, and the one that looks for the plain text of an erased person in
+# the file bytes (encrypted bytes hold none to begin with). Tests that read stored
+# rows directly open them through the encrypting VFS (tests/support/raw_db.hpp).
 encryption_pass() {
   [ -x "$root/build/tests/crmlite_tests" ] || "$root/scripts/build.sh" "$root/build"
   (cd "$root/build" && CRMLITE_TEST_ENCRYPT=1 CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS_ENCRYPT:-100} \
      CRMLITE_MODEL_SEEDS=${CRMLITE_MODEL_SEEDS_ENCRYPT:-100} ./tests/crmlite_tests "~[.]" \
      "~a file written by a newer schema*" "~import: the bulk-load journal is used only*" \
-     "~a persisted clock ahead of the wall clock*")
+     "~a persisted clock ahead of the wall clock*" \
+     "~an erasure received by sync leaves no trace of the person*")
 }
 # ---- end of the encryption pass -------------------------------------------------
 

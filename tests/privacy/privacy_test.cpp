@@ -240,20 +240,20 @@ TEST_CASE("the audit log records reads, denials and logins, and its chain detect
     CHECK(v["entries"].get<int>() >= 4);
 
     SECTION("an edited entry") {
-        SQLite::Database w(f.file, SQLite::OPEN_READWRITE);
+        crmlite::testing::RawDb w(f.file, SQLite::OPEN_READWRITE);
         w.exec("UPDATE audit_log SET principal = 'bob' WHERE n = 3");
         v = Json::parse(root.audit_verify());
         CHECK(v["ok"] == false);
         CHECK(v["problems"][0]["reason"].get<std::string>().find("edited") != std::string::npos);
     }
     SECTION("a deleted entry in the middle") {
-        SQLite::Database w(f.file, SQLite::OPEN_READWRITE);
+        crmlite::testing::RawDb w(f.file, SQLite::OPEN_READWRITE);
         w.exec("DELETE FROM audit_log WHERE n = 2");
         v = Json::parse(root.audit_verify());
         CHECK(v["ok"] == false);
     }
     SECTION("the newest entry deleted") {
-        SQLite::Database w(f.file, SQLite::OPEN_READWRITE);
+        crmlite::testing::RawDb w(f.file, SQLite::OPEN_READWRITE);
         w.exec("DELETE FROM audit_log WHERE n = (SELECT max(n) FROM audit_log)");
         v = Json::parse(root.audit_verify());
         CHECK(v["ok"] == false);
