@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <set>
 #include <unicode/utf8.h>
@@ -67,16 +68,21 @@ Json pair_json(const Uuid& a, const Uuid& b, const PairScore& s, const Options& 
             {"evidence", s.evidence}};
 }
 
+// Profiles loaded once per run, at most `cap` at a time: when full it starts
+// over. A profile handed out stays valid while the caller holds it, even if the
+// cache starts over meanwhile (the second profile of a pair may do that).
 class ProfileCache {
 public:
-    explicit ProfileCache(Database& db) : db_(db) {}
-    const Profile* get(const Uuid& id) {
+    ProfileCache(Database& db, std::size_t cap) : db_(db), cap_(cap) {}
+    std::shared_ptr<const Profile> get(const Uuid& id) {
         auto it = cache_.find(id);
-        if (it != cache_.end()) return &it->second;
-        if (cache_.size() > 200000) cache_.clear();  // bounded memory on large files
+        if (it != cache_.end()) return it->second;
+        if (cache_.size() >= cap_) cache_.clear();
         auto p = load_profile(db_, id);
         if (!p) return nullptr;
-        return &cache_.emplace(id, std::move(*p)).first->second;
+        auto shared = std::make_shared<const Profile>(std::move(*p));
+        cache_.emplace(id, shared);
+        return shared;
     }
 
 private:
@@ -89,11 +95,12 @@ private:
         }
     };
     Database& db_;
-    std::unordered_map<Uuid, Profile, Hash> cache_;
+    std::size_t cap_;
+    std::unordered_map<Uuid, std::shared_ptr<const Profile>, Hash> cache_;
 };
 
 Json matches_for(Database& db, const Profile& p, const std::optional<Uuid>& self, const Options& o) {
-    ProfileCache cache(db);
+    ProfileCache cache(db, o.profile_cache);
     std::set<Uuid> candidates;
     std::vector<Uuid> members;
     for (const auto& key : blocking_keys(p)) {
@@ -104,7 +111,7 @@ Json matches_for(Database& db, const Profile& p, const std::optional<Uuid>& self
     }
     std::vector<std::pair<double, Json>> found;
     for (const auto& c : candidates) {
-        const Profile* q = cache.get(c);
+        const auto q = cache.get(c);
         if (!q) continue;
         const auto s = score(p, *q);
         if (s.score < o.review_threshold) continue;
@@ -254,7 +261,7 @@ std::size_t refresh(Database& db) {
 
 Json find(Database& db, const Options& o) {
     refresh(db);
-    ProfileCache cache(db);
+    ProfileCache cache(db, o.profile_cache);
     // Candidate pairs: customers sharing a key, each pair scored once.
     std::set<std::pair<Uuid, Uuid>> compared;
     std::vector<std::tuple<Uuid, Uuid, PairScore>> kept;
@@ -268,8 +275,8 @@ Json find(Database& db, const Options& o) {
                 for (std::size_t j = i + 1; j < block.size(); ++j) {
                     auto key = block[i] < block[j] ? std::make_pair(block[i], block[j]) : std::make_pair(block[j], block[i]);
                     if (!compared.insert(key).second) continue;
-                    const Profile* a = cache.get(key.first);
-                    const Profile* b = cache.get(key.second);
+                    const auto a = cache.get(key.first);
+                    const auto b = cache.get(key.second);
                     if (!a || !b) continue;
                     auto s = score(*a, *b);
                     if (s.score >= o.review_threshold) kept.emplace_back(key.first, key.second, std::move(s));
@@ -290,11 +297,16 @@ Json find(Database& db, const Options& o) {
     }
     // Transitive closure over the pairs at or above the automatic threshold.
     std::map<Uuid, Uuid> parent;
-    const std::function<Uuid(const Uuid&)> root = [&](const Uuid& x) -> Uuid {
-        auto it = parent.find(x);
-        if (it == parent.end() || it->second == x) return x;
-        const Uuid r = root(it->second);
-        parent[x] = r;
+    // Iterative, with path compression: a long chain must not exhaust the stack.
+    const auto root = [&](const Uuid& x) -> Uuid {
+        Uuid r = x;
+        for (auto it = parent.find(r); it != parent.end() && it->second != r; it = parent.find(r)) r = it->second;
+        for (Uuid y = x; y != r;) {
+            auto& up = parent[y];
+            const Uuid next = up;
+            up = r;
+            y = next;
+        }
         return r;
     };
     Json review = Json::array();

@@ -17,6 +17,7 @@ struct Options {
     double auto_threshold = 0.90;    // a pair at or above it is a duplicate (merge automatically)
     double review_threshold = 0.60;  // at or above it (and below auto): the review queue
     std::size_t max_block = 200;     // blocks larger than this (a common name) are not expanded
+    std::size_t profile_cache = 200000;  // profiles held in memory at once (bounded memory on large files)
 };
 // Reads {"auto_threshold", "review_threshold", "max_block"}; CRM_EINVAL naming the field.
 Options parse_options(const Json& j);

@@ -29,7 +29,7 @@ const sales::RecordType kRule{Table::assignment_rules, "assignment_rules", "rule
 // A rule's delete arriving by sync (rules have no delete call yet; a newer
 // version's delete still takes effect here).
 void remove_rule(WriteScope& w, const Uuid& id) { sales::erase(w, kRule, id, Removal::deleted); }
-const RemovalHooks kHooks{{}, {{Table::assignment_rules, &remove_rule}}};
+const RemovalHooks kAssignmentHooks{{}, {{Table::assignment_rules, &remove_rule}}};
 
 std::vector<std::string> members_of(const std::string& text) {
     std::vector<std::string> out;

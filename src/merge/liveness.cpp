@@ -18,7 +18,7 @@ using sync::FieldChange;
 using sync::RecordChange;
 using sync::SyncedTable;
 
-constexpr const char* kCreatedAt = "created_at";
+constexpr const char* kGhostCreatedAt = "created_at";
 
 const SyncedTable& customers_table() { return *sync::find_table(static_cast<int>(Table::customers)); }
 
@@ -165,8 +165,8 @@ bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const A
         rc.fields.push_back({c.name_index(col.name), c.site_index(db.site_of(v.site)), v.stamp, value ? *value : Value{}, v.base});
         if (!first || v.stamp < first->stamp) first = &v;
     }
-    if (const Value* created = g->value(kCreatedAt); first && created && std::holds_alternative<std::int64_t>(*created))
-        rc.fields.push_back({c.name_index(kCreatedAt), c.site_index(db.site_of(first->site)), first->stamp, *created});
+    if (const Value* created = g->value(kGhostCreatedAt); first && created && std::holds_alternative<std::int64_t>(*created))
+        rc.fields.push_back({c.name_index(kGhostCreatedAt), c.site_index(db.site_of(first->site)), first->stamp, *created});
     // The same id lives again: no tombstone, no ghost; the record as it was,
     // every field with the version it had, applied as if it arrived.
     drop_tombstone(db, id);
@@ -209,9 +209,9 @@ bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const A
                 w.observe(stamp, INT64_MAX / 4);
                 if (stamp < first) first = stamp, first_site = site;
             }
-            if (const Value* created = cg->value(kCreatedAt); kt.has_created_at && created && !k.fields.empty())
+            if (const Value* created = cg->value(kGhostCreatedAt); kt.has_created_at && created && !k.fields.empty())
                 if (std::holds_alternative<std::int64_t>(*created))
-                    k.fields.push_back({kids.name_index(kCreatedAt), first_site, first, *created});
+                    k.fields.push_back({kids.name_index(kGhostCreatedAt), first_site, first, *created});
             if (!k.fields.empty()) kids.records.push_back(std::move(k));
         }
     }
@@ -236,12 +236,12 @@ void merge_into_ghost(WriteScope& w, const Changeset& cs, const RecordChange& rc
     };
     for (const auto& f : rc.fields) {
         const std::string& name = cs.names[f.name];
-        if (name == kCreatedAt) {
-            const Value* here = g.value(kCreatedAt);
+        if (name == kGhostCreatedAt) {
+            const Value* here = g.value(kGhostCreatedAt);
             const auto* ms = std::get_if<std::int64_t>(&f.value);
             const auto* old = here ? std::get_if<std::int64_t>(here) : nullptr;
             if (ms && (!old || *ms < *old)) {
-                set_value(kCreatedAt, *ms);
+                set_value(kGhostCreatedAt, *ms);
                 changed = true;
             }
             continue;
@@ -284,7 +284,7 @@ void keep_forwarded(WriteScope& w, const Changeset& cs, const RecordChange& rc) 
     std::int64_t newest = 0;
     std::uint32_t site = 0;
     for (const auto& f : rc.fields)
-        if (f.hlc > newest && cs.names[f.name] != kCreatedAt) newest = f.hlc, site = f.site;
+        if (f.hlc > newest && cs.names[f.name] != kGhostCreatedAt) newest = f.hlc, site = f.site;
     if (newest == 0) return;
     const Table table = static_cast<Table>(rc.table);
     if (load_row_exists(w.db(), table, rc.id)) return;

@@ -18,7 +18,7 @@ namespace crmlite::merge {
 
 namespace {
 
-constexpr int kMergeStatus = 4;       // customer_merges' sync field index of status
+constexpr int kUndoMergeStatus = 4;       // customer_merges' sync field index of status
 constexpr int kExternalCustomer = 2;  // external_ids' sync field index of customer_id
 
 [[noreturn]] void impossible(const std::string& what) { throw Error(CRM_ECONFLICT, "undo: " + what); }
@@ -257,7 +257,7 @@ Json undo(Database& db, const Uuid& merge_id) {
     auto& up = db.stmt("UPDATE customer_merges SET status = 'undone' WHERE id = ?");
     up.bind(1, merge_id.data(), Uuid::size());
     up.exec();
-    w.record_change(Table::customer_merges, merge_id, std::uint64_t{1} << kMergeStatus);
+    w.record_change(Table::customer_merges, merge_id, std::uint64_t{1} << kUndoMergeStatus);
     // The losers come back from their ghosts, as on every replica that learns of it.
     sync::Changeset like;
     like.fingerprint = sync::fingerprint();

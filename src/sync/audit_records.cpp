@@ -32,7 +32,7 @@ std::string unhex(const std::string& text) {
     return out;
 }
 
-[[noreturn]] void corrupt(const std::string& what) {
+[[noreturn]] void corrupt_audit(const std::string& what) {
     throw Error(CRM_ECORRUPT, "changeset: audit record " + what + "; nothing applied");
 }
 
@@ -72,24 +72,24 @@ void add_audit_records(Database& db, Changeset& cs, const std::vector<Uuid>& ids
 }
 
 void validate_audit_record(const Changeset& cs, const RecordChange& rc) {
-    if (rc.tombstone || rc.evict) corrupt(rc.id.str() + " is a tombstone or an eviction");
+    if (rc.tombstone || rc.evict) corrupt_audit(rc.id.str() + " is a tombstone or an eviction");
     const FieldChange* n = field(cs, rc, "n");
     if (!n || !std::holds_alternative<std::int64_t>(n->value) || std::get<std::int64_t>(n->value) < 1)
-        corrupt(rc.id.str() + " has no entry number");
+        corrupt_audit(rc.id.str() + " has no entry number");
     for (const char* name : {"principal", "action", "outcome"})
-        if (!text(cs, rc, name)) corrupt(rc.id.str() + " has no " + name);
+        if (!text(cs, rc, name)) corrupt_audit(rc.id.str() + " has no " + name);
     const std::string* hash = text(cs, rc, "hash");
-    if (!hash || hash->size() != 64) corrupt(rc.id.str() + " has no hash");
+    if (!hash || hash->size() != 64) corrupt_audit(rc.id.str() + " has no hash");
     for (char c : *hash)
-        if (nibble(c) < 0) corrupt(rc.id.str() + ": the hash is not lowercase hex");
+        if (nibble(c) < 0) corrupt_audit(rc.id.str() + ": the hash is not lowercase hex");
     for (const auto& f : rc.fields) {
         const std::string& name = cs.names[f.name];
-        if (f.site != n->site || f.hlc != n->hlc) corrupt(rc.id.str() + ": fields of one entry from different sites or times");
+        if (f.site != n->site || f.hlc != n->hlc) corrupt_audit(rc.id.str() + ": fields of one entry from different sites or times");
         if (name == "record_id" ? !std::holds_alternative<Uuid>(f.value)
                                 : (name == "record_type" || name == "detail") && !std::holds_alternative<std::string>(f.value))
-            corrupt(rc.id.str() + "." + name + " has a value of the wrong type");
+            corrupt_audit(rc.id.str() + "." + name + " has a value of the wrong type");
     }
-    if (HybridClock::counter(n->hlc) != 0) corrupt(rc.id.str() + ": its time is not a whole millisecond");
+    if (HybridClock::counter(n->hlc) != 0) corrupt_audit(rc.id.str() + ": its time is not a whole millisecond");
 }
 
 Json apply_audit_records(Database& db, const Changeset& cs, const std::vector<const RecordChange*>& records) {
