@@ -44,7 +44,7 @@ std::uint32_t get_u32(const std::string& in, std::size_t at) {
 
 }  // namespace
 
-std::string crypt_fixture_key() { return "crmlite-fuzz-crypt-key-0123456789"; }
+std::string crypt_fixture_key() { return "crmlite-fuzz-crypt-key-012345678"; }
 
 std::string dump_tables(sqlite3* db) {
     std::vector<std::string> tables;

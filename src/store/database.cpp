@@ -61,6 +61,11 @@ Database::Database(const std::string& path, const OpenOptions& options)
     const bool exists = fs::exists(path, ec);
     if (!exists && (!options.create || options.readonly))
         throw Error(CRM_ENOTFOUND, path + ": no such database");
+    // An empty file is a database only to make: opened without create (or
+    // read-only) it is refused, not initialised; a file truncated to nothing
+    // must not come back as an empty CRM.
+    if (exists && (!options.create || options.readonly) && fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0)
+        throw Error(CRM_ENOTADB, path + ": an empty file, not a crmlite database (open it with create to make one)");
     crypto::KeySpec key{options.passphrase, options.raw_key};
     if (options.same_key_as != nullptr) {
         if (!key.empty()) throw Error(CRM_EINVAL, "key: give a passphrase, a raw key or a VFS to copy, not several");

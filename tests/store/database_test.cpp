@@ -301,6 +301,22 @@ TEST_CASE("opening a missing file without create fails with CRM_ENOTFOUND and cr
     CHECK_FALSE(std::filesystem::exists(path));
 }
 
+TEST_CASE("an empty file opened without create is refused, not initialised; with create it becomes a database",
+          "[store]") {
+    TempDir dir;
+    const std::string path = dir.path("empty.db");
+    std::ofstream(path).close();
+    REQUIRE(std::filesystem::file_size(path) == 0);
+    OpenOptions o;
+    SECTION("create = false") { o.create = false; }
+    SECTION("read-only") { o.readonly = true; }
+    CHECK_CRM_ERROR(Database(path, o), CRM_ENOTADB, "empty file");
+    CHECK(std::filesystem::file_size(path) == 0);
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    Database made(path, OpenOptions{});
+    CHECK(made.counter("customers") == 0);
+}
+
 TEST_CASE("a read-only handle reads, but every write fails with CRM_EPERM", "[store]") {
     TempDb t;
     const Uuid id = customers::create(*t, Json{{"display_name", "王小明"}, {"tags", {"vip"}}});
