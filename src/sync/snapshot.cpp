@@ -42,9 +42,9 @@ std::int64_t make_replica(const std::string& path, const crypto::CryptVfs* vfs, 
     // and the new replica starts its own under its new site id.
     copy.exec("DELETE FROM audit_log; DELETE FROM audit_heads");
     SQLite::Statement peer(copy,
-                           "INSERT INTO sync_peers(site, received_through, acked_through, last_seen) VALUES (?, ?, 0, ?)");
+                           "INSERT INTO sync_peers(site, received_through, acked_through, last_seen) VALUES (?1, ?2, ?2, ?3)");
     peer.bind(1, origin.data(), Uuid::size());
-    peer.bind(2, seq);
+    peer.bind(2, seq);  // both ways: the origin holds everything of the copy up to seq (it is the origin's own)
     peer.bind(3, now);
     peer.exec();
     txn.commit();
@@ -125,6 +125,15 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
         // filtered, which customers it holds.
         WriteScope w(origin);
         note_pull(origin, site, seq, now);
+        // And it holds the new replica's changes up to seq (the copy's own
+        // seqs are the origin's): the first push sends only what is new there,
+        // not every record of the copy again.
+        {
+            auto& st = origin.stmt("UPDATE sync_peers SET received_through = max(received_through, ?) WHERE site = ?");
+            st.bind(1, seq);
+            st.bind(2, site.data(), Uuid::size());
+            st.exec();
+        }
         if (!options.filter.empty()) {
             PeerShare held(origin, origin.site_index(site));
             for (const auto& c : members) held.record(c, 1, 1, 0);
