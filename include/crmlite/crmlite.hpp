@@ -543,6 +543,10 @@ public:
     }
     std::string add_assignment_rule(std::string_view json) { return out_str(crm_assignment_rule_add, json); }
     std::string assignment_rules() { char* o = nullptr; detail::check(crm_assignment_rule_list(&o, h_)); return detail::take(o); }
+    void update_assignment_rule(std::string_view id, std::string_view json) {
+        detail::check(crm_assignment_rule_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));
+    }
+    void delete_assignment_rule(std::string_view id) { detail::check(crm_assignment_rule_delete(h_, detail::str(id).c_str())); }
     std::string create_campaign(std::string_view json) { return out_str(crm_campaign_create, json); }
     void update_campaign(std::string_view id, std::string_view json) {
         detail::check(crm_campaign_update(h_, detail::str(id).c_str(), detail::str(json).c_str()));

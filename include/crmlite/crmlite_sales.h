@@ -95,6 +95,13 @@ CRM_API crm_status crm_lead_convert(char** out_json, crm_db* db, const char* id,
 CRM_API crm_status crm_assignment_rule_add(char** out_id, crm_db* db, const char* json) CRM_NOEXCEPT;
 /* All rules by priority, as a JSON array (caller frees). */
 CRM_API crm_status crm_assignment_rule_list(char** out_json, crm_db* db) CRM_NOEXCEPT;
+/* Changes a rule: the fields present in `json` (same keys as add; e.g.
+ * {"active":false} to pause it), checked as a whole; CRM_ENOTFOUND when no
+ * such rule. */
+CRM_API crm_status crm_assignment_rule_update(crm_db* db, const char* id, const char* json) CRM_NOEXCEPT;
+/* Deletes a rule (a tombstone that syncs); the leads it assigned keep their
+ * owners and history. Rule calls need the "manage_rules" permission (CRM_EPERM). */
+CRM_API crm_status crm_assignment_rule_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
 
 /* ---------------------------------------------------------------- campaigns */
 

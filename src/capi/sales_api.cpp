@@ -198,6 +198,19 @@ crm_status crm_assignment_rule_add(char** out_id, crm_db* db, const char* json) 
     CRM_API_GUARD(*out_id = capi::dup_string(leads::add_rule(*db->db, parse_object(json, "rule")).str()); return capi::ok();)
 }
 
+crm_status crm_assignment_rule_update(crm_db* db, const char* id, const char* json) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_REQUIRE(json);
+    CRM_API_GUARD(leads::update_rule(*db->db, id_arg(id, "id"), parse_object(json, "rule")); return capi::ok();)
+}
+
+crm_status crm_assignment_rule_delete(crm_db* db, const char* id) noexcept {
+    CRM_SALES_DB;
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(return remove_record(db, id, &leads::delete_rule, "rule.delete", "assignment_rule");)
+}
+
 crm_status crm_assignment_rule_list(char** out_json, crm_db* db) noexcept {
     CRM_SALES_OUT(out_json);
     CRM_API_GUARD(*out_json = capi::dup_string(dump(leads::list_rules(*db->db))); return capi::ok();)

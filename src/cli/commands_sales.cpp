@@ -273,6 +273,15 @@ int run_lead_set(Context& ctx) {
 int run_lead_rule(Context& ctx) {
     ctx.operands(0);
     const Args& a = ctx.args;
+    for (const char* action : {"pause", "resume", "delete"}) {
+        const auto id = a.get(action);
+        if (!id) continue;
+        auto db = ctx.open(Access::write);
+        if (std::string_view(action) == "delete") db.delete_assignment_rule(*id);
+        else db.update_assignment_rule(*id, Json{{"active", std::string_view(action) == "resume"}}.dump());
+        print_or_json(ctx, Json{{"id", *id}, {"action", action}}.dump(), std::string(action) + "d rule " + *id);
+        return kOk;
+    }
     if (!a.has("kind")) {
         auto db = ctx.open(Access::read);
         const std::string rules = db.assignment_rules();
@@ -549,12 +558,15 @@ Command lead_set_command() {
 }
 
 Command lead_rule_command() {
-    return {"lead-rule", "", "list the lead assignment rules, or add one (--kind)",
+    return {"lead-rule", "", "list the lead assignment rules, add one (--kind), pause, resume or delete one",
             {{"kind", 0, "KIND", false, "round_robin, territory or load"}, {"name", 0, "TEXT", false, "rule name"},
              {"member", 0, "USER", true, "an owner taking part, in turn order"}, {"team", 0, "TEAM", false, "team set on the lead"},
              {"region", 0, "REGION", false, "only leads of this region (required for territory)"},
-             {"source", 0, "SOURCE", false, "only leads of this source"}, {"priority", 0, "N", false, "lower first (default 100)"}},
-            "\nExample:\n  crm lead-rule shop.db --kind round_robin --member alice --member bob --team east\n", run_lead_rule};
+             {"source", 0, "SOURCE", false, "only leads of this source"}, {"priority", 0, "N", false, "lower first (default 100)"},
+             {"pause", 0, "ID", false, "pause a rule (it assigns no lead until resumed)"},
+             {"resume", 0, "ID", false, "resume a paused rule"}, {"delete", 0, "ID", false, "delete a rule"}},
+            "\nExample:\n  crm lead-rule shop.db --kind round_robin --member alice --member bob --team east\n"
+            "  crm lead-rule shop.db --pause RULE_ID\n", run_lead_rule};
 }
 
 Command campaign_command() {

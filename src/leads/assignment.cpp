@@ -26,8 +26,7 @@ enum : int { kRName, kRKind, kRTeam, kRMembers, kRRegion, kRSource, kRPriority, 
 
 const sales::RecordType kRule{Table::assignment_rules, "assignment_rules", "rule", kRuleFields};
 
-// A rule's delete arriving by sync (rules have no delete call yet; a newer
-// version's delete still takes effect here).
+// A rule's delete arriving by sync: the same removal as delete_rule.
 void remove_rule(WriteScope& w, const Uuid& id) { sales::erase(w, kRule, id, Removal::deleted); }
 const RemovalHooks kAssignmentHooks{{}, {{Table::assignment_rules, &remove_rule}}};
 
@@ -51,10 +50,10 @@ std::int64_t count_of(Database& db, const std::string& sql, const std::string& o
 
 std::span<const FieldSpec> rule_fields() { return kRuleFields; }
 
-Uuid add_rule(Database& db, const Json& input) {
-    WriteScope w(db);
-    Values v(kRuleFields.size());
-    sales::read_into(kRule, input, v);
+namespace {
+
+// A rule's values after defaults, checked as a whole (CRM_EINVAL naming the field).
+void check_rule(Values& v) {
     if (text_of(v[kRName]).empty()) invalid("rule.name", "required");
     if (is_null(v[kRKind])) invalid("rule.kind", "required");
     if (is_null(v[kRMembers])) invalid("rule.members", "required");
@@ -69,10 +68,42 @@ Uuid add_rule(Database& db, const Json& input) {
     if (text_of(v[kRKind]) == "territory" && text_of(v[kRRegion]).empty()) invalid("rule.region", "required for a territory rule");
     if (is_null(v[kRPriority])) v[kRPriority] = std::int64_t{100};
     if (is_null(v[kRActive])) v[kRActive] = std::int64_t{1};
+}
+
+}  // namespace
+
+Uuid add_rule(Database& db, const Json& input) {
+    access::require(db, access::kManageRules, "rule");
+    WriteScope w(db);
+    Values v(kRuleFields.size());
+    sales::read_into(kRule, input, v);
+    check_rule(v);
     const Uuid id = Uuid::v7();
     sales::insert(w, kRule, id, v);
     w.commit();
     return id;
+}
+
+bool update_rule(Database& db, const Uuid& id, const Json& patch) {
+    access::require(db, access::kManageRules, "rule");
+    WriteScope w(db);
+    const Values current = sales::require(db, kRule, id);
+    Values next = current;
+    sales::read_into(kRule, patch, next);
+    check_rule(next);
+    const bool changed = sales::update(w, kRule, id, current, next);
+    w.commit();
+    return changed;
+}
+
+void delete_rule(Database& db, const Uuid& id) {
+    access::require(db, access::kManageRules, "rule");
+    WriteScope w(db);
+    sales::require(db, kRule, id);
+    // The leads it assigned keep their owner and their history (the events
+    // name the rule by id); the rule's delete syncs as a tombstone.
+    sales::erase(w, kRule, id, Removal::deleted);
+    w.commit();
 }
 
 Json list_rules(Database& db) {

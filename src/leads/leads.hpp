@@ -52,6 +52,12 @@ Json list(Database& db, const Json& filter);
 // [owners], "team", "region" (required for territory), "source", "priority", "active"}.
 Uuid add_rule(Database& db, const Json& input);
 Json list_rules(Database& db);
+// Changes a rule (the fields present in `patch`, checked as a whole); false
+// when nothing changed. Deletes a rule (a tombstone that syncs; the leads it
+// assigned keep their owners and history). Both CRM_ENOTFOUND for no such rule.
+// add/update/delete need the "manage_rules" permission (CRM_EPERM).
+bool update_rule(Database& db, const Uuid& id, const Json& patch);
+void delete_rule(Database& db, const Uuid& id);
 // Assigns the lead: to `owner` when given, else by the first active rule (by
 // priority, then age) whose region and source conditions match it. Returns
 // {"owner", "rule_id"?}; CRM_ENOTFOUND when no rule matches.

@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "customers/customers.hpp"
 #include "rfm/state.hpp"
@@ -311,6 +312,7 @@ std::int64_t watermark(Database& db) {
 void validate(const Json& condition) { compile(condition, "tag_rule.condition", 0); }
 
 Uuid save(Database& db, const Json& input) {
+    access::require(db, access::kManageRules, "tag_rule");
     auto v = value_records::read(input, kKind, {}, {"id"});
     Input in(input, "tag_rule");
     if (value_records::is_null(v[0])) invalid("tag_rule.name", "required");
@@ -365,6 +367,7 @@ const RemovalHooks kTagRuleHooks{{}, {{value_tables::tag_rules, &remove_tag_rule
 }  // namespace
 
 void remove(Database& db, const Uuid& id) {
+    access::require(db, access::kManageRules, "tag_rule");
     WriteScope w(db);
     if (!drop_tag_rule(w, id)) throw Error(CRM_ENOTFOUND, "tag_rule: no rule " + id.str());
     w.commit();

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "access/access.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "rfm/days.hpp"
@@ -128,6 +129,7 @@ std::optional<std::int64_t> first_contact(Database& db, const Uuid& c, std::int6
 }  // namespace
 
 Uuid save(Database& db, const Json& input) {
+    access::require(db, access::kManageRules, "followup_rule");
     auto v = value_records::read(input, kKind, {}, {"id"});
     Input in(input, "followup_rule");
     if (!input.contains("definition") || !input.at("definition").is_object()) invalid("followup_rule.definition", "required (an object)");
@@ -180,12 +182,14 @@ const RemovalHooks kFollowupRuleHooks{{}, {{value_tables::followup_rules, &remov
 }  // namespace
 
 void remove(Database& db, const Uuid& id) {
+    access::require(db, access::kManageRules, "followup_rule");
     WriteScope w(db);
     if (!drop_followup_rule(w, id)) throw Error(CRM_ENOTFOUND, "followup_rule: no rule " + id.str());
     w.commit();
 }
 
 Json install_defaults(Database& db) {
+    access::require(db, access::kManageRules, "followup_rule");
     const Json defaults = Json::array({
         {{"name", "New customer: follow up within 3 days"}, {"definition", {{"trigger", "new_customer"}, {"within_days", 3}}}},
         {{"name", "Core tier: revisit every 30 days"}, {"definition", {{"trigger", "revisit_tier"}, {"tier", "core"}, {"every_days", 30}}}},

@@ -159,6 +159,26 @@ int main(int argc, char** argv) {
     CHECK(strstr(out, "\"round_robin\"") != NULL);
     crm_free(out);
     CHECK_FAILS(CRM_EINVAL, "db", crm_assignment_rule_list(&out, NULL));
+    {
+        /* A rule paused is skipped (it would win by priority), then deleted. */
+        char tmp[64];
+        CHECK_OK(crm_assignment_rule_add(&id, db, "{\"name\":\"tmp\",\"kind\":\"load\",\"members\":[\"carol\"],\"priority\":1}"));
+        snprintf(tmp, sizeof tmp, "%s", id);
+        crm_free(id);
+        CHECK_OK(crm_assignment_rule_update(db, tmp, "{\"active\":false}"));
+        CHECK_FAILS(CRM_EINVAL, "rule.members", crm_assignment_rule_update(db, tmp, "{\"members\":[]}"));
+        CHECK_FAILS(CRM_EINVAL, "rule.colour", crm_assignment_rule_update(db, tmp, "{\"colour\":1}"));
+        CHECK_OK(crm_assignment_rule_list(&out, db));
+        CHECK(strstr(out, "\"carol\"") != NULL);
+        CHECK(strstr(out, "\"active\":false") != NULL);
+        crm_free(out);
+        CHECK_OK(crm_assignment_rule_delete(db, tmp));
+        CHECK_FAILS(CRM_ENOTFOUND, "rule", crm_assignment_rule_delete(db, tmp));
+        CHECK_FAILS(CRM_ENOTFOUND, "rule", crm_assignment_rule_update(db, tmp, "{\"active\":true}"));
+        CHECK_OK(crm_assignment_rule_list(&out, db));
+        CHECK(strstr(out, "\"carol\"") == NULL);
+        crm_free(out);
+    }
     CHECK_OK(crm_lead_capture(&out, db, "{\"name\":\"陈静\",\"phone\":\"13900001111\",\"source\":\"web\"}"));
     json_str(out, "id", lead, sizeof lead);
     json_str(out, "owner", buf, sizeof buf);

@@ -341,3 +341,40 @@ TEST_CASE("a rep's device gets the opportunities of its customers only, and ever
         for (const char* clear : {kAlicePhone, kAliceEmail, kBobPhone, kBobEmail}) CHECK(bytes.find(clear) == std::string::npos);
     }
 }
+
+TEST_CASE("rules of every kind need manage_rules: a sales rep cannot add, change or delete them, a manager can",
+          "[sales][access][rules]") {
+    Fixture f;
+    const std::string tag_rule = R"({"name":"vip","tag":"auto/vip","condition":{"field":"city","op":"eq","value":"上海"}})";
+    const std::string follow_rule = R"({"name":"call","definition":{"trigger":"new_customer","within_days":3}})";
+    const std::string assign_rule = R"({"name":"rr","kind":"round_robin","members":["alice","bob"]})";
+    std::string rule_id, tag_rule_id, follow_id;
+    {
+        crm::Database carol = f.as("carol");  // manager: manage_rules
+        rule_id = carol.add_assignment_rule(assign_rule);
+        tag_rule_id = carol.save_tag_rule(tag_rule);
+        follow_id = carol.save_followup_rule(follow_rule);
+        carol.update_assignment_rule(rule_id, R"({"active":false})");
+        CHECK(Json::parse(carol.assignment_rules())[0]["active"] == false);
+    }
+    const std::string with_rules = f.state();
+    {
+        crm::Database alice = f.as("alice");
+        CHECK(status_of([&] { alice.add_assignment_rule(assign_rule); }) == CRM_EPERM);
+        CHECK(status_of([&] { alice.update_assignment_rule(rule_id, R"({"active":true})"); }) == CRM_EPERM);
+        CHECK(status_of([&] { alice.delete_assignment_rule(rule_id); }) == CRM_EPERM);
+        CHECK(status_of([&] { alice.save_tag_rule(tag_rule); }) == CRM_EPERM);
+        CHECK(status_of([&] { alice.delete_tag_rule(tag_rule_id); }) == CRM_EPERM);
+        CHECK(status_of([&] { alice.save_followup_rule(follow_rule); }) == CRM_EPERM);
+        CHECK(status_of([&] { alice.delete_followup_rule(follow_id); }) == CRM_EPERM);
+        CHECK(status_of([&] { alice.install_default_followup_rules(); }) == CRM_EPERM);
+        CHECK(Json::parse(alice.assignment_rules()).size() == 1);  // reading them is fine
+    }
+    CHECK(f.state() == with_rules);  // nothing written by the refused calls
+    {
+        crm::Database carol = f.as("carol");
+        carol.delete_assignment_rule(rule_id);
+        CHECK(Json::parse(carol.assignment_rules()).empty());
+        CHECK(status_of([&] { carol.delete_assignment_rule(rule_id); }) == CRM_ENOTFOUND);
+    }
+}

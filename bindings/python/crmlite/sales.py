@@ -33,6 +33,8 @@ _ffi.declare({
     "crm_lead_convert": (status, [out_str, db_p, c_char_p, c_char_p]),
     "crm_assignment_rule_add": (status, [out_str, db_p, c_char_p]),
     "crm_assignment_rule_list": (status, [out_str, db_p]),
+    "crm_assignment_rule_update": (status, [db_p, c_char_p, c_char_p]),
+    "crm_assignment_rule_delete": (status, [db_p, c_char_p]),
     "crm_campaign_create": (status, [out_str, db_p, c_char_p]),
     "crm_campaign_update": (status, [db_p, c_char_p, c_char_p]),
     "crm_campaign_get": (status, [out_str, db_p, c_char_p]),
@@ -127,6 +129,14 @@ class SalesMixin:
 
     def assignment_rules(self):
         return json.loads(_take_out(lib.crm_assignment_rule_list, self._db()))
+
+    def update_assignment_rule(self, rule_id, changes):
+        """Changes a rule (e.g. ``{"active": False}`` pauses it); needs manage_rules."""
+        _check(lib.crm_assignment_rule_update(self._db(), _bytes(rule_id, "id"), _json_bytes(changes, "rule")))
+
+    def delete_assignment_rule(self, rule_id):
+        """Deletes a rule (a tombstone that syncs); its leads keep their owners and history."""
+        _check(lib.crm_assignment_rule_delete(self._db(), _bytes(rule_id, "id")))
 
     # ---- campaigns
     def create_campaign(self, record):

@@ -69,6 +69,23 @@ class SalesTest(DbTestCase):
             self.db.capture_lead({"name": "x", "phone": "not a phone"})
         self.assertIn("lead.phone", str(e.exception))
 
+    def test_assignment_rules_can_be_paused_changed_and_deleted(self):
+        first = self.db.add_assignment_rule({"name": "east", "kind": "round_robin", "members": ["alice"], "priority": 1})
+        self.db.add_assignment_rule({"name": "rest", "kind": "round_robin", "members": ["bob"], "priority": 2})
+        self.assertEqual(self.db.capture_lead({"name": "lead 1", "source": "web"})["owner"], "alice")
+        self.db.update_assignment_rule(first, {"active": False})
+        self.assertEqual(self.db.capture_lead({"name": "lead 2", "source": "web"})["owner"], "bob")
+        self.db.update_assignment_rule(first, {"active": True, "members": ["carol"]})
+        self.assertEqual(self.db.capture_lead({"name": "lead 3", "source": "web"})["owner"], "carol")
+        with self.assertRaises(crmlite.InvalidInput) as e:
+            self.db.update_assignment_rule(first, {"kind": "territory"})
+        self.assertIn("rule.region", str(e.exception))
+        self.db.delete_assignment_rule(first)
+        self.assertEqual([r["name"] for r in self.db.assignment_rules()], ["rest"])
+        self.assertEqual(self.db.capture_lead({"name": "lead 4", "source": "web"})["owner"], "bob")
+        with self.assertRaises(crmlite.NotFound):
+            self.db.delete_assignment_rule(first)
+
     def test_campaign_consent_and_attribution(self):
         yes = self.db.create_customer({"display_name": "Yes", "consent_marketing": True})
         self.db.create_customer({"display_name": "No", "consent_marketing": False})
