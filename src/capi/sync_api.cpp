@@ -166,6 +166,7 @@ crm_status crm_sync_apply(char** out_report, crm_db* db, const unsigned char* bl
             o.conflict_retention_ms = opts->conflict_retention_ms;
         }
         o.scope = scoped(*db->db, filter_of(opts), "sync", false);
+        if (const access::Principal* p = access::principal(*db->db)) o.rules = (p->perms & access::kManageRules) != 0;
         const Json report = sync::apply(*db->db, std::string_view(reinterpret_cast<const char*>(blob), len), o);
         access::audit(*db->db, "sync.apply", nullptr, std::nullopt, {{"records", report.value("records", 0)}});
         *out_report = capi::dup_string(dump(report));

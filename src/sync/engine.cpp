@@ -25,6 +25,7 @@
 #include "sync/schema.hpp"
 #include "sync/share.hpp"
 #include "tags/tags.hpp"
+#include "tasks/tables.hpp"
 
 namespace crmlite::sync {
 
@@ -1236,6 +1237,13 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
     for (const auto& rc : cs.records) {
         if (rc.table == kAuditTable) {
             audit_entries.push_back(&rc);
+            continue;
+        }
+        if (!options.rules && (rc.table == static_cast<int>(Table::assignment_rules) ||
+                               rc.table == static_cast<int>(value_tables::tag_rules) ||
+                               rc.table == static_cast<int>(value_tables::followup_rules))) {
+            report.refused.push_back({{"table", find_table(rc.table)->name}, {"id", rc.id.str()},
+                                      {"reason", "rules need the manage_rules permission"}});
             continue;
         }
         if (scope) {

@@ -67,6 +67,10 @@ struct ApplyOptions {
     // not in the scope before the change, or a new one not in it after) is
     // refused and reported; the rest of the blob applies.
     Filter scope;
+    // Whether the sender may write rules (assignment, tag and follow-up rules:
+    // the "manage_rules" permission of the principal a device is signed in
+    // as). When not, its changes to rules are refused and reported.
+    bool rules = true;
     // Conflict log entries older than this are pruned at each apply.
     std::int64_t conflict_retention_ms = 30LL * 24 * 3600 * 1000;
 };

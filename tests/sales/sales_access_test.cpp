@@ -378,3 +378,36 @@ TEST_CASE("rules of every kind need manage_rules: a sales rep cannot add, change
         CHECK(status_of([&] { carol.delete_assignment_rule(rule_id); }) == CRM_ENOTFOUND);
     }
 }
+
+TEST_CASE("a hub signed in as a principal without manage_rules refuses rules a device sends", "[sales][access][rules][sync]") {
+    Fixture f;
+    std::string blob;
+    {
+        crm::Database device(f.dir.path("device.db"));  // the system on its own device may write rules
+        device.save_tag_rule(R"({"name":"vip","tag":"auto/vip","condition":{"field":"city","op":"eq","value":"上海"}})");
+        device.add_assignment_rule(R"({"name":"rr","kind":"round_robin","members":["alice"]})");
+        blob = device.sync_changes(0, 1000).blob;
+    }
+    {
+        crm::Database alice = f.as("alice");  // a sales rep: no manage_rules
+        const Json r = Json::parse(alice.sync_apply(blob));
+        int refused_rules = 0;
+        for (const auto& x : r["refused"])
+            if (x["reason"] == "rules need the manage_rules permission") ++refused_rules;
+        CHECK(refused_rules == 2);
+        CHECK(Json::parse(alice.assignment_rules()).empty());
+        CHECK(Json::parse(alice.tag_rules()).empty());
+    }
+    {
+        crmlite::testing::RawDb raw(f.file);
+        CHECK(raw.execAndGet("SELECT (SELECT count(*) FROM assignment_rules) + (SELECT count(*) FROM tag_rules) + "
+                             "(SELECT count(*) FROM sync_versions WHERE tbl IN (44, 11, 12))").getInt() == 0);
+    }
+    {
+        crm::Database carol = f.as("carol");  // a manager may
+        const Json r = Json::parse(carol.sync_apply(blob));
+        CHECK(r["refused"].empty());
+        CHECK(Json::parse(carol.assignment_rules()).size() == 1);
+        CHECK(Json::parse(carol.tag_rules()).size() == 1);
+    }
+}
