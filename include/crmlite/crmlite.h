@@ -346,6 +346,21 @@ CRM_API crm_status crm_sync_gc(char** out_report, crm_db* db, int64_t retention_
  * no file is left behind. */
 CRM_API crm_status crm_sync_snapshot(char** out_report, crm_db* db, const char* path,
                                      const crm_sync_options* opts) CRM_NOEXCEPT;
+/* A stale device (CRM_ESTALE after the hub's garbage collection) starts over
+ * without losing its work: a new replica is written to `path` (which must not
+ * exist) from a snapshot of `hub`, as crm_sync_snapshot does (shares in opts
+ * likewise), and what the hub has not received from `device` is carried into
+ * it: the fields the device wrote, the records it made and the deletes it made.
+ * Edits of records the hub deleted meanwhile are dropped and listed; children
+ * made for a customer deleted at the hub are dropped too (missing_parent).
+ * `device` is only read: close it and put the new file in its place. Returns
+ * the snapshot's report plus {"carried":{"since","records","fields_applied",
+ * "fields_superseded","deleted","conflicts","missing_parent"},"dropped":
+ * [{"table","id","reason"}]} (caller frees). CRM_EINVAL when device is the hub,
+ * CRM_EEXISTS when `path` exists, CRM_EMISUSE inside a transaction; on failure
+ * no file is left behind. */
+CRM_API crm_status crm_sync_rebaseline(char** out_report, crm_db* device, crm_db* hub, const char* path,
+                                       const crm_sync_options* opts) CRM_NOEXCEPT;
 /* A JSON rendering of a changeset for debugging (caller frees). No database. */
 CRM_API crm_status crm_sync_dump(char** out_json, const unsigned char* blob, size_t len) CRM_NOEXCEPT;
 

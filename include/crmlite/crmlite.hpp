@@ -412,6 +412,13 @@ public:
         detail::check(crm_sync_snapshot(&o, h_, detail::str(path).c_str(), opts ? opts->get() : nullptr));
         return detail::take(o);
     }
+    // This database is a stale device: a new replica at `path` from a snapshot
+    // of `hub`, with this one's unreceived work carried into it (JSON report).
+    std::string sync_rebaseline(Database& hub, std::string_view path, const SyncOptions* opts = nullptr) {
+        char* o = nullptr;
+        detail::check(crm_sync_rebaseline(&o, h_, hub.h_, detail::str(path).c_str(), opts ? opts->get() : nullptr));
+        return detail::take(o);
+    }
     // How far this database holds the changes of the peer with that site id.
     std::int64_t sync_received(std::string_view peer_site) {
         std::int64_t v = 0;

@@ -9,6 +9,7 @@
 #include "sync/audit_records.hpp"
 #include "sync/changeset.hpp"
 #include "sync/engine.hpp"
+#include "sync/rebaseline.hpp"
 #include "sync/snapshot.hpp"
 #include "sync/schema.hpp"
 
@@ -217,6 +218,23 @@ crm_status crm_sync_snapshot(char** out_report, crm_db* db, const char* path, co
         // A principal's snapshot holds its scope only, in clear (like a changeset).
         o.filter = scoped(*db->db, filter_of(opts), "sync snapshot", true);
         *out_report = capi::dup_string(dump(sync::snapshot(*db->db, path, o)));
+        return capi::ok();)
+}
+
+crm_status crm_sync_rebaseline(char** out_report, crm_db* device, crm_db* hub, const char* path,
+                               const crm_sync_options* opts) noexcept {
+    CRM_REQUIRE(out_report);
+    *out_report = nullptr;
+    CRM_REQUIRE(device);
+    CRM_REQUIRE(hub);
+    CRM_REQUIRE(path);
+    capi::StatementReset reset_device{*device->db}, reset_hub{*hub->db};
+    CRM_API_GUARD(
+        sync::SnapshotOptions o;
+        // As for a snapshot: a principal's new file holds its scope only.
+        o.filter = scoped(*hub->db, filter_of(opts), "sync rebaseline", true);
+        scoped(*device->db, {}, "sync rebaseline", false);  // the device's principal must be able to write
+        *out_report = capi::dup_string(dump(sync::rebaseline(*device->db, *hub->db, path, o)));
         return capi::ok();)
 }
 

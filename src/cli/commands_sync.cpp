@@ -80,8 +80,36 @@ int run_snapshot(Context& ctx) {
     return kOk;
 }
 
+// crm sync rebaseline DEVICE HUB NEW [--share ...]: a stale device starts over
+// from the hub's file, keeping the work the hub never received.
+int run_rebaseline(Context& ctx) {
+    const auto files = ctx.operands(3);
+    crm::Options o;
+    o.create(false);
+    crm::Database device(files[0], o), hub(files[1], o);
+    crm::SyncOptions share, unused;
+    add_shares(ctx.args.all("share"), share, unused);
+    const std::string report = device.sync_rebaseline(hub, files[2], ctx.args.has("share") ? &share : nullptr);
+    if (ctx.json) {
+        print_json(report);
+    } else {
+        const Json r = Json::parse(report);
+        const Json& c = r["carried"];
+        std::cout << "wrote " << files[2] << ": " << r["customers"] << " customers from " << files[1] << ", and "
+                  << c["records"] << " records of " << files[0] << "'s unsynced work (" << c["fields_applied"]
+                  << " fields applied, " << c["deleted"] << " deletes, " << c["conflicts"] << " conflicts); "
+                  << r["dropped"].size() << " edits of records deleted at the hub dropped\n";
+        for (const auto& d : r["dropped"])
+            std::cout << "  dropped " << d["table"].get<std::string>() << " " << d["id"].get<std::string>() << ": "
+                      << d["reason"].get<std::string>() << "\n";
+        std::cout << "replace " << files[0] << " with " << files[2] << ", then sync it with " << files[1] << "\n";
+    }
+    return kOk;
+}
+
 int run_sync(Context& ctx) {
     if (!ctx.args.positionals.empty() && ctx.args.positionals.front() == "snapshot") return run_snapshot(ctx);
+    if (!ctx.args.positionals.empty() && ctx.args.positionals.front() == "rebaseline") return run_rebaseline(ctx);
     const std::string other = ctx.operands(1)[0];
     if (ctx.db_path() == "dump") {  // crm sync dump FILE
         print_json(crm::Database::sync_dump(read_file(other)));
@@ -180,7 +208,8 @@ int run_apply(Context& ctx) {
 
 Command sync_command() {
     return {"sync", "PEER_DB",
-            "sync two database files both ways (or: crm sync dump CHANGESET | crm sync gc DB | crm sync snapshot HUB NEW)",
+            "sync two database files both ways (or: crm sync dump CHANGESET | crm sync gc DB | crm sync snapshot HUB NEW"
+            " | crm sync rebaseline DEVICE HUB NEW)",
             {{"share", 0, "FIELD=VALUE", true,
               "the first file is a device holding only this share of PEER_DB (the hub): owner=, region= or tag="},
              {"retention-days", 0, "DAYS", false, "crm sync gc: peers not seen for longer must re-baseline (default 30)"}},
@@ -192,8 +221,12 @@ Command sync_command() {
             "`crm sync dump FILE` prints a changeset file as JSON; `crm sync gc DB` drops the tombstones\n"
             "every peer has seen. `crm sync snapshot HUB NEW` writes a new device's file from the hub's\n"
             "(with --share, that share only) without replaying history; NEW then syncs with HUB.\n"
+            "`crm sync rebaseline DEVICE HUB NEW` is for a device HUB no longer accepts (it was away longer\n"
+            "than the retention): NEW is a snapshot of HUB with DEVICE's unsynced work carried into it\n"
+            "(edits of records HUB deleted meanwhile are dropped and listed); put NEW in DEVICE's place.\n"
             "\nExamples:\n  crm sync phone.db hub.db --share owner=alice\n  crm sync dump changes.bin\n"
-            "  crm sync gc hub.db --retention-days 90\n  crm sync snapshot hub.db new-phone.db --share owner=alice\n",
+            "  crm sync gc hub.db --retention-days 90\n  crm sync snapshot hub.db new-phone.db --share owner=alice\n"
+            "  crm sync rebaseline phone.db hub.db phone-new.db --share owner=alice\n",
             run_sync};
 }
 

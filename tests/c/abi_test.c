@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crmlite/crmlite.h"
@@ -1585,6 +1586,95 @@ static void test_sync_share(void) {
     crm_close(dev);
 }
 
+/* A stale device re-baselines from a snapshot of the hub and keeps its work. */
+static void test_sync_rebaseline(void) {
+    crm_db* hub = open_db("rb_hub.db");
+    crm_db* dev = open_db("rb_dev.db");
+    crm_db* fresh_db = NULL;
+    unsigned char* blob = NULL;
+    size_t len = 0;
+    int64_t cursor = -1;
+    int more = -1;
+    char* report = POISON;
+    char* out = POISON;
+    char kept[37], gone[37], made[37], path[600];
+    const struct timespec pause = {0, 5000000};
+
+    create_customer(kept, hub, "{\"display_name\":\"周杰\"}");
+    create_customer(gone, hub, "{\"display_name\":\"Gone\"}");
+    CHECK_OK(crm_sync_changes(&blob, &len, &cursor, &more, hub, 0, 1000));
+    CHECK_OK(crm_sync_apply(&report, dev, blob, len, NULL));
+    crm_free(report);
+    crm_free(blob);
+    /* The device introduces itself to the hub, then goes offline. */
+    CHECK_OK(crm_sync_changes(&blob, &len, &cursor, &more, dev, 0, 1000));
+    CHECK_OK(crm_sync_apply(&report, hub, blob, len, NULL));
+    crm_free(report);
+    crm_free(blob);
+    CHECK_OK(crm_customer_update(dev, kept, "{\"city\":\"台北\"}"));
+    CHECK_OK(crm_customer_update(dev, gone, "{\"city\":\"lost\"}"));
+    create_customer(made, dev, "{\"display_name\":\"林志玲\"}");
+    CHECK_OK(crm_customer_delete(hub, gone));
+    nanosleep(&pause, NULL);
+    /* Retention 0: the device is stale and every tombstone goes. */
+    report = POISON;
+    CHECK_OK(crm_sync_gc(&report, hub, 0));
+    CHECK(strstr(report, "\"stale_peers\":1") != NULL);
+    crm_free(report);
+    CHECK_OK(crm_sync_changes(&blob, &len, &cursor, &more, dev, 0, 1000));
+    report = POISON;
+    CHECK_STATUS(CRM_ESTALE, crm_sync_apply(&report, hub, blob, len, NULL));
+    CHECK(report == NULL);
+    crm_free(blob);
+
+    path_in_dir(path, sizeof path, "rb_new.db");
+    report = POISON;
+    CHECK_OK(crm_sync_rebaseline(&report, dev, hub, path, NULL));
+    CHECK(strstr(report, "\"carried\":") != NULL);
+    CHECK(strstr(report, gone) != NULL); /* listed as dropped */
+    CHECK(strstr(report, "deleted at the hub") != NULL);
+    crm_free(report);
+    CHECK_OK(crm_open(&fresh_db, path, NULL));
+    CHECK_OK(crm_customer_get(&out, fresh_db, kept));
+    CHECK(strstr(out, "台北") != NULL);
+    crm_free(out);
+    out = POISON;
+    CHECK_OK(crm_customer_get(&out, fresh_db, made));
+    crm_free(out);
+    out = POISON;
+    CHECK_STATUS(CRM_ENOTFOUND, crm_customer_get(&out, fresh_db, gone));
+    /* The new file syncs with the hub again. */
+    {
+        char fresh_site[37];
+        int64_t since = -1;
+        site_of(fresh_site, fresh_db);
+        CHECK_OK(crm_sync_received(&since, hub, fresh_site));
+        CHECK_OK(crm_sync_changes(&blob, &len, &cursor, &more, fresh_db, since, 1000));
+        report = POISON;
+        CHECK_OK(crm_sync_apply(&report, hub, blob, len, NULL));
+        crm_free(report);
+        crm_free(blob);
+        out = POISON;
+        CHECK_OK(crm_customer_get(&out, hub, made));
+        crm_free(out);
+        out = POISON;
+        CHECK_STATUS(CRM_ENOTFOUND, crm_customer_get(&out, hub, gone));
+    }
+    report = POISON;
+    CHECK_STATUS(CRM_EEXISTS, crm_sync_rebaseline(&report, dev, hub, path, NULL));
+    CHECK(report == NULL);
+    CHECK(strstr(crm_errmsg(), "path") != NULL);
+    CHECK_STATUS(CRM_EINVAL, crm_sync_rebaseline(&report, hub, hub, path, NULL));
+    CHECK(strstr(crm_errmsg(), "device") != NULL);
+    CHECK_NULL_ARG(crm_sync_rebaseline(NULL, dev, hub, path, NULL), "out_report");
+    CHECK_NULL_ARG(crm_sync_rebaseline(&report, NULL, hub, path, NULL), "device");
+    CHECK_NULL_ARG(crm_sync_rebaseline(&report, dev, NULL, path, NULL), "hub");
+    CHECK_NULL_ARG(crm_sync_rebaseline(&report, dev, hub, NULL, NULL), "path");
+    crm_close(fresh_db);
+    crm_close(dev);
+    crm_close(hub);
+}
+
 int main(int argc, char** argv) {
     const char* base = argc > 1 ? argv[1] : "/tmp";
     snprintf(g_dir, sizeof g_dir, "%s/crm_abi_XXXXXX", base);
@@ -1608,6 +1698,7 @@ int main(int argc, char** argv) {
     test_import_export();
     test_sync();
     test_sync_share();
+    test_sync_rebaseline();
 
     /* The leak oracle: every handle of every kind was released. */
     CHECK(crm_live_handles() == 0);

@@ -282,6 +282,15 @@ def main():
     fails("sync", "snapshot", pb, snap, code=1, mentions="exists")
     rep = json.loads(run("sync", snap, pb, "--share", "owner=alice", "--json")[0])
     check(rep["received"]["records"] == 0, f"a fresh snapshot has nothing to receive: {rep}")
+    # A device the hub no longer accepts starts over from it, keeping its unsynced work.
+    run("add", snap, "--name", "离线客户", "--owner", "alice")
+    snap2 = os.path.join(tmp, "alice3.db")
+    out, _ = run("sync", "rebaseline", snap, pb, snap2, "--share", "owner=alice")
+    check(out.startswith("wrote ") and "replace" in out and run("count", snap2)[0].strip() == "2",
+          f"a re-baselined device holds the hub's share and its own new customer: {out!r}")
+    fails("sync", "rebaseline", snap, pb, snap2, code=1, mentions="exists")
+    rep = json.loads(run("sync", snap2, pb, "--share", "owner=alice", "--json")[0])
+    check(rep["sent"]["fields_applied"] > 0, f"the carried customer reaches the hub: {rep}")
 
     # ---- data quality (issue 6): normalize, dupes, merge, validate, quality
     qdb = os.path.join(tmp, "quality.db")

@@ -161,6 +161,7 @@ _SIGNATURES = {
     "crm_sync_conflicts": (status, [out_str, db_p, c_char_p, c_int64]),
     "crm_sync_gc": (status, [out_str, db_p, c_int64]),
     "crm_sync_snapshot": (status, [out_str, db_p, c_char_p, sync_options_p]),
+    "crm_sync_rebaseline": (status, [out_str, db_p, db_p, c_char_p, sync_options_p]),
 }
 
 

@@ -485,6 +485,20 @@ class Database(ValueMixin, QualityMixin, PrivacyMixin, StorageMixin, SalesMixin)
         acknowledged; peers away longer must re-baseline (StaleError)."""
         return json.loads(_take_out(lib.crm_sync_gc, self._db(), int(retention_ms)))
 
+    def sync_rebaseline(self, hub, path, share=None):
+        """This database is a stale device (StaleError from the hub): writes a
+        new replica to ``path`` from a snapshot of ``hub`` and carries into it
+        the work the hub never received from this one (fields, new records,
+        deletes); edits of records the hub deleted are dropped and listed.
+        Returns the snapshot's report plus {"carried": {...}, "dropped": [...]}:
+        close this database and put ``path`` in its place."""
+        opts = self._sync_options(share=share)
+        try:
+            return json.loads(_take_out(lib.crm_sync_rebaseline, self._db(), hub._db(), _path(path), opts))
+        finally:
+            if opts:
+                lib.crm_sync_options_free(opts)
+
     def sync_snapshot(self, path, share=None):
         """Writes a new replica (a new device) to ``path`` from a snapshot of
         this database, without replaying history; ``share`` (as for

@@ -81,10 +81,6 @@ class Sync(TempDirTestCase):
                 hub.sync_gc(-1)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class Snapshot(TempDirTestCase):
     def test_new_device_from_a_snapshot(self):
         with crmlite.Database(self.file("hub.crm")) as hub:
@@ -104,3 +100,42 @@ class Snapshot(TempDirTestCase):
                 blob, _, _ = dev.sync_changes(hub.sync_received(report["site_id"]), peer=report["origin"])
                 self.assertEqual(hub.sync_apply(blob, scope={"owner": "alice"})["fields_applied"], 1)
                 self.assertEqual(hub.customer(mine)["city"], "苏州")
+
+
+class Rebaseline(TempDirTestCase):
+    def test_a_stale_device_keeps_its_unsynced_work(self):
+        with crmlite.Database(self.file("hub.crm")) as hub, crmlite.Database(self.file("dev.crm")) as dev:
+            kept = hub.create_customer({"display_name": "陈静"})
+            gone = hub.create_customer({"display_name": "Gone"})
+            blob, _, _ = hub.sync_changes()
+            dev.sync_apply(blob)
+            blob, _, _ = dev.sync_changes()
+            hub.sync_apply(blob)  # the hub knows the device from here on
+            dev.update_customer(kept, {"city": "厦门"})
+            dev.update_customer(gone, {"city": "nowhere"})
+            made = dev.create_customer({"display_name": "郑伟"})
+            hub.delete_customer(gone)
+            time.sleep(0.005)
+            self.assertEqual(hub.sync_gc(0)["stale_peers"], 1)  # retention 0: the device is stale
+            blob, _, _ = dev.sync_changes()
+            with self.assertRaises(crmlite.StaleError):
+                hub.sync_apply(blob)
+            report = dev.sync_rebaseline(hub, self.file("dev-new.crm"))
+            self.assertEqual([d["id"] for d in report["dropped"]], [gone])
+            self.assertGreater(report["carried"]["fields_applied"], 0)
+            with self.assertRaises(crmlite.AlreadyExists):
+                dev.sync_rebaseline(hub, self.file("dev-new.crm"))
+            with crmlite.Database(self.file("dev-new.crm")) as new:
+                self.assertEqual(new.info()["site_id"], report["site_id"])
+                self.assertEqual(new.customer(kept)["city"], "厦门")
+                self.assertEqual(new.customer(made)["display_name"], "郑伟")
+                with self.assertRaises(crmlite.NotFound):
+                    new.customer(gone)
+                blob, _, _ = new.sync_changes(hub.sync_received(report["site_id"]), peer=report["origin"])
+                self.assertGreater(hub.sync_apply(blob)["fields_applied"], 0)
+                self.assertEqual(hub.customer(kept)["city"], "厦门")
+                self.assertEqual(hub.customer(made)["display_name"], "郑伟")
+
+
+if __name__ == "__main__":
+    unittest.main()
