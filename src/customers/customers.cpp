@@ -455,6 +455,8 @@ void forget(Database& db, const Uuid& id) {
     w.commit();
 }
 
+void bind_derived(SQLite::Statement& st, int index, const std::string& display_name) { set_derived(st, index, display_name); }
+
 void refresh_derived(Database& db, std::int64_t rid) {
     std::string name;
     {

@@ -40,6 +40,9 @@ Uuid external_id_key(const std::string& system, const std::string& external_id);
 // Recomputes a customer's local derived columns (pinyin forms, sort key) from
 // its display name; sync calls it after merging remote fields.
 void refresh_derived(Database& db, std::int64_t rid);
+// Binds the derived columns (name_pinyin, sort_key) of a customer with that
+// display name at parameters index and index + 1 (for an INSERT that sets them).
+void bind_derived(SQLite::Statement& st, int index, const std::string& display_name);
 
 enum class Upsert { inserted, updated, unchanged };
 // Creates or updates the customer that `system`'s `external_id` maps to:

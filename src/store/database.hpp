@@ -235,6 +235,11 @@ public:
     std::int64_t seq() { return next_seq(); }
     // Replaces the record's version vector (row stamp and seq computed).
     void put_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& versions);
+    // The same when the caller has just read the stored vector (`before`): not read again.
+    void put_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
+                      const std::vector<FieldVersion>& versions) {
+        store_versions(table, id, before, versions);
+    }
     // A tombstone with the deleting site's clock (max with any existing one).
     void put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site);
     // Merges a remote clock; false when it is more than max_skew_ms ahead of now.

@@ -66,11 +66,21 @@ struct Row {
 
 bool has_rid(const SyncedTable& t) { return t.table == Table::customers || t.table == Table::interactions; }
 
+// The SQL text of a record's read, made once per table.
+const std::string& row_sql(const SyncedTable& t) {
+    static const std::map<int, std::string> sql = [] {
+        std::map<int, std::string> m;
+        for (const auto& s : synced_tables())
+            m[static_cast<int>(s.table)] = "SELECT " + std::string(has_rid(s) ? "rid" : "0") + ", " +
+                                           (s.has_created_at ? "created_at" : "0") + ", " + column_list(s) +
+                                           " FROM " + s.name + " WHERE id = ?";
+        return m;
+    }();
+    return sql.at(static_cast<int>(t.table));
+}
+
 std::optional<Row> load_row(Database& db, const SyncedTable& t, const Uuid& id) {
-    const std::string sql = "SELECT " + std::string(has_rid(t) ? "rid" : "0") + ", " +
-                            (t.has_created_at ? "created_at" : "0") + ", " + column_list(t) + " FROM " + t.name +
-                            " WHERE id = ?";
-    auto& st = db.stmt(sql);
+    auto& st = db.stmt(row_sql(t));
     st.bind(1, id.data(), Uuid::size());
     if (!st.executeStep()) return std::nullopt;
     Row r;
@@ -616,23 +626,26 @@ private:
             max_stamp = std::max(max_stamp, v.stamp);
         }
         const std::int64_t updated = HybridClock::physical(max_stamp);
+        const bool is_customer = t.table == Table::customers;
+        const int name_col = is_customer ? column_index(t, "display_name") : -1;
         if (!row) {
-            // Columns without a value are left out, so the table's defaults apply.
-            std::string cols = "id", params = "?";
-            for (std::size_t c = 0; c < t.columns.size(); ++c) {
-                if (std::holds_alternative<std::monostate>(values[c])) continue;
-                cols += ", " + t.columns[c].name;
-                params += ", ?";
-            }
-            if (t.has_created_at) cols += ", created_at", params += ", ?";
-            if (t.has_updated_at) cols += ", updated_at", params += ", ?";
-            auto& ins = db_.stmt("INSERT INTO " + t.name + "(" + cols + ") VALUES (" + params + ")");
+            // Columns without a value are left out, so the table's defaults
+            // apply; a customer's derived name columns are written with it.
+            std::uint64_t present = 0;
+            for (std::size_t c = 0; c < t.columns.size(); ++c)
+                if (!std::holds_alternative<std::monostate>(values[c])) present |= std::uint64_t{1} << c;
+            auto& ins = db_.stmt(insert_sql(t, present));
             ins.bind(1, rc.id.data(), Uuid::size());
             int p = 2;
             for (const auto& v : values)
                 if (!std::holds_alternative<std::monostate>(v)) bind_value(ins, p++, v);
             if (t.has_created_at) ins.bind(p++, created_at.value_or(HybridClock::physical(min_stamp)));
             if (t.has_updated_at) ins.bind(p++, updated);
+            if (is_customer) {
+                const auto* name = std::get_if<std::string>(&values[static_cast<std::size_t>(name_col)]);
+                customers::bind_derived(ins, p, name ? *name : std::string());
+                p += 2;
+            }
             ins.exec();
             if (t.table == Table::customers) w_.count("customers", 1);
             if (t.table == Table::interactions) w_.count("interactions", 1);
@@ -653,8 +666,8 @@ private:
             up.bind(p, rc.id.data(), Uuid::size());
             up.exec();
         }
-        after_index(t, rc.id, row.has_value());
-        w_.put_versions(t.table, rc.id, merged);
+        after_index(t, row, is_customer && ((won >> name_col) & 1) != 0);
+        w_.put_versions(t.table, rc.id, versions.value_or(std::vector<FieldVersion>{}), merged);
         if (masked_now != masked_before) masks_.store(t.table, rc.id, masked_now);
         keep_unknown(t, rc.id, unknown);
     }
@@ -676,18 +689,33 @@ private:
         }
     }
 
-    void after_index(const SyncedTable& t, const Uuid& id, bool existed) {
+    // After the row's INSERT (row empty: the new rowid is the last one
+    // inserted) or UPDATE; a renamed customer's derived columns follow.
+    void after_index(const SyncedTable& t, const std::optional<Row>& row, bool renamed) {
         if (t.table == Table::customers) {
-            const auto rid = customer_rid(db_, id);
-            if (!rid) throw Error(CRM_ERROR, "sync: customer " + id.str() + " vanished while being merged");
-            customers::refresh_derived(db_, *rid);
-            if (!existed) search::after_insert(db_, search::Doc::customer, *rid);
-        } else if (t.table == Table::interactions && !existed) {
-            auto& st = db_.stmt("SELECT rid FROM interactions WHERE id = ?");
-            st.bind(1, id.data(), Uuid::size());
-            if (st.executeStep()) search::after_insert(db_, search::Doc::interaction, st.getColumn(0).getInt64());
-            st.reset();
+            if (row && renamed) customers::refresh_derived(db_, row->rid);
+            if (!row) search::after_insert(db_, search::Doc::customer, db_.sql().getLastInsertRowid());
+        } else if (t.table == Table::interactions && !row) {
+            search::after_insert(db_, search::Doc::interaction, db_.sql().getLastInsertRowid());
         }
+    }
+
+    // The INSERT of a new record setting the columns in `present` (bit i =
+    // column i), made once per table and set of columns.
+    const std::string& insert_sql(const SyncedTable& t, std::uint64_t present) {
+        auto& sql = insert_sql_[{static_cast<int>(t.table), present}];
+        if (!sql.empty()) return sql;
+        std::string cols = "id", params = "?";
+        for (std::size_t c = 0; c < t.columns.size(); ++c) {
+            if (!((present >> c) & 1)) continue;
+            cols += ", " + t.columns[c].name;
+            params += ", ?";
+        }
+        if (t.has_created_at) cols += ", created_at", params += ", ?";
+        if (t.has_updated_at) cols += ", updated_at", params += ", ?";
+        if (t.table == Table::customers) cols += ", name_pinyin, sort_key", params += ", ?, ?";
+        sql = "INSERT INTO " + t.name + "(" + cols + ") VALUES (" + params + ")";
+        return sql;
     }
 
     void remove(const SyncedTable& t, const RecordChange& rc) {
@@ -847,6 +875,7 @@ private:
     std::vector<std::int64_t> sites_;  // changeset site index -> local sync_sites index
     std::map<std::int64_t, Uuid> site_ids_;
     MaskedFields masks_;
+    std::map<std::pair<int, std::uint64_t>, std::string> insert_sql_;
 };
 
 // A content-addressed record's id must be the one its content makes: a record
