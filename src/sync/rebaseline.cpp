@@ -16,9 +16,9 @@ namespace crmlite::sync {
 
 namespace {
 
-constexpr const char* kCreatedAt = "created_at";  // pseudo-fields that travel with a record's own fields
+constexpr const char* kCarriedCreatedAt = "created_at";  // pseudo-fields that travel with a record's own fields
 
-bool held(Database& db, const SyncedTable& t, const Uuid& id) {
+bool held_in_copy(Database& db, const SyncedTable& t, const Uuid& id) {
     auto& row = db.stmt("SELECT 1 FROM " + t.name + " WHERE id = ?");
     row.bind(1, id.data(), Uuid::size());
     const bool here = row.executeStep();
@@ -35,7 +35,7 @@ bool held(Database& db, const SyncedTable& t, const Uuid& id) {
 
 // Made on the device after the hub's last receipt from it: every field version
 // is the device's own, written after `since`.
-bool made_since(Database& device, Table table, const Uuid& id, std::int64_t since) {
+bool made_on_device_since(Database& device, Table table, const Uuid& id, std::int64_t since) {
     const auto versions = device.versions(table, id);
     if (!versions || versions->empty()) return false;
     for (const auto& v : *versions)
@@ -43,9 +43,9 @@ bool made_since(Database& device, Table table, const Uuid& id, std::int64_t sinc
     return true;
 }
 
-class Carry {
+class CarryIntoCopy {
 public:
-    Carry(Database& device, Database& copy, std::int64_t since) : device_(device), copy_(copy), since_(since) {}
+    CarryIntoCopy(Database& device, Database& copy, std::int64_t since) : device_(device), copy_(copy), since_(since) {}
 
     // Keeps, of one page of the device's changes, its own writes that may go
     // into the new file; returns whether any are left.
@@ -69,12 +69,12 @@ public:
             bool own = false;
             for (auto& f : rc.fields) {
                 const std::string& name = cs.names[f.name];
-                const bool pseudo = name == kCreatedAt || name == kMaskedField;
+                const bool pseudo = name == kCarriedCreatedAt || name == kMaskedField;
                 if (f.site == *mine && !pseudo) own = true;
                 if (f.site == *mine || pseudo) fields.push_back(std::move(f));
             }
             if (!own) continue;
-            if (!held(copy_, *t, rc.id) && !made_since(device_, t->table, rc.id, since_)) {
+            if (!held_in_copy(copy_, *t, rc.id) && !made_on_device_since(device_, t->table, rc.id, since_)) {
                 dropped_.push_back({{"table", t->name}, {"id", rc.id.str()}, {"reason", "deleted at the hub"}});
                 continue;
             }
@@ -112,7 +112,7 @@ private:
     Json dropped_ = Json::array();
 };
 
-void remove_files(const std::string& path) {
+void remove_rebaseline_files(const std::string& path) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
     for (const char* suffix : {"-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
@@ -131,7 +131,7 @@ Json rebaseline(Database& device, Database& hub, const std::string& path, const 
         OpenOptions copy_options;
         copy_options.same_key_as = hub.crypt_vfs();
         Database copy(path, copy_options);
-        Carry carry(device, copy, since);
+        CarryIntoCopy carry(device, copy, since);
         ChangesOptions o;
         o.max_records = 5000;
         std::int64_t from = since;
@@ -146,7 +146,7 @@ Json rebaseline(Database& device, Database& hub, const std::string& path, const 
         report["carried"] = carry.carried();
         report["dropped"] = carry.dropped();
     } catch (...) {
-        remove_files(path);
+        remove_rebaseline_files(path);
         // The hub forgets the replica that was never finished, so garbage
         // collection does not wait for it.
         try {
