@@ -32,7 +32,7 @@ asan_pass() {
   # The benchmark smoke test runs in the normal pass only (its figures would be
   # meaningless under sanitizers). Python (ctypes) cannot load an ASan-instrumented library without preloading
   # the runtime into the interpreter; the C and C++ tests cover the same code.
-  (cd "$root/build-asan" && CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS_ASAN:-200} CRMLITE_MODEL_SEEDS=${CRMLITE_MODEL_SEEDS_ASAN:-100} ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  (cd "$root/build-asan" && CRMLITE_SYNC_SEEDS=${CRMLITE_SYNC_SEEDS_ASAN:-100} CRMLITE_MODEL_SEEDS=${CRMLITE_MODEL_SEEDS_ASAN:-50} ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j "$(nproc)" -E 'python|quickstart_py|package|bench_smoke')
 }
 
