@@ -1,5 +1,6 @@
 #include "sync/changeset.hpp"
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <utility>
@@ -14,6 +15,9 @@ namespace {
 constexpr std::string_view kMagic = "CRMS";
 enum : unsigned char { kNull = 0, kInt = 1, kText = 2, kId = 3 };
 constexpr unsigned char kTombstoneFlag = 1, kEvictFlag = 2;
+// Format 3: every field of the record has the same site and clock (a create, most
+// edits); they are written once after the field count instead of per field.
+constexpr unsigned char kSharedStampFlag = 4;
 constexpr unsigned char kHasBase = 0x80;  // in a value tag: varint(clock - base) follows the value
 
 std::uint64_t zigzag(std::int64_t v) { return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63); }
@@ -162,16 +166,26 @@ std::string encode(const Changeset& cs) {
     for (const auto& r : cs.records) {
         put_varint(out, static_cast<std::uint64_t>(r.table));
         out.append(static_cast<const char*>(r.id.data()), 16);
-        out.push_back(static_cast<char>((r.tombstone ? kTombstoneFlag : 0) | (r.evict ? kEvictFlag : 0)));
+        const bool shared = r.fields.size() >= 2 && std::all_of(r.fields.begin(), r.fields.end(), [&](const FieldChange& f) {
+                                return f.site == r.fields.front().site && f.hlc == r.fields.front().hlc;
+                            });
+        out.push_back(static_cast<char>((r.tombstone ? kTombstoneFlag : 0) | (r.evict ? kEvictFlag : 0) |
+                                        (shared ? kSharedStampFlag : 0)));
         if (r.tombstone) {
             clock.put(out, r.hlc);
             put_varint(out, r.site);
         }
         put_varint(out, r.fields.size());
+        if (shared) {
+            put_varint(out, r.fields.front().site);
+            clock.put(out, r.fields.front().hlc);
+        }
         for (const auto& f : r.fields) {
             put_varint(out, f.name);
-            put_varint(out, f.site);
-            clock.put(out, f.hlc);
+            if (!shared) {
+                put_varint(out, f.site);
+                clock.put(out, f.hlc);
+            }
             const bool has_base = f.base > 0 && f.base < f.hlc;
             const auto tag = [&](unsigned char t) { out.push_back(static_cast<char>(t | (has_base ? kHasBase : 0))); };
             if (std::holds_alternative<std::monostate>(f.value)) {
@@ -237,28 +251,42 @@ Changeset decode(std::string_view blob) {
     const auto n_records = in.bounded("record count", in.remaining() / 19);
     cs.records.reserve(n_records);
     std::int64_t prev = lo;
+    const unsigned char known_flags = kTombstoneFlag | kEvictFlag | (format >= 3 ? kSharedStampFlag : 0);
     for (std::uint64_t r = 0; r < n_records; ++r) {
         RecordChange rc;
         rc.table = static_cast<int>(in.bounded("table", 1000));
         rc.id = in.id("record id");
         const auto flags = in.byte("record flags");
-        if (flags & ~(kTombstoneFlag | kEvictFlag) || flags == (kTombstoneFlag | kEvictFlag))
+        if (flags & ~known_flags || (flags & (kTombstoneFlag | kEvictFlag)) == (kTombstoneFlag | kEvictFlag))
             corrupt("unknown record flags");
         rc.tombstone = flags & kTombstoneFlag;
         rc.evict = flags & kEvictFlag;
+        const bool shared = flags & kSharedStampFlag;
         if (rc.tombstone) {
             rc.hlc = in.clock(prev, lo, hi);
             rc.site = static_cast<std::uint32_t>(in.bounded("site index", n_sites - 1));
         }
         const auto n_fields = in.bounded("field count", kMaxFieldsPerRecord);
+        if (shared && n_fields < 2) corrupt("a shared field stamp on fewer than two fields");
+        std::uint32_t shared_site = 0;
+        std::int64_t shared_hlc = 0;
+        if (shared) {
+            shared_site = static_cast<std::uint32_t>(in.bounded("site index", n_sites - 1));
+            shared_hlc = in.clock(prev, lo, hi);
+        }
         std::set<std::uint32_t> fields_seen;
         for (std::uint64_t f = 0; f < n_fields; ++f) {
             FieldChange fc;
             if (n_names == 0) corrupt("a field without a field name list");
             fc.name = static_cast<std::uint32_t>(in.bounded("field name index", n_names - 1));
             if (!fields_seen.insert(fc.name).second) corrupt("a field twice in one record");
-            fc.site = static_cast<std::uint32_t>(in.bounded("site index", n_sites - 1));
-            fc.hlc = in.clock(prev, lo, hi);
+            if (shared) {
+                fc.site = shared_site;
+                fc.hlc = shared_hlc;
+            } else {
+                fc.site = static_cast<std::uint32_t>(in.bounded("site index", n_sites - 1));
+                fc.hlc = in.clock(prev, lo, hi);
+            }
             const auto value_tag = in.byte("value tag");
             switch (value_tag & ~kHasBase) {
             case kNull: break;

@@ -8,9 +8,10 @@
 //   | field-name dictionary (each name once) | varint min_hlc | varint hlc span
 //   | records ... | u32le CRC-32C of everything before it
 //
-// A record: varint table | 16-byte id | flags (bit 0: tombstone, bit 1: evict)
-// | tombstone: clock + site | fields (a tombstone's: its record's last state): count, then per field name index, site
-// index, clock, value (its tag's bit 7 says a base clock follows). Clocks are zigzag deltas from the previous clock in the blob (fields of
+// A record: varint table | 16-byte id | flags (bit 0: tombstone, bit 1: evict, bit 2: shared stamp)
+// | tombstone: clock + site | fields (a tombstone's: its record's last state): count, [shared stamp: site
+// index, clock], then per field name index, [no shared stamp: site index, clock], value (its tag's bit 7 says a
+// base clock follows). Clocks are zigzag deltas from the previous clock in the blob (fields of
 // one edit share a clock and cost one byte); values are tagged (null, integer
 // as zigzag varint, text, 16-byte id).
 #pragma once
@@ -27,7 +28,8 @@
 namespace crmlite::sync {
 
 // 2: a tombstone may carry fields (the ghost of a content-addressed record).
-constexpr std::uint64_t kFormatVersion = 2;
+// 3: a record whose fields share one site and clock writes them once (flag bit 2).
+constexpr std::uint64_t kFormatVersion = 3;
 // Hard limits a decoder enforces on any input (hostile blobs included).
 constexpr std::size_t kMaxBlobBytes = std::size_t{1} << 30;
 constexpr std::size_t kMaxSites = 65535;

@@ -209,3 +209,66 @@ TEST_CASE("a clock delta of any size is refused without overflow", "[sync][chang
         CHECK(status_of(blob_with(z)) == CRM_ECORRUPT);
     }
 }
+
+TEST_CASE("fields that share a site and clock pay for them once per record (format 3)", "[sync][changeset]") {
+    const std::int64_t t = (std::int64_t{1764000000000} << 16) | 9;
+    const auto make = [&](bool last_from_other_site) {
+        csync::Changeset cs;
+        cs.through_seq = 7;
+        cs.site_index(Uuid::from_blob("0123456789abcdef", 16));
+        cs.site_index(Uuid::from_blob("fedcba9876543210", 16));
+        csync::RecordChange r;
+        r.table = 1;
+        r.id = Uuid::from_blob("AAAAAAAAAAAAAAAA", 16);
+        const char* names[] = {"display_name", "kind", "stage", "city", "owner", "source"};
+        for (const char* n : names) r.fields.push_back({cs.name_index(n), 0, t, Value{std::string(n)}});
+        if (last_from_other_site) r.fields.back().site = 1;
+        cs.records = {r};
+        return cs;
+    };
+    const auto shared = make(false), mixed = make(true);
+    const std::string a = csync::encode(shared), b = csync::encode(mixed);
+    // Six fields: one (site, clock) pair instead of six, each a byte here.
+    CHECK(b.size() - a.size() == 2 * 6 - 2);
+    for (const auto* cs : {&shared, &mixed}) {
+        const auto back = csync::decode(csync::encode(*cs));
+        REQUIRE(back.records.size() == 1);
+        REQUIRE(back.records[0].fields.size() == 6);
+        for (std::size_t f = 0; f < 6; ++f) {
+            CHECK(back.records[0].fields[f].name == cs->records[0].fields[f].name);
+            CHECK(back.records[0].fields[f].site == cs->records[0].fields[f].site);
+            CHECK(back.records[0].fields[f].hlc == t);
+            CHECK(back.records[0].fields[f].value == cs->records[0].fields[f].value);
+        }
+    }
+    // A hand-made blob: the flag is refused in a format-2 blob and on fewer than two fields.
+    const auto blob_with = [](std::uint64_t format, unsigned char flags, std::uint64_t n_fields) {
+        std::string b = "CRMS";
+        crmlite::put_varint(b, format);
+        b.append(8, '\0');
+        for (const std::uint64_t v : {0, 0, 1}) crmlite::put_varint(b, v);
+        b.append("0123456789abcdef", 16);
+        crmlite::put_varint(b, 2);
+        for (const char* n : {"city", "kind"}) {
+            crmlite::put_varint(b, 4);
+            b += n;
+        }
+        for (const std::uint64_t v : {1000, 10, 1, 1}) crmlite::put_varint(b, v);
+        b.append("AAAAAAAAAAAAAAAA", 16);
+        b.push_back(static_cast<char>(flags));
+        crmlite::put_varint(b, n_fields);
+        for (const std::uint64_t v : {0, 0}) crmlite::put_varint(b, v);  // the shared site 0, clock min_hlc
+        for (std::uint64_t f = 0; f < n_fields; ++f) {
+            crmlite::put_varint(b, f);  // name index
+            b.push_back('\0');          // null
+        }
+        const auto crc = csync::crc32c(b);
+        for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+        return b;
+    };
+    CHECK(status_of(blob_with(3, 4, 2)) == CRM_OK);
+    CHECK(csync::decode(blob_with(3, 4, 2)).records.at(0).fields.at(1).hlc == 1000);
+    CHECK(status_of(blob_with(2, 4, 2)) == CRM_ECORRUPT);  // no such flag before format 3
+    CHECK(status_of(blob_with(3, 4, 1)) == CRM_ECORRUPT);  // a shared stamp on one field
+    CHECK(status_of(blob_with(3, 5 | 2, 2)) == CRM_ECORRUPT);  // tombstone and evict
+}
