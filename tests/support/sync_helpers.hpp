@@ -9,8 +9,8 @@
 
 #include "common/json.hpp"
 #include "store/database.hpp"
-#include "sync/engine.hpp"
 #include "support/temp_db.hpp"
+#include "sync/engine.hpp"
 
 namespace crmlite::testing {
 
