@@ -9,6 +9,7 @@
 #include "merge/liveness.hpp"
 #include "merge/redirects.hpp"
 #include "store/ghosts.hpp"
+#include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
 
@@ -21,8 +22,6 @@ using sync::ColumnType;
 using sync::FieldChange;
 using sync::RecordChange;
 using sync::SyncedTable;
-
-constexpr const char* kCreatedAt = "created_at";
 
 // True when the merge had seen this version of the loser's field (or a later one).
 bool seen_field(const Json& seen, int field, std::int64_t stamp) {
@@ -101,7 +100,7 @@ RecordChange local_record(WriteScope& w, Changeset& c, const SyncedTable& t, con
     }
     if (row->created_at && !only_customer) {
         FieldChange f;
-        f.name = c.name_index(kCreatedAt);
+        f.name = c.name_index(sync::kCreatedAt);
         f.site = c.site_index(db.site_id());
         f.hlc = newest;
         f.value = *row->created_at;
@@ -185,7 +184,7 @@ namespace {
 // A customer's merged-away tombstone says so with this pseudo-field (its ghost
 // may be withheld from a filtered peer); a user's delete has none.
 bool merge_tombstone(const Changeset& cs, const RecordChange& rc) {
-    return std::any_of(rc.fields.begin(), rc.fields.end(), [&](const FieldChange& f) { return cs.names[f.name] == kMergedAway; });
+    return std::any_of(rc.fields.begin(), rc.fields.end(), [&](const FieldChange& f) { return cs.names[f.name] == sync::kMergedAway; });
 }
 
 // The customer fields of rc (its ghost when rc is a tombstone) as an edit.
@@ -195,7 +194,7 @@ Changeset as_edit(const Changeset& cs, const RecordChange& rc) {
     e.table = rc.table;
     e.id = rc.id;
     for (const auto& f : rc.fields)
-        if (cs.names[f.name] != kMergedAway) e.fields.push_back(f);
+        if (cs.names[f.name] != sync::kMergedAway) e.fields.push_back(f);
     if (!e.fields.empty()) c.records.push_back(std::move(e));
     return c;
 }

@@ -28,10 +28,6 @@
 
 namespace crmlite::merge {
 
-// The pseudo-field that marks a customer's tombstone as a merge's (its ghost
-// may be withheld from a filtered peer; a user's delete carries none).
-inline constexpr const char* kMergedAway = "merged_away";
-
 // Applies records as if they had arrived by sync (the engine's applier, with
 // this merge logic on each of them).
 using Apply = std::function<void(const sync::Changeset&)>;

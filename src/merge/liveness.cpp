@@ -7,6 +7,7 @@
 
 #include "customers/customers.hpp"
 #include "store/ghosts.hpp"
+#include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
 
 namespace crmlite::merge {
@@ -17,8 +18,6 @@ using sync::Changeset;
 using sync::FieldChange;
 using sync::RecordChange;
 using sync::SyncedTable;
-
-constexpr const char* kGhostCreatedAt = "created_at";
 
 const SyncedTable& customers_table() { return *sync::find_table(static_cast<int>(Table::customers)); }
 
@@ -79,7 +78,7 @@ std::vector<std::tuple<Table, Uuid, Ghost>> merged_children(Database& db, const 
         st.reset();
         for (const auto& child : ids)
             if (auto g = load_ghost(db, table, child)) {
-                if (!g->value(kMergedAway)) g->values.emplace_back(kMergedAway, std::int64_t{1});
+                if (!g->value(sync::kMergedAway)) g->values.emplace_back(sync::kMergedAway, std::int64_t{1});
                 out.emplace_back(table, child, std::move(*g));
             }
     }
@@ -134,7 +133,7 @@ void remove_merged(WriteScope& w, const Uuid& id, const Tombstone& t) {
         del.exec();
         w.put_tombstone(table, child, ct.hlc, ct.site);
         if (!ghost) continue;
-        ghost->values.emplace_back(kMergedAway, std::int64_t{1});  // local mark: it comes back with its customer
+        ghost->values.emplace_back(sync::kMergedAway, std::int64_t{1});  // local mark: it comes back with its customer
         save_ghost(db, table, child, *ghost);
     }
 }
@@ -165,8 +164,8 @@ bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const A
         rc.fields.push_back({c.name_index(col.name), c.site_index(db.site_of(v.site)), v.stamp, value ? *value : Value{}, v.base});
         if (!first || v.stamp < first->stamp) first = &v;
     }
-    if (const Value* created = g->value(kGhostCreatedAt); first && created && std::holds_alternative<std::int64_t>(*created))
-        rc.fields.push_back({c.name_index(kGhostCreatedAt), c.site_index(db.site_of(first->site)), first->stamp, *created});
+    if (const Value* created = g->value(sync::kCreatedAt); first && created && std::holds_alternative<std::int64_t>(*created))
+        rc.fields.push_back({c.name_index(sync::kCreatedAt), c.site_index(db.site_of(first->site)), first->stamp, *created});
     // The same id lives again: no tombstone, no ghost; the record as it was,
     // every field with the version it had, applied as if it arrived.
     drop_tombstone(db, id);
@@ -191,7 +190,7 @@ bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const A
         st.reset();
         for (const auto& [child, child_tomb] : ids) {
             const auto cg = load_ghost(db, table, child);
-            if (!cg || !cg->value(kMergedAway)) continue;  // deleted by a user: stays deleted
+            if (!cg || !cg->value(sync::kMergedAway)) continue;  // deleted by a user: stays deleted
             RecordChange k;
             k.table = static_cast<int>(table);
             k.id = child;
@@ -209,9 +208,9 @@ bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const A
                 w.observe(stamp, INT64_MAX / 4);
                 if (stamp < first) first = stamp, first_site = site;
             }
-            if (const Value* created = cg->value(kGhostCreatedAt); kt.has_created_at && created && !k.fields.empty())
+            if (const Value* created = cg->value(sync::kCreatedAt); kt.has_created_at && created && !k.fields.empty())
                 if (std::holds_alternative<std::int64_t>(*created))
-                    k.fields.push_back({kids.name_index(kGhostCreatedAt), first_site, first, *created});
+                    k.fields.push_back({kids.name_index(sync::kCreatedAt), first_site, first, *created});
             if (!k.fields.empty()) kids.records.push_back(std::move(k));
         }
     }
@@ -236,12 +235,12 @@ void merge_into_ghost(WriteScope& w, const Changeset& cs, const RecordChange& rc
     };
     for (const auto& f : rc.fields) {
         const std::string& name = cs.names[f.name];
-        if (name == kGhostCreatedAt) {
-            const Value* here = g.value(kGhostCreatedAt);
+        if (name == sync::kCreatedAt) {
+            const Value* here = g.value(sync::kCreatedAt);
             const auto* ms = std::get_if<std::int64_t>(&f.value);
             const auto* old = here ? std::get_if<std::int64_t>(here) : nullptr;
             if (ms && (!old || *ms < *old)) {
-                set_value(kGhostCreatedAt, *ms);
+                set_value(sync::kCreatedAt, *ms);
                 changed = true;
             }
             continue;
@@ -266,8 +265,8 @@ void merge_into_ghost(WriteScope& w, const Changeset& cs, const RecordChange& rc
         set_value(name, f.value);
         changed = true;
     }
-    if (table != Table::customers && !g.value(kMergedAway)) {
-        g.values.emplace_back(kMergedAway, std::int64_t{1});  // a child of a customer merged away: back with it
+    if (table != Table::customers && !g.value(sync::kMergedAway)) {
+        g.values.emplace_back(sync::kMergedAway, std::int64_t{1});  // a child of a customer merged away: back with it
         changed = true;
     }
     if (!changed) return;
@@ -284,7 +283,7 @@ void keep_forwarded(WriteScope& w, const Changeset& cs, const RecordChange& rc) 
     std::int64_t newest = 0;
     std::uint32_t site = 0;
     for (const auto& f : rc.fields)
-        if (f.hlc > newest && cs.names[f.name] != kGhostCreatedAt) newest = f.hlc, site = f.site;
+        if (f.hlc > newest && cs.names[f.name] != sync::kCreatedAt) newest = f.hlc, site = f.site;
     if (newest == 0) return;
     const Table table = static_cast<Table>(rc.table);
     if (load_row_exists(w.db(), table, rc.id)) return;

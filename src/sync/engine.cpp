@@ -22,6 +22,7 @@
 #include "sync/audit_records.hpp"
 #include "sync/changeset.hpp"
 #include "sync/masked.hpp"
+#include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
 #include "sync/share.hpp"
 #include "tags/tags.hpp"
@@ -30,9 +31,6 @@
 namespace crmlite::sync {
 
 namespace {
-
-constexpr const char* kCreatedAt = "created_at";  // a pseudo-field: sent with a record the peer lacks
-constexpr const char* kErasedField = "erased";    // a pseudo-field of a customer's tombstone: an erasure (issue 7)
 
 Value read_value(const SQLite::Column& c, ColumnType t) {
     if (c.isNull()) return std::monostate{};
@@ -261,7 +259,7 @@ private:
         if (!keeps_ghost(table) && !merged) return;
         const auto g = load_ghost(db_, table, id);
         if (!g) return;
-        if (merged) rc.fields.push_back({cs_.name_index(merge::kMergedAway), rc.site, rc.hlc, std::int64_t{1}});
+        if (merged) rc.fields.push_back({cs_.name_index(kMergedAway), rc.site, rc.hlc, std::int64_t{1}});
         if (may_see_) {
             const Value* c = g->value("customer_id");
             const auto* customer = merged ? &id : c ? std::get_if<Uuid>(c) : nullptr;

@@ -21,10 +21,9 @@
 
 #include "store/database.hpp"
 #include "sync/changeset.hpp"
+#include "sync/pseudo_fields.hpp"
 
 namespace crmlite::sync {
-
-inline constexpr const char* kMaskedField = "masked";
 
 // Whether values of this column are masked for a principal without unmask.
 bool masked_column(Table table, std::string_view column);

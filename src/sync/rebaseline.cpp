@@ -10,13 +10,12 @@
 #include "sync/engine.hpp"
 #include "sync/masked.hpp"
 #include "sync/peers.hpp"
+#include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
 
 namespace crmlite::sync {
 
 namespace {
-
-constexpr const char* kCarriedCreatedAt = "created_at";  // pseudo-fields that travel with a record's own fields
 
 bool held_in_copy(Database& db, const SyncedTable& t, const Uuid& id) {
     auto& row = db.stmt("SELECT 1 FROM " + t.name + " WHERE id = ?");
@@ -69,7 +68,7 @@ public:
             bool own = false;
             for (auto& f : rc.fields) {
                 const std::string& name = cs.names[f.name];
-                const bool pseudo = name == kCarriedCreatedAt || name == kMaskedField;
+                const bool pseudo = name == kCreatedAt || name == kMaskedField;  // they travel with a record's own fields
                 if (f.site == *mine && !pseudo) own = true;
                 if (f.site == *mine || pseudo) fields.push_back(std::move(f));
             }

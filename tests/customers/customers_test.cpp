@@ -17,11 +17,10 @@
 using crmlite::Json;
 using crmlite::Uuid;
 using crmlite::testing::TempDb;
+using crmlite::testing::scalar;
 namespace customers = crmlite::customers;
 
 namespace {
-
-std::int64_t scalar(crmlite::Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 std::int64_t rows_for(crmlite::Database& db, const char* table, const Uuid& customer) {
     SQLite::Statement st(db.sql(), std::string("SELECT count(*) FROM ") + table + " WHERE customer_id = ?");

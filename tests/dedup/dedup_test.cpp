@@ -10,6 +10,7 @@
 #include "dedup/dedup.hpp"
 #include "sync/engine.hpp"
 #include "support/errors.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
 using namespace crmlite;
@@ -128,12 +129,8 @@ std::set<std::string> fresh_keys_of(Database& db, const Uuid& id) {
 }
 
 void send(Database& from, Database& to) {
-    for (std::int64_t cursor = 0;;) {
-        const auto ch = sync::changes_since(from, cursor, 1000);
-        sync::apply(to, ch.blob, {});
-        cursor = ch.cursor;
-        if (!ch.more) return;
-    }
+    std::int64_t cursor = 0;
+    testing::send_pages(from, to, cursor, 1000);
 }
 
 }  // namespace

@@ -19,11 +19,10 @@
 using crmlite::Json;
 using crmlite::Uuid;
 using crmlite::testing::TempDb;
+using crmlite::testing::scalar;
 namespace interactions = crmlite::interactions;
 
 namespace {
-
-std::int64_t scalar(crmlite::Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 struct Fixture {
     TempDb t;

@@ -20,6 +20,7 @@
 #include "merge/redirects.hpp"
 #include "merge/undo.hpp"
 #include "support/errors.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
 
@@ -40,18 +41,13 @@ struct Replicas {
     int size() const { return static_cast<int>(db.size()); }
     Database& operator[](int i) { return *db[static_cast<std::size_t>(i)]; }
     void send(int from, int to, std::size_t page = 1000) {
-        auto& c = cursor[{from, to}];
-        for (;;) {
-            const auto ch = sync::changes_since((*this)[from], c, page);
-            const Json r = sync::apply((*this)[to], ch.blob, {});
+        testing::send_pages((*this)[from], (*this)[to], cursor[{from, to}], page, [from, to](const Json& r) {
             if (std::getenv("CRMLITE_MERGE_SEED") && (!r["dropped"].empty() || r["deleted"] != 0))
                 std::fprintf(stderr, "   apply r%d -> r%d: deleted %s dropped %s\n", from, to, r["deleted"].dump().c_str(),
                              r["dropped"].dump().c_str());
             CHECK(r["missing_parent"] == 0);
             CHECK(r["incomplete"] == 0);
-            c = ch.cursor;
-            if (!ch.more) return;
-        }
+        });
     }
     void everyone() {
         for (int round = 0; round < 2; ++round)

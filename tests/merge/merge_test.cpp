@@ -14,6 +14,7 @@
 #include "merge/merge.hpp"
 #include "merge/redirects.hpp"
 #include "support/errors.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
 #include "view/customer_view.hpp"
@@ -125,17 +126,8 @@ struct Pair {
     std::unique_ptr<Database> a = std::make_unique<Database>(dir.path("a.db"), OpenOptions{});
     std::unique_ptr<Database> b = std::make_unique<Database>(dir.path("b.db"), OpenOptions{});
     std::int64_t ab = 0, ba = 0;
-    Json send(Database& from, Database& to, std::int64_t& cursor) {
-        Json last;
-        for (;;) {
-            auto ch = sync::changes_since(from, cursor, 1000);
-            last = sync::apply(to, ch.blob, {});
-            cursor = ch.cursor;
-            if (!ch.more) return last;
-        }
-    }
-    void a_to_b() { send(*a, *b, ab); }
-    void b_to_a() { send(*b, *a, ba); }
+    void a_to_b() { testing::send_pages(*a, *b, ab, 1000); }
+    void b_to_a() { testing::send_pages(*b, *a, ba, 1000); }
 };
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "pipeline/opportunities.hpp"
 #include "pipeline/pipelines.hpp"
 #include "support/errors.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
 
@@ -63,15 +64,10 @@ struct Replicas {
     }
     Database& operator[](int i) { return *db[static_cast<std::size_t>(i)]; }
     void send(int from, int to, std::size_t page = 1000) {
-        auto& c = cursor[{from, to}];
-        for (;;) {
-            const auto ch = sync::changes_since(*db[static_cast<std::size_t>(from)], c, page);
-            const Json r = sync::apply(*db[static_cast<std::size_t>(to)], ch.blob, {});
+        testing::send_pages((*this)[from], (*this)[to], cursor[{from, to}], page, [](const Json& r) {
             CHECK(r["missing_parent"] == 0);
             CHECK(r["incomplete"] == 0);
-            c = ch.cursor;
-            if (!ch.more) return;
-        }
+        });
     }
     void everyone() {
         for (int round = 0; round < 2; ++round)

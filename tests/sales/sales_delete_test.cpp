@@ -21,6 +21,7 @@
 #include "pipeline/pipelines.hpp"
 #include "subject/subject.hpp"
 #include "support/errors.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
 
@@ -30,6 +31,7 @@ using crmlite::OpenOptions;
 using crmlite::Uuid;
 using crmlite::testing::TempDb;
 using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
 namespace csync = crmlite::sync;
 namespace customers = crmlite::customers;
 namespace leads = crmlite::leads;
@@ -38,8 +40,6 @@ namespace opportunities = crmlite::opportunities;
 namespace pipeline = crmlite::pipeline;
 
 namespace {
-
-std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 std::int64_t count_where(Database& db, const char* table, const char* column, const Uuid& id) {
     SQLite::Statement st(db.sql(), std::string("SELECT count(*) FROM ") + table + " WHERE " + column + " = ?");
@@ -82,15 +82,11 @@ struct Pair {
 
     void send(Database& from, Database& to, std::int64_t& cursor) {
         dropped = Json::array();
-        for (;;) {
-            auto ch = csync::changes_since(from, cursor, 5);
-            const Json r = csync::apply(to, ch.blob, {});
+        crmlite::testing::send_pages(from, to, cursor, 5, [this](const Json& r) {
             missing += r["missing_parent"].get<std::int64_t>();
             incomplete += r["incomplete"].get<std::int64_t>();
             for (const auto& d : r["dropped"]) dropped.push_back(d);
-            cursor = ch.cursor;
-            if (!ch.more) break;
-        }
+        });
     }
     void a_to_b() { send(*a, *b, ab); }
     void b_to_a() { send(*b, *a, ba); }

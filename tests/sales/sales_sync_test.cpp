@@ -16,6 +16,7 @@
 #include "pipeline/opportunities.hpp"
 #include "pipeline/pipelines.hpp"
 #include "sync/engine.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Database;
@@ -36,14 +37,11 @@ struct Pair {
     std::int64_t missing = 0, incomplete = 0;
 
     void send(Database& from, Database& to, std::int64_t& cursor) {
-        for (;;) {
-            auto ch = csync::changes_since(from, cursor, 7);  // small pages: parents before children across pages
-            const Json r = csync::apply(to, ch.blob, {});
+        // small pages: parents before children across pages
+        crmlite::testing::send_pages(from, to, cursor, 7, [this](const Json& r) {
             missing += r["missing_parent"].get<std::int64_t>();
             incomplete += r["incomplete"].get<std::int64_t>();
-            cursor = ch.cursor;
-            if (!ch.more) break;
-        }
+        });
     }
     void exchange() {
         send(*a, *b, ab);

@@ -33,11 +33,11 @@ using crmlite::Table;
 using crmlite::Uuid;
 using crmlite::testing::TempDb;
 using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
 namespace customers = crmlite::customers;
 
 namespace {
 
-std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 std::string text(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getString(); }
 
 std::string read_bytes(const std::string& path) {

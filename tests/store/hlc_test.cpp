@@ -15,10 +15,9 @@
 
 using crmlite::HybridClock;
 using crmlite::Json;
+using crmlite::testing::scalar;
 
 namespace {
-
-std::int64_t scalar(crmlite::Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 std::int64_t max_stamp_in_file(crmlite::Database& db) {
     return scalar(db,

@@ -19,6 +19,8 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(dir_, ec);
 }
 
+std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
+
 std::string sample_data(const std::string& name) {
     const char* env = std::getenv("CRMLITE_SOURCE_DIR");
     const std::string root = env ? env : CRMLITE_SOURCE_DIR;

@@ -2,6 +2,7 @@
 // :memory:, so WAL and reopen behave as for users), removed afterwards.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -32,6 +33,9 @@ struct TempDb {
         db = std::make_unique<Database>(file, o);
     }
 };
+
+// The first column of the first row `sql` returns, as an integer.
+std::int64_t scalar(Database& db, const std::string& sql);
 
 // The bundled sample data directory (examples/data).
 std::string sample_data(const std::string& name);

@@ -14,6 +14,7 @@
 #include "sync/changeset.hpp"
 #include "sync/engine.hpp"
 #include "support/errors.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Database;
@@ -21,6 +22,7 @@ using crmlite::Json;
 using crmlite::OpenOptions;
 using crmlite::Uuid;
 using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
 namespace customers = crmlite::customers;
 namespace csync = crmlite::sync;
 
@@ -34,21 +36,10 @@ struct Pair {
     }
     Database& operator[](int i) { return *dbs[static_cast<std::size_t>(i)]; }
     // Everything `from` holds that `to` has not received yet, as `to` would ask for it.
-    Json sync(int from, int to, csync::ApplyOptions opts = {}) {
-        Json last;
-        for (;;) {
-            csync::ChangesOptions o;
-            o.max_records = 500;
-            o.peer = (*this)[to].site_id();
-            auto ch = csync::changes_since((*this)[from], csync::received_from((*this)[to], (*this)[from].site_id()), o);
-            last = csync::apply((*this)[to], ch.blob, opts);
-            if (!ch.more) break;
-        }
-        return last;
+    Json sync(int from, int to, const csync::ApplyOptions& opts = {}) {
+        return crmlite::testing::pull((*this)[to], (*this)[from], {}, 500, opts);
     }
 };
-
-std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include "interactions/interactions.hpp"
 #include "sync/engine.hpp"
 #include "tags/tags.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Database;
@@ -43,16 +44,11 @@ struct Cluster {
 
     // Sends from -> to everything since the last acknowledged cursor, in pages.
     Json sync(int from, int to, std::size_t page = 1000) {
-        Json last;
-        for (;;) {
-            auto ch = csync::changes_since((*this)[from], cursor[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)], page);
-            last = csync::apply((*this)[to], ch.blob, {});
-            missing_parent += last["missing_parent"].get<std::int64_t>();
-            incomplete += last["incomplete"].get<std::int64_t>();
-            cursor[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)] = ch.cursor;
-            if (!ch.more) break;
-        }
-        return last;
+        return crmlite::testing::send_pages((*this)[from], (*this)[to], cursor[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)],
+                                            page, [this](const Json& r) {
+                                                missing_parent += r["missing_parent"].get<std::int64_t>();
+                                                incomplete += r["incomplete"].get<std::int64_t>();
+                                            });
     }
     void exchange_all() {
         for (int round = 0; round < 2; ++round)

@@ -13,6 +13,7 @@
 #include "sync/engine.hpp"
 #include "sync/schema.hpp"
 #include "sync/snapshot.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Database;
@@ -20,50 +21,16 @@ using crmlite::Json;
 using crmlite::OpenOptions;
 using crmlite::Uuid;
 using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
 namespace csync = crmlite::sync;
 namespace leads = crmlite::leads;
 
 namespace {
 
-struct Star {
-    TempDir dir;
-    Database hub{dir.path("hub.db"), OpenOptions{}};
-    Database alice{dir.path("alice.db"), OpenOptions{}};  // alice's device: her leads only
-
-    csync::Filter share() const {
-        csync::Filter f;
-        f.owners = {"alice"};
-        return f;
-    }
-    csync::Changes page(std::size_t max_records = 1000) {
-        csync::ChangesOptions o;
-        o.max_records = max_records;
-        o.peer = alice.site_id();
-        o.filter = share();
-        return csync::changes_since(hub, csync::received_from(alice, hub.site_id()), o);
-    }
-    Json pull(std::size_t max_records = 1000) {
-        Json total = {{"evicted", 0}, {"records", 0}};
-        for (;;) {
-            auto ch = page(max_records);
-            const Json r = csync::apply(alice, ch.blob, {});
-            CHECK(r["missing_parent"] == 0);
-            CHECK(r["incomplete"] == 0);
-            CHECK(r["refused"].empty());
-            total["evicted"] = total["evicted"].get<int>() + r["evicted"].get<int>();
-            total["records"] = total["records"].get<int>() + r["records"].get<int>();
-            if (!ch.more) break;
-        }
-        return total;
-    }
-    Json push() {
-        csync::ChangesOptions o;
-        o.peer = hub.site_id();
-        auto ch = csync::changes_since(alice, csync::received_from(hub, alice.site_id()), o);
-        csync::ApplyOptions a;
-        a.scope = share();
-        return csync::apply(hub, ch.blob, a);
-    }
+// alice's device holds her leads only; every page she pulls is also checked
+// to refuse nothing.
+struct Star : crmlite::testing::Star {
+    Star() : crmlite::testing::Star(/*check_refused=*/true) {}
 };
 
 std::string hex(const Uuid& id) {
@@ -72,8 +39,6 @@ std::string hex(const Uuid& id) {
         if (c != '-') h += c;
     return h;
 }
-
-std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 std::set<std::string> ids(Database& db, const std::string& sql) {
     std::set<std::string> out;

@@ -57,6 +57,7 @@ using crmlite::OpenOptions;
 using crmlite::Table;
 using crmlite::Uuid;
 using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
 namespace customers = crmlite::customers;
 namespace interactions = crmlite::interactions;
 namespace tags = crmlite::tags;
@@ -75,8 +76,6 @@ using Key = std::pair<int, Uuid>;  // (table number, record id)
 Key key(Table t, const Uuid& id) { return {static_cast<int>(t), id}; }
 
 const csync::SyncedTable& table_of(int t) { return *csync::find_table(t); }
-
-std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 // The newest change sequence number and the newest clock in the file.
 std::int64_t newest_seq(Database& db) {

@@ -21,32 +21,20 @@
 #include "sync/rebaseline.hpp"
 #include "tags/tags.hpp"
 #include "support/errors.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Database;
 using crmlite::Json;
 using crmlite::Uuid;
+using crmlite::testing::pull;
 using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
 namespace customers = crmlite::customers;
 namespace interactions = crmlite::interactions;
 namespace csync = crmlite::sync;
 
 namespace {
-
-std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
-
-// Everything new on `from` since `to` last heard from it, applied to `to`.
-Json pull(Database& to, Database& from) {
-    csync::ChangesOptions o;
-    o.peer = to.site_id();
-    Json last;
-    for (;;) {
-        auto ch = csync::changes_since(from, csync::received_from(to, from.site_id()), o);
-        last = csync::apply(to, ch.blob, {});
-        if (!ch.more) break;
-    }
-    return last;
-}
 
 // The hub declares `device` stale (away 40 days) and drops every tombstone.
 void make_stale(Database& hub, Database& device) {

@@ -21,58 +21,21 @@
 #include "sync/engine.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
+#include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Database;
 using crmlite::Json;
 using crmlite::OpenOptions;
 using crmlite::Uuid;
+using crmlite::testing::Star;
 using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
 namespace customers = crmlite::customers;
 namespace interactions = crmlite::interactions;
 namespace csync = crmlite::sync;
 
 namespace {
-
-struct Star {
-    TempDir dir;
-    Database hub{dir.path("hub.db"), OpenOptions{}};
-    Database alice{dir.path("alice.db"), OpenOptions{}};  // alice's device: her customers only
-
-    csync::Filter share() const {
-        csync::Filter f;
-        f.owners = {"alice"};
-        return f;
-    }
-    csync::Changes page(std::size_t max_records = 1000) {
-        csync::ChangesOptions o;
-        o.max_records = max_records;
-        o.peer = alice.site_id();
-        o.filter = share();
-        return csync::changes_since(hub, csync::received_from(alice, hub.site_id()), o);
-    }
-    Json pull(std::size_t max_records = 1000) {
-        Json total = {{"evicted", 0}, {"records", 0}};
-        for (;;) {
-            auto ch = page(max_records);
-            const Json r = csync::apply(alice, ch.blob, {});
-            CHECK(r["missing_parent"] == 0);
-            CHECK(r["incomplete"] == 0);
-            total["evicted"] = total["evicted"].get<int>() + r["evicted"].get<int>();
-            total["records"] = total["records"].get<int>() + r["records"].get<int>();
-            if (!ch.more) break;
-        }
-        return total;
-    }
-    Json push() {
-        csync::ChangesOptions o;
-        o.peer = hub.site_id();
-        auto ch = csync::changes_since(alice, csync::received_from(hub, alice.site_id()), o);
-        csync::ApplyOptions a;
-        a.scope = share();
-        return csync::apply(hub, ch.blob, a);
-    }
-};
 
 std::set<std::string> names(Database& db) {
     std::set<std::string> out;
@@ -80,8 +43,6 @@ std::set<std::string> names(Database& db) {
     while (st.executeStep()) out.insert(st.getColumn(0).getString());
     return out;
 }
-
-std::int64_t scalar(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 Uuid make(Database& db, const std::string& name, const std::string& owner) {
     const Uuid id = customers::create(db, Json{{"display_name", name}, {"owner", owner}, {"phones", {{{"value", "13800000000"}}}}, {"tags", {"客户/VIP"}}});

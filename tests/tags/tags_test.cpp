@@ -14,11 +14,10 @@
 using crmlite::Json;
 using crmlite::Uuid;
 using crmlite::testing::TempDb;
+using crmlite::testing::scalar;
 namespace tags = crmlite::tags;
 
 namespace {
-
-std::int64_t scalar(crmlite::Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 std::string repeat(const std::string& s, int n) {
     std::string out;

@@ -18,6 +18,7 @@
 using crmlite::Json;
 using crmlite::Uuid;
 using crmlite::testing::TempDb;
+using crmlite::testing::scalar;
 namespace tasks = crmlite::tasks;
 namespace followup = crmlite::followup;
 namespace lifecycle = crmlite::lifecycle;
@@ -41,8 +42,6 @@ void log(crmlite::Database& db, const Uuid& c, const std::string& kind, std::int
     j.update(extra);
     interactions::add(db, j);
 }
-
-std::int64_t scalar(crmlite::Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
 
 }  // namespace
 
