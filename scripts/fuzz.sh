@@ -65,6 +65,7 @@ run() {  # run decode|apply|crypt SECONDS
     args=("$dir/crypt-corpus" -max_len=385)
   fi
   echo "fuzz: $name for $secs s (log: $log)"
+  : >"$log"  # exists before tail opens it (the background redirect may come later)
   set +e
   env "${vars[@]}" "$dir/fuzz/$target" "${args[@]}" \
     -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -detect_leaks=1 \
