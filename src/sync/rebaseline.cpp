@@ -1,6 +1,7 @@
 #include "sync/rebaseline.hpp"
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -17,8 +18,18 @@ namespace crmlite::sync {
 
 namespace {
 
+// The row lookup's SQL text, built once per table (a static initialiser: thread-safe).
+const std::string& exists_sql(const SyncedTable& t) {
+    static const std::map<Table, std::string> sql = [] {
+        std::map<Table, std::string> m;
+        for (const auto& s : synced_tables()) m[s.table] = "SELECT 1 FROM " + s.name + " WHERE id = ?";
+        return m;
+    }();
+    return sql.at(t.table);
+}
+
 bool held_in_copy(Database& db, const SyncedTable& t, const Uuid& id) {
-    auto& row = db.stmt("SELECT 1 FROM " + t.name + " WHERE id = ?");
+    auto& row = db.stmt(exists_sql(t));
     row.bind(1, id.data(), Uuid::size());
     const bool here = row.executeStep();
     row.reset();
