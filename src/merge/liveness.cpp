@@ -7,6 +7,7 @@
 
 #include "customers/customers.hpp"
 #include "store/ghosts.hpp"
+#include "sync/ghost_merge.hpp"
 #include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
 
@@ -221,62 +222,14 @@ bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const A
 void merge_into_ghost(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Uuid& id) {
     Database& db = w.db();
     const Table table = static_cast<Table>(rc.table);
-    const SyncedTable& t = *sync::find_table(rc.table);
     const auto loaded = load_ghost(db, table, id);
     Ghost g = loaded.value_or(Ghost{});
-    bool changed = !loaded;
-    const auto set_value = [&g](const std::string& name, const Value& v) {
-        for (auto& [n, x] : g.values)
-            if (n == name) {
-                x = v;
-                return;
-            }
-        g.values.emplace_back(name, v);
-    };
-    for (const auto& f : rc.fields) {
-        const std::string& name = cs.names[f.name];
-        if (name == sync::kCreatedAt) {
-            const Value* here = g.value(sync::kCreatedAt);
-            const auto* ms = std::get_if<std::int64_t>(&f.value);
-            const auto* old = here ? std::get_if<std::int64_t>(here) : nullptr;
-            if (ms && (!old || *ms < *old)) {
-                set_value(sync::kCreatedAt, *ms);
-                changed = true;
-            }
-            continue;
-        }
-        const int c = sync::column_index(t, name);
-        if (c < 0) continue;
-        const Uuid& site = cs.sites[f.site];
-        auto it = std::find_if(g.versions.begin(), g.versions.end(), [c](const FieldVersion& v) { return v.field == c; });
-        if (it != g.versions.end()) {  // (stamp, site id, base, value) order, as the engine's merge
-            if (it->stamp > f.hlc) continue;
-            if (it->stamp == f.hlc) {
-                const Uuid here = db.site_of(it->site);
-                const Value* was = g.value(name);
-                const Value old = was ? *was : Value{};
-                if (site < here) continue;
-                if (site == here && (f.base != it->base ? f.base < it->base : !(old < f.value))) continue;
-            }
-        }
-        const FieldVersion nv{c, f.hlc, db.site_index(site), w.seq(), f.base};
-        if (it != g.versions.end()) *it = nv;
-        else g.versions.push_back(nv);
-        set_value(name, f.value);
-        changed = true;
-    }
+    bool changed = sync::merge_ghost_fields(w, g, *sync::find_table(rc.table), cs, rc) || !loaded;
     if (table != Table::customers && !g.value(sync::kMergedAway)) {
         g.values.emplace_back(sync::kMergedAway, std::int64_t{1});  // a child of a customer merged away: back with it
         changed = true;
     }
-    if (!changed) return;
-    save_ghost(db, table, id, g);
-    // The tombstone travels again, with what its ghost learnt.
-    auto& touch = db.stmt("UPDATE sync_tombstones SET seq = ? WHERE tbl = ? AND id = ?");
-    touch.bind(1, w.seq());
-    touch.bind(2, static_cast<int>(table));
-    touch.bind(3, id.data(), Uuid::size());
-    touch.exec();
+    if (changed) sync::save_learnt_ghost(w, table, id, g);
 }
 
 void keep_forwarded(WriteScope& w, const Changeset& cs, const RecordChange& rc) {

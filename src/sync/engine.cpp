@@ -21,6 +21,7 @@
 #include "subject/subject.hpp"
 #include "sync/audit_records.hpp"
 #include "sync/changeset.hpp"
+#include "sync/ghost_merge.hpp"
 #include "sync/masked.hpp"
 #include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
@@ -809,50 +810,7 @@ private:
     // the tombstone is marked changed so the ghost travels on to the peers.
     void merge_into_ghost(const SyncedTable& t, const RecordChange& rc) {
         Ghost g = load_ghost(db_, t.table, rc.id).value_or(Ghost{});
-        bool changed = false;
-        const auto set_value = [&g](const std::string& name, const Value& v) {
-            for (auto& [n, x] : g.values)
-                if (n == name) {
-                    x = v;
-                    return;
-                }
-            g.values.emplace_back(name, v);
-        };
-        for (const auto& f : rc.fields) {
-            const std::string& name = cs_.names[f.name];
-            if (name == kCreatedAt) {
-                const Value* here = g.value(kCreatedAt);
-                const auto* ms = std::get_if<std::int64_t>(&f.value);
-                const auto* old = here ? std::get_if<std::int64_t>(here) : nullptr;
-                if (ms && (!old || *ms < *old)) {
-                    set_value(kCreatedAt, *ms);
-                    changed = true;
-                }
-                continue;
-            }
-            const int c = column_index(t, name);
-            if (c < 0) continue;  // unknown fields of a deleted record are not kept
-            auto it = std::find_if(g.versions.begin(), g.versions.end(), [c](const FieldVersion& v) { return v.field == c; });
-            if (it != g.versions.end()) {
-                const bool same = f.hlc == it->stamp && cs_.sites[f.site] == local_site_id(it->site);
-                const Value* here = g.value(name);
-                if (same ? carried_loses(f, *it, here ? *here : Value{}) || (f.base == it->base && here && f.value == *here)
-                         : !newer(f.hlc, cs_.sites[f.site], it->stamp, local_site_id(it->site)))
-                    continue;  // as in merge()
-            }
-            const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
-            if (it != g.versions.end()) *it = nv;
-            else g.versions.push_back(nv);
-            set_value(name, f.value);
-            changed = true;
-        }
-        if (!changed) return;
-        save_ghost(db_, t.table, rc.id, g);
-        auto& touch = db_.stmt("UPDATE sync_tombstones SET seq = ? WHERE tbl = ? AND id = ?");
-        touch.bind(1, w_.seq());
-        touch.bind(2, static_cast<int>(t.table));
-        touch.bind(3, rc.id.data(), Uuid::size());
-        touch.exec();
+        if (merge_ghost_fields(w_, g, t, cs_, rc)) save_learnt_ghost(w_, t.table, rc.id, g);
     }
 
     // Edits here the deleting site cannot have seen (clocks after the delete's).
