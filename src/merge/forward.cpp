@@ -227,6 +227,7 @@ bool forward_edit(WriteScope& w, const Changeset& cs, const RecordChange& rc, co
     if (customers::exists(db, rc.id)) return false;
     const auto row = redirect_row(db, rc.id);
     const auto tomb = customer_tombstone(db, rc.id);
+    if (!row && !tomb) return false;  // a customer new here (the common case: no ghost lookup)
     const bool ghost = merged_away(db, rc.id);
     if (row && !in_force(db, *row)) {  // undone, or it won a merge cycle: it lives
         if (ghost) bring_back(w, cs, rc.id, apply);
@@ -234,7 +235,6 @@ bool forward_edit(WriteScope& w, const Changeset& cs, const RecordChange& rc, co
     }
     if (row) apply(carry_edit(w, cs, rc, *row));
     if (tomb && !ghost) return false;  // deleted by a user: the delete wins
-    if (!row && !tomb) return false;   // a customer new here
     if (!tomb) set_tombstone(w, rc.id, {row->merged_hlc, row->site});
     merge_into_ghost(w, cs, rc, rc.id);  // kept for the day it comes back
     return true;
