@@ -1,6 +1,7 @@
 #include "store/versions.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "common/error.hpp"
 
@@ -27,39 +28,90 @@ bool get_varint(std::string_view in, std::size_t& pos, std::uint64_t& v) {
     return false;
 }
 
+namespace {
+
+bool carries_base(const FieldVersion& v) { return v.base > 0 && v.base < v.stamp; }
+
+void put_entry(std::string& out, const FieldVersion& v, std::int64_t row_stamp, std::int64_t row_seq) {
+    const bool has_base = carries_base(v);
+    put_varint(out, static_cast<std::uint64_t>(v.field + (has_base ? 64 : 0)));
+    put_varint(out, static_cast<std::uint64_t>(row_stamp - v.stamp));
+    put_varint(out, static_cast<std::uint64_t>(v.site));
+    put_varint(out, static_cast<std::uint64_t>(row_seq - v.seq));
+    if (has_base) put_varint(out, static_cast<std::uint64_t>(v.stamp - v.base));
+}
+
+[[noreturn]] void malformed() { throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector"); }
+
+}  // namespace
+
 std::string encode_versions(const std::vector<FieldVersion>& versions, std::int64_t row_stamp, std::int64_t row_seq) {
     std::vector<FieldVersion> sorted(versions);
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.field < b.field; });
-    std::string out;
-    out.reserve(sorted.size() * 4);
+    std::string plain;
+    plain.reserve(sorted.size() * 4);
+    for (const auto& v : sorted) put_entry(plain, v, row_stamp, row_seq);
+    // The group form: the (stamp, site, seq) most fields share, written once,
+    // and those fields as a bit mask. Kept only when shorter.
+    const FieldVersion* common = nullptr;
+    std::size_t best = 0;
     for (const auto& v : sorted) {
-        const bool has_base = v.base > 0 && v.base < v.stamp;
-        put_varint(out, static_cast<std::uint64_t>(v.field + (has_base ? 64 : 0)));
-        put_varint(out, static_cast<std::uint64_t>(row_stamp - v.stamp));
-        put_varint(out, static_cast<std::uint64_t>(v.site));
-        put_varint(out, static_cast<std::uint64_t>(row_seq - v.seq));
-        if (has_base) put_varint(out, static_cast<std::uint64_t>(v.stamp - v.base));
+        if (carries_base(v)) continue;
+        std::size_t n = 0;
+        for (const auto& w : sorted)
+            n += !carries_base(w) && w.stamp == v.stamp && w.site == v.site && w.seq == v.seq;
+        if (n > best) best = n, common = &v;
     }
-    return out;
+    if (best < 2) return plain;
+    std::string grouped(1, static_cast<char>(kGroupedVersions));
+    put_varint(grouped, static_cast<std::uint64_t>(row_stamp - common->stamp));
+    put_varint(grouped, static_cast<std::uint64_t>(common->site));
+    put_varint(grouped, static_cast<std::uint64_t>(row_seq - common->seq));
+    std::uint64_t mask = 0;
+    std::string rest;
+    for (const auto& v : sorted) {
+        if (!carries_base(v) && v.stamp == common->stamp && v.site == common->site && v.seq == common->seq)
+            mask |= std::uint64_t{1} << v.field;
+        else
+            put_entry(rest, v, row_stamp, row_seq);
+    }
+    put_varint(grouped, mask);
+    grouped += rest;
+    return grouped.size() < plain.size() ? grouped : plain;
 }
 
 std::vector<FieldVersion> decode_versions(std::string_view blob, std::int64_t row_stamp, std::int64_t row_seq) {
     std::vector<FieldVersion> out;
     std::size_t pos = 0;
+    std::uint64_t mask = 0;
+    if (!blob.empty() && static_cast<unsigned char>(blob[0]) == kGroupedVersions) {
+        pos = 1;
+        std::uint64_t delta, site, seq_delta;
+        if (!get_varint(blob, pos, delta) || !get_varint(blob, pos, site) || !get_varint(blob, pos, seq_delta) ||
+            !get_varint(blob, pos, mask) || delta > static_cast<std::uint64_t>(row_stamp) ||
+            seq_delta > static_cast<std::uint64_t>(row_seq) || site > INT64_MAX || std::popcount(mask) < 2)
+            malformed();
+        for (int f = 0; f < 64; ++f)
+            if (mask & (std::uint64_t{1} << f))
+                out.push_back({f, row_stamp - static_cast<std::int64_t>(delta), static_cast<std::int64_t>(site),
+                               row_seq - static_cast<std::int64_t>(seq_delta), 0});
+    }
     while (pos < blob.size()) {
         std::uint64_t field, delta, site, seq_delta, base_delta = 0;
         if (!get_varint(blob, pos, field) || !get_varint(blob, pos, delta) || !get_varint(blob, pos, site) ||
             !get_varint(blob, pos, seq_delta) || field > 127 || delta > static_cast<std::uint64_t>(row_stamp) ||
             seq_delta > static_cast<std::uint64_t>(row_seq) || site > INT64_MAX)
-            throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector");
+            malformed();
         const std::int64_t stamp = row_stamp - static_cast<std::int64_t>(delta);
         if (field >= 64 && (!get_varint(blob, pos, base_delta) || base_delta == 0 ||
                             base_delta >= static_cast<std::uint64_t>(stamp)))
-            throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector");
+            malformed();
+        if (mask & (std::uint64_t{1} << (field % 64))) malformed();  // a field twice
         out.push_back({static_cast<int>(field % 64), stamp, static_cast<std::int64_t>(site),
                        row_seq - static_cast<std::int64_t>(seq_delta),
                        base_delta ? stamp - static_cast<std::int64_t>(base_delta) : 0});
     }
+    if (mask != 0) std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.field < b.field; });
     return out;
 }
 

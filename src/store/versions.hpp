@@ -4,8 +4,12 @@
 // field, and `vers` lists, for each field ever written, varint(field index)
 // varint(hlc - field stamp) varint(site index) varint(seq - field seq), where a
 // field index of 64 or more (index + 64) says a varint(stamp - base stamp)
-// follows. A freshly created record (no base) costs four bytes per field; see
-// docs/architecture.md. The
+// follows. A freshly created record (no base) would cost four bytes per field;
+// the group form says it once: a first byte 0xFF (no plain entry starts with a
+// byte above 0x7F), then varint(hlc - stamp) varint(site index) varint(seq -
+// field seq) shared by the fields of varint(bit mask of field indexes), then
+// the other fields as plain entries — a fresh record in about 6 bytes. The
+// encoder writes whichever form is shorter; see docs/architecture.md. The
 // per-field sequence number is what lets a changeset carry only the fields
 // changed since a peer's cursor.
 #pragma once
@@ -27,6 +31,9 @@ struct FieldVersion {
     // writer never saw the value it replaced here) from a sequential one.
     std::int64_t base = 0;
 };
+
+// The first byte of the group form (see above).
+constexpr unsigned char kGroupedVersions = 0xFF;
 
 void put_varint(std::string& out, std::uint64_t v);
 // Reads a varint at pos; returns false on truncation or overlong encoding.

@@ -308,7 +308,8 @@ Changeset decode(std::string_view blob) {
             }
             rc.fields.push_back(std::move(fc));
         }
-        // A tombstone may carry its record's last state (a ghost); an eviction never carries fields.
+        // A tombstone may carry its record's last state (a ghost, format 2 on); an eviction never carries fields.
+        if (format < 2 && rc.tombstone && !rc.fields.empty()) corrupt("a tombstone with fields in a format-1 blob");
         if (rc.evict && !rc.fields.empty()) corrupt("an evicted record with fields");
         if (!rc.tombstone && !rc.evict && rc.fields.empty()) corrupt("a record with neither fields nor a tombstone");
         cs.records.push_back(std::move(rc));

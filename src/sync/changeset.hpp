@@ -12,7 +12,7 @@
 // | tombstone: clock + site | fields (a tombstone's: its record's last state): count, [shared stamp: site
 // index, clock], then per field name index, [no shared stamp: site index, clock], value (its tag's bit 7 says a
 // base clock follows). Clocks are zigzag deltas from the previous clock in the blob (fields of
-// one edit share a clock and cost one byte); values are tagged (null, integer
+// one edit share a clock: written once with the shared stamp, else a byte each); values are tagged (null, integer
 // as zigzag varint, text, 16-byte id).
 #pragma once
 

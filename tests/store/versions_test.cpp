@@ -75,10 +75,34 @@ TEST_CASE("field versions round-trip through the packed encoding", "[store][vers
     CHECK(same(out, sorted));
     CHECK(crmlite::encode_versions(out, row, seq) == blob);
 
-    SECTION("a freshly created record costs four bytes per field") {
+    SECTION("a freshly created record says its clock, site and seq once (the group form)") {
         std::vector<FieldVersion> fresh;
         for (int f = 0; f < 20; ++f) fresh.push_back({f, row, 1, seq});
-        CHECK(crmlite::encode_versions(fresh, row, seq).size() == 80);
+        const std::string packed = crmlite::encode_versions(fresh, row, seq);
+        // 0xFF, three zero deltas and site 1, a 20-bit mask in three bytes (four bytes per field plainly).
+        CHECK(packed.size() == 7);
+        CHECK(static_cast<unsigned char>(packed[0]) == crmlite::kGroupedVersions);
+        CHECK(same(crmlite::decode_versions(packed, row, seq), fresh));
+    }
+    SECTION("an edited record: the shared fields grouped, the edited ones plain") {
+        std::vector<FieldVersion> edited;
+        for (int f = 0; f < 16; ++f) edited.push_back({f, row - 1000, 2, seq - 40});
+        edited[3] = {3, row, 1, seq, row - 1000};  // an edit with its base
+        edited[9] = {9, row - 10, 1, seq - 1};
+        const std::string packed = crmlite::encode_versions(edited, row, seq);
+        CHECK(static_cast<unsigned char>(packed[0]) == crmlite::kGroupedVersions);
+        const auto back = crmlite::decode_versions(packed, row, seq);
+        REQUIRE(same(back, edited));
+        for (std::size_t i = 0; i < back.size(); ++i) {
+            CHECK(back[i].seq == edited[i].seq);
+            CHECK(back[i].base == edited[i].base);
+        }
+        CHECK(crmlite::encode_versions(back, row, seq) == packed);
+        CHECK(packed.size() < 16 * 4);
+    }
+    SECTION("fields with no clock in common stay plain") {
+        const std::vector<FieldVersion> apart = {{0, row, 1, seq}, {1, row - 1, 1, seq - 1}};
+        CHECK(static_cast<unsigned char>(crmlite::encode_versions(apart, row, seq)[0]) != crmlite::kGroupedVersions);
     }
     SECTION("no fields is an empty blob") {
         CHECK(crmlite::encode_versions({}, row, seq).empty());
@@ -121,6 +145,27 @@ TEST_CASE("a malformed version blob is reported as corruption", "[store][version
                                           good + "\x80",              // truncated varint after a record
                                           std::string("\xFF\xFF"),   // unterminated varint
                                           field_too_big, stamp_below_zero, seq_below_zero, std::string(11, '\x80'));
+    const auto e = thrown([&] { crmlite::decode_versions(bad, row, seq); });
+    CHECK(e.code() == CRM_ECORRUPT);
+}
+
+TEST_CASE("a malformed group of field versions is reported as corruption", "[store][versions]") {
+    const std::int64_t row = 1000, seq = 50;
+    const auto group = [](std::uint64_t delta, std::uint64_t site, std::uint64_t seq_delta, std::uint64_t mask) {
+        std::string g(1, static_cast<char>(crmlite::kGroupedVersions));
+        for (const auto v : {delta, site, seq_delta, mask}) crmlite::put_varint(g, v);
+        return g;
+    };
+    REQUIRE(crmlite::decode_versions(group(0, 1, 0, 0b11), row, seq).size() == 2);
+    std::string twice = group(0, 1, 0, 0b11);  // field 1 again as a plain entry
+    for (const std::uint64_t v : {1, 0, 1, 0}) crmlite::put_varint(twice, v);
+    const std::string bad = GENERATE_COPY(as<std::string>{},
+                                          group(0, 1, 0, 0b11).substr(0, 4),  // mask missing
+                                          group(0, 1, 0, 0b1),                 // a group of one field
+                                          group(0, 1, 0, 0),                   // of none
+                                          group(static_cast<std::uint64_t>(row) + 1, 1, 0, 0b11),  // clock below zero
+                                          group(0, 1, static_cast<std::uint64_t>(seq) + 1, 0b11),  // seq below zero
+                                          twice, std::string(1, static_cast<char>(crmlite::kGroupedVersions)));
     const auto e = thrown([&] { crmlite::decode_versions(bad, row, seq); });
     CHECK(e.code() == CRM_ECORRUPT);
 }
