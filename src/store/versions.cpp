@@ -53,13 +53,14 @@ std::string encode_versions(const std::vector<FieldVersion>& versions, std::int6
     for (const auto& v : sorted) put_entry(plain, v, row_stamp, row_seq);
     // The group form: the (stamp, site, seq) most fields share, written once,
     // and those fields as a bit mask. Kept only when shorter.
+    const auto same_write = [](const FieldVersion& a, const FieldVersion& b) {
+        return !carries_base(a) && !carries_base(b) && a.stamp == b.stamp && a.site == b.site && a.seq == b.seq;
+    };
     const FieldVersion* common = nullptr;
     std::size_t best = 0;
     for (const auto& v : sorted) {
-        if (carries_base(v)) continue;
-        std::size_t n = 0;
-        for (const auto& w : sorted)
-            n += !carries_base(w) && w.stamp == v.stamp && w.site == v.site && w.seq == v.seq;
+        const auto n = static_cast<std::size_t>(
+            std::count_if(sorted.begin(), sorted.end(), [&](const FieldVersion& w) { return same_write(v, w); }));
         if (n > best) best = n, common = &v;
     }
     if (best < 2) return plain;
@@ -70,7 +71,7 @@ std::string encode_versions(const std::vector<FieldVersion>& versions, std::int6
     std::uint64_t mask = 0;
     std::string rest;
     for (const auto& v : sorted) {
-        if (!carries_base(v) && v.stamp == common->stamp && v.site == common->site && v.seq == common->seq)
+        if (same_write(v, *common))
             mask |= std::uint64_t{1} << v.field;
         else
             put_entry(rest, v, row_stamp, row_seq);

@@ -646,7 +646,7 @@ private:
                 p += 2;
             }
             ins.exec();
-            if (t.table == Table::customers) w_.count("customers", 1);
+            if (is_customer) w_.count("customers", 1);
             if (t.table == Table::interactions) w_.count("interactions", 1);
         } else {
             std::string sql = "UPDATE " + t.name + " SET ";
