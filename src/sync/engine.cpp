@@ -929,7 +929,7 @@ public:
         if (incoming)
             if (const auto* u = std::get_if<Uuid>(incoming)) owners.push_back(*u);
         for (const auto& c : owners)
-            if (!rc.tombstone && marked_.insert(c).second) held_.record(c, 1, 1, 0);
+            if (!rc.tombstone && marked_.insert(c).second) held_.note_held(c);
         for (const auto& c : owners)
             if (!allowed(c)) {
                 // The sender's copy of it now differs from what the hub holds:
@@ -953,7 +953,7 @@ private:
         if (incoming)
             if (const auto* u = std::get_if<Uuid>(incoming)) leads.push_back(*u);
         for (const auto& l : leads)
-            if (!rc.tombstone && marked_leads_.insert(l).second) held_.record(l, 1, 1, 0, Table::leads);
+            if (!rc.tombstone && marked_leads_.insert(l).second) held_.note_held(l, Table::leads);
         for (const auto& l : leads)
             if (!lead_allowed(l)) {
                 held_.record(l, PeerShare::kReset, PeerShare::kReset, 0, Table::leads);
@@ -998,9 +998,6 @@ struct Entry {
     std::int64_t hlc, site;
 };
 
-// The records of a peer's share that are not yet there, or no longer belong:
-// customers entering arrive whole with everything under them; customers leaving
-// are evicted. Returns false when the page filled up before all entered.
 std::vector<Uuid> children_of(Database& db, const SyncedTable& t, const Uuid& customer) {
     auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?");
     st.bind(1, customer.data(), Uuid::size());
@@ -1015,11 +1012,17 @@ struct Move {
     int before, after;
 };
 
+// The records of a peer's share that are not yet there, or no longer belong:
+// customers entering arrive whole with everything under them; customers leaving
+// are evicted. Returns false when another page must follow: the page filled up
+// before all entered, or a customer still in the share was reset (evicted here,
+// sent whole in the next page, once the peer has confirmed this one).
 bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
                        const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
     Share share(db, filter);
     const auto members = share.members();
     const std::set<Uuid> member_set(members.begin(), members.end());
+    bool again = false;  // a reset customer still in the share: sent whole in the next page
     for (const auto& id : held)
         if (!member_set.count(id) || resets.count(id)) {
             b.add_evict(id);
@@ -1028,7 +1031,9 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
                     if (!t.customer_column.empty() && t.table != Table::customers)
                         for (const auto& k : children_of(db, t, id)) b.add_evict(k, t.table);
             moved.push_back({id, resets.count(id) ? PeerShare::kReset : 1, 0});
+            again = again || (resets.count(id) && member_set.count(id));
         }
+    if (again) return false;
     const SyncedTable& customers_table = *find_table(static_cast<int>(Table::customers));
     for (const auto& id : members) {
         if (held.count(id)) continue;
@@ -1060,13 +1065,16 @@ bool lead_transitions(Database& db, Builder& b, const std::set<Uuid>& held, cons
         st.reset();
         return ids;
     };
+    bool again = false;  // as for customers
     for (const auto& id : held)
         if (!member_set.count(id) || resets.count(id)) {
             b.add_evict(id, Table::leads);
             if (resets.count(id))  // its deleted events there come back too
                 for (const auto& e : events_of(id)) b.add_evict(e, Table::lead_events);
             moved.push_back({id, resets.count(id) ? PeerShare::kReset : 1, 0});
+            again = again || (resets.count(id) && member_set.count(id));
         }
+    if (again) return false;
     for (const auto& id : members) {
         if (held.count(id)) continue;
         if (b.changeset().records.size() >= budget && !moved.empty()) return false;
@@ -1148,22 +1156,25 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
             if (e.tombstone && e.site == peer_idx && !keeps_ghost(static_cast<Table>(e.table))) continue;
             if (filtered && !e.tombstone) {
                 // Only records of customers the peer holds; tombstones go to everyone (ids and clocks only).
+                // A customer being reset is not held for this: its copy there is evicted at the end of
+                // this catch-up and sent again whole, and the peer may not hold it at all (a refused
+                // delete of a child of a customer it had already lost).
                 const SyncedTable* t = find_table(e.table);
                 if (t && !t->customer_column.empty()) {
                     const auto customer = owning_customer(db, e.table, e.id, nullptr);
-                    if (!customer || !held.count(*customer)) continue;
+                    if (!customer || !held.count(*customer) || resets.count(*customer)) continue;
                 }
                 // ... and of leads it holds (issue 7).
                 if (e.table == static_cast<int>(Table::leads) || e.table == static_cast<int>(Table::lead_events)) {
                     const auto lead = owning_lead(db, e.table, e.id, nullptr);
-                    if (!lead || !held_leads.count(*lead)) continue;
+                    if (!lead || !held_leads.count(*lead) || lead_resets.count(*lead)) continue;
                 }
             }
             entries.push_back(std::move(e));
         }
     }
     Builder b(db, since, out.cursor, peer_idx);
-    if (filtered) b.limit_ghosts_to([&held](const Uuid& c) { return held.count(c) > 0; });
+    if (filtered) b.limit_ghosts_to([&held, &resets](const Uuid& c) { return held.count(c) > 0 && !resets.count(c); });
     if (options.mask) b.mask_values();
     std::vector<Uuid> audit_entries;
     for (const auto& e : entries) {

@@ -130,6 +130,14 @@ void PeerShare::record(const Uuid& id, int held_before, int held_now, std::int64
     put.exec();
 }
 
+void PeerShare::note_held(const Uuid& id, Table table) {
+    const std::string key = share_key(table, id);
+    auto& put = db_.stmt("INSERT OR IGNORE INTO sync_shares(peer, customer, held, prev_held, seq) VALUES (?, ?, 1, 1, 0)");
+    put.bind(1, peer_);
+    put.bind(2, key.data(), static_cast<int>(key.size()));
+    put.exec();
+}
+
 std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, const Value* incoming_customer) {
     const SyncedTable* t = find_table(table);
     if (!t || t->customer_column.empty()) return std::nullopt;

@@ -60,6 +60,11 @@ public:
     static constexpr int kReset = 2;
     std::set<Uuid> held_at(std::int64_t since, std::set<Uuid>* resets = nullptr, Table table = Table::customers);
     void record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table = Table::customers);
+    // The peer sent a change to the record, so it holds it: recorded as held
+    // unless the hub already knows where it stands there (a pending transition
+    // or a reset is kept: a later allowed change must not cancel the reset an
+    // earlier refused one asked for).
+    void note_held(const Uuid& id, Table table = Table::customers);
 
 private:
     Database& db_;
