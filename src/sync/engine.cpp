@@ -1119,9 +1119,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         undo.bind(1, *peer_idx);
         undo.bind(2, since);
         undo.exec();
-        auto& gone = db.stmt("DELETE FROM sync_shares WHERE peer = ? AND held = 0");
-        gone.bind(1, *peer_idx);
-        gone.exec();
+        ps->prune();
         held = ps->held_at(since, &resets);
         held_leads = ps->held_at(since, &lead_resets, Table::leads);
     }

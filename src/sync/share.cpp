@@ -112,15 +112,17 @@ std::set<Uuid> PeerShare::held_at(std::int64_t since, std::set<Uuid>* resets, Ta
     return out;
 }
 
+void PeerShare::prune() {
+    auto& gone = db_.stmt(
+        "DELETE FROM sync_shares WHERE peer = ? AND held = 0 AND CASE length(customer) "
+        "WHEN 16 THEN NOT EXISTS (SELECT 1 FROM customers WHERE id = customer) "
+        "ELSE NOT EXISTS (SELECT 1 FROM leads WHERE id = substr(customer, 2)) END");
+    gone.bind(1, peer_);
+    gone.exec();
+}
+
 void PeerShare::record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table) {
     const std::string key = share_key(table, id);
-    if (held_before == 0 && held_now == 0) {
-        auto& del = db_.stmt("DELETE FROM sync_shares WHERE peer = ? AND customer = ?");
-        del.bind(1, peer_);
-        del.bind(2, key.data(), static_cast<int>(key.size()));
-        del.exec();
-        return;
-    }
     auto& put = db_.stmt("INSERT OR REPLACE INTO sync_shares(peer, customer, held, prev_held, seq) VALUES (?, ?, ?, ?, ?)");
     put.bind(1, peer_);
     put.bind(2, key.data(), static_cast<int>(key.size()));

@@ -61,10 +61,15 @@ public:
     std::set<Uuid> held_at(std::int64_t since, std::set<Uuid>* resets = nullptr, Table table = Table::customers);
     void record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table = Table::customers);
     // The peer sent a change to the record, so it holds it: recorded as held
-    // unless the hub already knows where it stands there (a pending transition
-    // or a reset is kept: a later allowed change must not cancel the reset an
-    // earlier refused one asked for).
+    // unless the hub already knows where it stands there. A pending transition
+    // or a reset is kept (a later allowed change must not cancel the reset an
+    // earlier refused one asked for), and so is "not held": a record the peer
+    // was told to drop, whose change was written before it applied that (blobs
+    // exchanged through files arrive late), is not there any more.
     void note_held(const Uuid& id, Table table = Table::customers);
+    // Rows saying "not held" are kept while their record exists here (see
+    // note_held); those of records gone from this file are dropped.
+    void prune();
 
 private:
     Database& db_;

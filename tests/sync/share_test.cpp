@@ -225,6 +225,33 @@ TEST_CASE("a refused delete of a customer the device already lost resets nothing
     CHECK(customers::get(s.alice, a1)["phones"].size() == 1);
 }
 
+TEST_CASE("a push made before an eviction and applied after it does not make the hub think the device holds the customer", "[sync][share]") {
+    // Blobs exchanged through files arrive late: alice's push is written while
+    // she holds A1, then she applies the eviction (and pulls again), and only
+    // then does the hub read her push, A1 being hers again by that time. The
+    // push must not mark A1 as held there: she has not got it, and must get it
+    // whole.
+    Star s;
+    const Uuid a1 = make(s.hub, "A1", "alice");
+    s.pull();
+    customers::update(s.alice, a1, Json{{"city", "丽水"}});
+    csync::ChangesOptions o;
+    o.peer = s.hub.site_id();
+    const auto late = csync::changes_since(s.alice, csync::received_from(s.hub, s.alice.site_id()), o);
+    customers::update(s.hub, a1, Json{{"owner", "bob"}});
+    CHECK(s.pull()["evicted"] == 1);
+    CHECK(s.pull()["records"] == 0);
+    customers::update(s.hub, a1, Json{{"owner", "alice"}});
+    csync::ApplyOptions scope;
+    scope.scope = s.share();
+    CHECK(csync::apply(s.hub, late.blob, scope)["refused"].empty());
+    CHECK(customers::get(s.hub, a1)["city"] == "丽水");
+    s.pull();
+    REQUIRE(customers::exists(s.alice, a1));
+    CHECK(customers::get(s.alice, a1)["city"] == "丽水");
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == 1);
+}
+
 TEST_CASE("a device's own changes are not echoed back to it", "[sync][share]") {
     Star s;
     const Uuid a1 = make(s.hub, "A1", "alice");
