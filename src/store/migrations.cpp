@@ -450,19 +450,10 @@ CREATE TABLE sync_masked(
   PRIMARY KEY(tbl, id)) STRICT, WITHOUT ROWID;
 )sql";
 
-// v15 (sync/engine.cpp, filtered replication): per peer, the end of the last
-// blob from it of which something was refused here (write scope, rules). A
-// blob that arrives after later ones already covered its range is skipped
-// (a filtered device must not get back a share as it was), unless part of
-// that range was refused: then a principal with more rights may still apply it.
-constexpr const char* kV15 = R"sql(
-ALTER TABLE sync_peers ADD COLUMN refused_through INTEGER NOT NULL DEFAULT 0;
-)sql";
-
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
-                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}};
+                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}};
     return all;
 }
 

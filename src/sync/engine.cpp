@@ -1208,32 +1208,12 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     return out;
 }
 
-static Json report_json(const Report& report, const Changeset& cs, const Uuid& sender, std::int64_t received);
-
 static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& options) {
     const Changeset cs = decode(blob);
     validate(cs);
     const Uuid& sender = cs.sites.at(0);
     check_push(db, sender);
     Report report;
-    // A blob arriving late: pages built after it, already applied here, hold
-    // everything up to its end. Applying it could only bring back a filtered
-    // peer's share as it was then (a customer sent whole that has left since,
-    // the eviction of one that has come back), so it is skipped — unless part
-    // of that range was refused here (another principal may have the rights),
-    // or it carries audit entries (a chain rewritten since is found out).
-    const bool audited =
-        std::any_of(cs.records.begin(), cs.records.end(), [](const RecordChange& r) { return r.table == kAuditTable; });
-    if (const std::int64_t have = received_from(db, sender);
-        !audited && cs.through_seq > 0 && cs.through_seq <= have && refused_from(db, sender) <= cs.from_seq) {
-        for (const auto& rc : cs.records) {  // all of it already held (or since superseded)
-            ++report.records;
-            report.known += static_cast<std::int64_t>(rc.fields.size());
-        }
-        Json out = report_json(report, cs, sender, have);
-        out["late"] = true;
-        return out;
-    }
     WriteScope w(db);
     std::int64_t newest = 0;
     for (const auto& rc : cs.records) {
@@ -1299,19 +1279,11 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
         if (cs.from_seq == 0 || received_from(db, sender) >= cs.from_seq) ack.exec();
     }
     if (options.conflict_retention_ms >= 0) prune_conflicts(db, w.now() - options.conflict_retention_ms);
-    if (!report.refused.empty()) note_refused(db, sender, cs.through_seq);
     w.commit();
-    Json out = report_json(report, cs, sender, received_from(db, sender));
-    if (!audit.is_null()) out["audit"] = audit;
-    return out;
-}
-
-static Json report_json(const Report& report, const Changeset& cs, const Uuid& sender, std::int64_t received) {
-    return {{"sender", sender.str()},
+    Json out = {{"sender", sender.str()},
             {"from_seq", cs.from_seq},
             {"through_seq", cs.through_seq},
-            {"received_through", received},
-            {"late", false},
+            {"received_through", received_from(db, sender)},
             {"records", report.records},
             {"fields_applied", report.applied},
             {"fields_known", report.known},
@@ -1325,6 +1297,8 @@ static Json report_json(const Report& report, const Changeset& cs, const Uuid& s
             {"erased", report.erased},
             {"dropped", report.dropped},
             {"refused", report.refused}};
+    if (!audit.is_null()) out["audit"] = audit;
+    return out;
 }
 
 

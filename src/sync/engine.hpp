@@ -77,11 +77,9 @@ struct ApplyOptions {
 
 // Returns {"records","fields_applied","fields_known","fields_superseded",
 // "deleted","evicted","conflicts","unknown_fields","erased","dropped":[...],
-// "refused":[...], "sender", "through_seq", "late"}, with "audit" (sync/audit_records.hpp)
+// "refused":[...], "sender", "through_seq"}, with "audit" (sync/audit_records.hpp)
 // when the blob carried audit entries and "scrub" (subject::scrub) when an
-// erasure it carried was scrubbed from the file after the commit. "late": the
-// blob arrived after pages from the same sender that cover its whole range and
-// was skipped (nothing applied; see docs/sync.md). Throws CRM_ESTALE for a blob from
+// erasure it carried was scrubbed from the file after the commit. Throws CRM_ESTALE for a blob from
 // a peer declared stale by garbage collection.
 Json apply(Database& db, std::string_view blob, const ApplyOptions& options);
 

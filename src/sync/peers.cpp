@@ -41,23 +41,6 @@ std::int64_t received_from(Database& db, const Uuid& peer) {
     return v;
 }
 
-std::int64_t refused_from(Database& db, const Uuid& peer) {
-    auto& st = db.stmt("SELECT refused_through FROM sync_peers WHERE site = ?");
-    st.bind(1, peer.data(), Uuid::size());
-    const std::int64_t v = st.executeStep() ? st.getColumn(0).getInt64() : 0;
-    st.reset();
-    return v;
-}
-
-void note_refused(Database& db, const Uuid& peer, std::int64_t through_seq) {
-    auto& st = db.stmt(
-        "INSERT INTO sync_peers(site, received_through, refused_through) VALUES (?1, 0, ?2) "
-        "ON CONFLICT(site) DO UPDATE SET refused_through = max(refused_through, ?2)");
-    st.bind(1, peer.data(), Uuid::size());
-    st.bind(2, through_seq);
-    st.exec();
-}
-
 void note_pull(Database& db, const Uuid& peer, std::int64_t since, std::int64_t now_ms) {
     auto& st = db.stmt(
         "INSERT INTO sync_peers(site, received_through, acked_through, last_seen) VALUES (?1, 0, ?2, ?3) "

@@ -15,11 +15,6 @@ namespace crmlite::sync {
 
 std::int64_t received_from(Database& db, const Uuid& peer);
 
-// The end (through_seq) of the last blob from `peer` of which something was
-// refused here; note_refused records one.
-std::int64_t refused_from(Database& db, const Uuid& peer);
-void note_refused(Database& db, const Uuid& peer, std::int64_t through_seq);
-
 // A peer asked for this replica's changes after `since`: everything up to it has arrived there.
 void note_pull(Database& db, const Uuid& peer, std::int64_t since, std::int64_t now_ms);
 // A blob from `peer` is being applied: it was seen now.

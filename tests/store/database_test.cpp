@@ -791,13 +791,12 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
                   "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update");
     // Migration 14 (privacy under sync, issue 7) made these (audit_log.seq went with audit_log).
     t->sql().exec("ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked");
-    // Migration 15 added a column to sync_peers, dropped above.
-    REQUIRE(Database::latest_schema_version() == 15);  // a new migration: undo it here too
+    REQUIRE(Database::latest_schema_version() == 14);  // a new migration: undo it here too
     t.reopen();
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 1);
     CHECK(scalar(*t, "SELECT count(*) FROM pragma_index_list('customer_tags') WHERE name = 'customer_tags_id'") == 1);
     CHECK(scalar(*t, "SELECT count(*) FROM sync_peers") == 0);
-    CHECK(scalar(*t, "SELECT count(*) FROM pragma_table_info('sync_peers') WHERE name IN ('acked_through', 'last_seen', 'refused_through')") == 3);
+    CHECK(scalar(*t, "SELECT count(*) FROM pragma_table_info('sync_peers') WHERE name IN ('acked_through', 'last_seen')") == 2);
     CHECK(scalar(*t, "SELECT count(*) FROM sync_conflicts") == 0);
     CHECK(t->schema_version() == Database::latest_schema_version());
     const auto migrated = version_row(*t, Table::customers, id);
