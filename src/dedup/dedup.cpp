@@ -325,9 +325,8 @@ Json find(Database& db, const Options& o) {
     for (const auto& [a, b, s] : kept)
         if (s.score >= o.auto_threshold) clusters[root(a)]["pairs"].push_back(pair_json(a, b, s, o));
     Json list = Json::array();
-    std::size_t in_clusters = 0, extra = 0;
+    std::size_t extra = 0;  // records beyond the one each cluster keeps
     for (auto& [_, c] : clusters) {
-        in_clusters += c["members"].size();
         extra += c["members"].size() - 1;
         list.push_back(std::move(c));
     }
