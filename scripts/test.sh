@@ -61,10 +61,16 @@ case "$mode" in
   --asan) asan_pass ;;
   --encrypt) encryption_pass ;;
   --ci)
-    normal_pass
-    encryption_pass
-    "$root/scripts/abi-check.sh" "$root/build"
-    asan_pass
-    "$root/scripts/fuzz.sh" "${CRMLITE_FUZZ_SECONDS:-60}" ;;
+    # Each stage's wall time is printed, so a run over the budget shows where it went.
+    stage() {
+      local t0=$SECONDS
+      "$@"
+      echo "ci-stage: $* took $((SECONDS - t0)) s (total $SECONDS s)"
+    }
+    stage normal_pass
+    stage encryption_pass
+    stage "$root/scripts/abi-check.sh" "$root/build"
+    stage asan_pass
+    stage "$root/scripts/fuzz.sh" "${CRMLITE_FUZZ_SECONDS:-60}" ;;
   *) echo "usage: scripts/test.sh [--asan|--encrypt|--ci]" >&2; exit 2 ;;
 esac
