@@ -1013,48 +1013,57 @@ struct Move {
 };
 
 // The records of a peer's share that are not yet there, or no longer belong:
-// customers entering arrive whole with everything under them; customers leaving
-// are evicted. Returns false when another page must follow: the page filled up
-// before all entered, or a customer still in the share was reset (evicted here,
-// sent whole in the next page, once the peer has confirmed this one).
-bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
-                       const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
-    Share share(db, filter);
-    const auto members = share.members();
+// roots (customers, or leads) entering arrive whole with everything under them
+// (send); roots leaving are evicted (evict: the root, and when it was reset the
+// records under it, whose deleted copies there come back too). Returns false
+// when another page must follow: the page filled up before all entered, or a
+// root still in the share was reset (evicted here, sent whole in the next
+// page, once the peer has confirmed this one).
+template <class Evict, class Send>
+bool transitions(Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets, const std::vector<Uuid>& members,
+                 std::size_t budget, std::vector<Move>& moved, Evict evict, Send send) {
     const std::set<Uuid> member_set(members.begin(), members.end());
-    bool again = false;  // a reset customer still in the share: sent whole in the next page
-    for (const auto& id : held)
-        if (!member_set.count(id) || resets.count(id)) {
-            b.add_evict(id);
-            if (resets.count(id))  // its deleted children there come back too
-                for (const auto& t : synced_tables())
-                    if (!t.customer_column.empty() && t.table != Table::customers)
-                        for (const auto& k : children_of(db, t, id)) b.add_evict(k, t.table);
-            moved.push_back({id, resets.count(id) ? PeerShare::kReset : 1, 0});
-            again = again || (resets.count(id) && member_set.count(id));
-        }
+    bool again = false;
+    for (const auto& id : held) {
+        const bool reset = resets.count(id) > 0;
+        if (member_set.count(id) && !reset) continue;
+        evict(id, reset);
+        moved.push_back({id, reset ? PeerShare::kReset : 1, 0});
+        again = again || (reset && member_set.count(id));
+    }
     if (again) return false;
-    const SyncedTable& customers_table = *find_table(static_cast<int>(Table::customers));
     for (const auto& id : members) {
         if (held.count(id)) continue;
         if (b.changeset().records.size() >= budget && !moved.empty()) return false;
-        b.add_record(customers_table, id, true);
-        for (const auto& t : synced_tables()) {
-            if (t.customer_column.empty() || t.table == Table::customers) continue;
-            for (const auto& k : children_of(db, t, id)) b.add_record(t, k, true);
-        }
+        send(id);
         moved.push_back({id, 0, 1});
     }
     return true;
 }
 
-// The same for leads (issue 7): a lead entering arrives whole with its events;
-// one leaving (or reset) is evicted, its events with it.
+bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
+                       const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
+    const SyncedTable& customers_table = *find_table(static_cast<int>(Table::customers));
+    const auto under = [&](const Uuid& id, auto each) {
+        for (const auto& t : synced_tables())
+            if (!t.customer_column.empty() && t.table != Table::customers)
+                for (const auto& k : children_of(db, t, id)) each(t, k);
+    };
+    return transitions(
+        b, held, resets, Share(db, filter).members(), budget, moved,
+        [&](const Uuid& id, bool reset) {
+            b.add_evict(id);
+            if (reset) under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_evict(k, t.table); });
+        },
+        [&](const Uuid& id) {
+            b.add_record(customers_table, id, true);
+            under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_record(t, k, true); });
+        });
+}
+
+// The same for leads (issue 7): a lead's events are under it.
 bool lead_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
                       const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
-    Share share(db, filter);
-    const auto members = share.lead_members();
-    const std::set<Uuid> member_set(members.begin(), members.end());
     const SyncedTable& leads_table = *find_table(static_cast<int>(Table::leads));
     const SyncedTable& events_table = *find_table(static_cast<int>(Table::lead_events));
     const auto events_of = [&](const Uuid& lead) {
@@ -1065,24 +1074,17 @@ bool lead_transitions(Database& db, Builder& b, const std::set<Uuid>& held, cons
         st.reset();
         return ids;
     };
-    bool again = false;  // as for customers
-    for (const auto& id : held)
-        if (!member_set.count(id) || resets.count(id)) {
+    return transitions(
+        b, held, resets, Share(db, filter).lead_members(), budget, moved,
+        [&](const Uuid& id, bool reset) {
             b.add_evict(id, Table::leads);
-            if (resets.count(id))  // its deleted events there come back too
+            if (reset)
                 for (const auto& e : events_of(id)) b.add_evict(e, Table::lead_events);
-            moved.push_back({id, resets.count(id) ? PeerShare::kReset : 1, 0});
-            again = again || (resets.count(id) && member_set.count(id));
-        }
-    if (again) return false;
-    for (const auto& id : members) {
-        if (held.count(id)) continue;
-        if (b.changeset().records.size() >= budget && !moved.empty()) return false;
-        b.add_record(leads_table, id, true);
-        for (const auto& e : events_of(id)) b.add_record(events_table, e, true);
-        moved.push_back({id, 0, 1});
-    }
-    return true;
+        },
+        [&](const Uuid& id) {
+            b.add_record(leads_table, id, true);
+            for (const auto& e : events_of(id)) b.add_record(events_table, e, true);
+        });
 }
 
 }  // namespace
@@ -1119,7 +1121,6 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         undo.bind(1, *peer_idx);
         undo.bind(2, since);
         undo.exec();
-        ps->prune();
         held = ps->held_at(since, &resets);
         held_leads = ps->held_at(since, &lead_resets, Table::leads);
     }

@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "store/ghosts.hpp"
+#include "sync/share.hpp"
 
 namespace crmlite::sync {
 
@@ -93,6 +94,7 @@ Json collect_garbage(Database& db, std::int64_t retention_ms, std::int64_t now_m
     drop.bind(1, through);
     const int dropped = drop.exec();
     drop_orphan_ghosts(db);  // a ghost lives as long as its tombstone
+    const int shares_pruned = prune_shares(db);
     if (through > horizon(db)) {
         auto& put = db.stmt("INSERT OR REPLACE INTO crm_meta(key, value) VALUES ('sync_gc_horizon', ?)");
         put.bind(1, through);
@@ -104,7 +106,7 @@ Json collect_garbage(Database& db, std::int64_t retention_ms, std::int64_t now_m
     n_stale.reset();
     w.commit();
     return {{"tombstones_dropped", dropped}, {"horizon", horizon(db)}, {"active_peers", active},
-            {"stale_peers", stale_peers}, {"newly_stale", newly_stale}};
+            {"stale_peers", stale_peers}, {"newly_stale", newly_stale}, {"share_rows_pruned", shares_pruned}};
 }
 
 }  // namespace crmlite::sync

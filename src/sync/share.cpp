@@ -112,13 +112,11 @@ std::set<Uuid> PeerShare::held_at(std::int64_t since, std::set<Uuid>* resets, Ta
     return out;
 }
 
-void PeerShare::prune() {
-    auto& gone = db_.stmt(
-        "DELETE FROM sync_shares WHERE peer = ? AND held = 0 AND CASE length(customer) "
-        "WHEN 16 THEN NOT EXISTS (SELECT 1 FROM customers WHERE id = customer) "
-        "ELSE NOT EXISTS (SELECT 1 FROM leads WHERE id = substr(customer, 2)) END");
-    gone.bind(1, peer_);
-    gone.exec();
+int prune_shares(Database& db) {
+    return db.stmt("DELETE FROM sync_shares WHERE held = 0 AND CASE length(customer) "
+                   "WHEN 16 THEN NOT EXISTS (SELECT 1 FROM customers WHERE id = customer) "
+                   "ELSE NOT EXISTS (SELECT 1 FROM leads WHERE id = substr(customer, 2)) END")
+        .exec();
 }
 
 void PeerShare::record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table) {

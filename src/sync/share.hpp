@@ -67,14 +67,18 @@ public:
     // was told to drop, whose change was written before it applied that (blobs
     // exchanged through files arrive late), is not there any more.
     void note_held(const Uuid& id, Table table = Table::customers);
-    // Rows saying "not held" are kept while their record exists here (see
-    // note_held); those of records gone from this file are dropped.
-    void prune();
 
 private:
     Database& db_;
     std::int64_t peer_;
 };
+
+// Rows of sync_shares saying "not held" are kept while their record exists
+// here (see PeerShare::note_held); those of records gone from this file are
+// dropped, for every peer (sync/peers.hpp, collect_garbage). Keeping them
+// longer changes nothing a peer is sent: "not held" is what no row says too.
+// Returns the number of rows dropped.
+int prune_shares(Database& db);
 
 // The lead a synced record belongs to (a lead itself, a lead event's lead, from
 // its incoming fields or its row here); nullopt for records of other tables.

@@ -19,6 +19,8 @@
 #include "sync/changeset.hpp"
 #include "common/error.hpp"
 #include "sync/engine.hpp"
+#include "sync/peers.hpp"
+#include "common/time.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
 #include "support/sync_helpers.hpp"
@@ -96,6 +98,26 @@ TEST_CASE("a customer reassigned away is evicted; one reassigned in arrives whol
     s.pull();
     CHECK(names(s.alice) == std::set<std::string>{"A1", "B1"});
     CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == 2);
+}
+
+TEST_CASE("garbage collection drops a device's share rows only once their customer is gone", "[sync][share]") {
+    Star s;
+    const Uuid a1 = make(s.hub, "A1", "alice");
+    make(s.hub, "A2", "alice");
+    s.pull();
+    customers::update(s.hub, a1, Json{{"owner", "bob"}});
+    CHECK(s.pull()["evicted"] == 1);
+    const auto rows = [&] { return scalar(s.hub, "SELECT count(*) FROM sync_shares"); };
+    REQUIRE(rows() == 2);  // A1 "not held" (it still exists here), A2 held
+    CHECK(csync::collect_garbage(s.hub, 86400000, crmlite::now_ms())["share_rows_pruned"] == 0);
+    CHECK(rows() == 2);
+    customers::remove(s.hub, a1);
+    CHECK(csync::collect_garbage(s.hub, 86400000, crmlite::now_ms())["share_rows_pruned"] == 1);
+    CHECK(rows() == 1);
+    // Nothing the device is sent changes: A1's tombstone, nothing else.
+    s.pull();
+    CHECK(names(s.alice) == std::set<std::string>{"A2"});
+    CHECK(s.page().records == 0);
 }
 
 TEST_CASE("a lost page of a filtered sync is sent again", "[sync][share]") {
@@ -295,6 +317,32 @@ Json restricted(Database& hub, const std::string& owner) {
     return out;
 }
 
+// Traced runs (CRMLITE_SHARE_TRACE): who holds what after each sync, ids
+// shortened to their last six hex digits.
+void print_state(Database& hub, const std::vector<std::unique_ptr<Database>>& dev, const std::vector<std::string>& reps) {
+    const auto list = [](Database& db, const std::string& sql) {
+        std::string out;
+        SQLite::Statement st(db.sql(), sql);
+        while (st.executeStep()) out += " " + st.getColumn(0).getString();
+        return out;
+    };
+    const std::string cust = "SELECT substr(lower(hex(id)), 27, 6) || ':' || owner FROM customers ORDER BY 1";
+    const std::string calls =
+        "SELECT substr(lower(hex(id)), 27, 6) || '@' || substr(lower(hex(customer_id)), 27, 6) FROM interactions ORDER BY 1";
+    const std::string log = "SELECT tbl || ':' || substr(lower(hex(id)), 27, 6) || '@' || seq FROM sync_log ORDER BY seq";
+    const std::string tombs = "SELECT tbl || ':' || substr(lower(hex(id)), 27, 6) || '@' || seq FROM sync_tombstones ORDER BY seq";
+    std::printf("    hub customers%s\n    hub calls%s\n", list(hub, cust).c_str(), list(hub, calls).c_str());
+    for (std::size_t d = 0; d < dev.size(); ++d) {
+        const char* r = reps[d].c_str();
+        std::printf("    %s customers%s\n    %s calls%s\n", r, list(*dev[d], cust).c_str(), r, list(*dev[d], calls).c_str());
+        std::printf("    %s log%s\n    %s tombstones%s\n", r, list(*dev[d], log).c_str(), r, list(*dev[d], tombs).c_str());
+    }
+    std::printf("    hub tombstones%s\n", list(hub, tombs).c_str());
+    std::printf("    hub shares%s\n",
+                list(hub, "SELECT peer || ':' || substr(lower(hex(customer)), 27, 6) || '=' || held || '/' || prev_held || '@' || seq "
+                          "FROM sync_shares ORDER BY 1").c_str());
+}
+
 Json without_tombstones(Database& db) {
     Json j = Json::parse(csync::canonical_dump(db));
     j.erase("tombstones");
@@ -337,26 +385,7 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
             return f;
         };
         const bool trace = std::getenv("CRMLITE_SHARE_TRACE") != nullptr;
-        // Traced: who holds what after each sync (ids shortened to their last six hex digits).
-        const auto state = [&]() {
-            const auto list = [](Database& db, const std::string& sql) {
-                std::string out;
-                SQLite::Statement st(db.sql(), sql);
-                while (st.executeStep()) out += " " + st.getColumn(0).getString();
-                return out;
-            };
-            const std::string cust = "SELECT substr(lower(hex(id)), 27, 6) || ':' || owner FROM customers ORDER BY 1";
-            const std::string calls = "SELECT substr(lower(hex(id)), 27, 6) || '@' || substr(lower(hex(customer_id)), 27, 6) FROM interactions ORDER BY 1";
-            std::printf("    hub customers%s\n    hub calls%s\n", list(hub, cust).c_str(), list(hub, calls).c_str());
-            for (std::size_t d = 0; d < 2; ++d)
-                std::printf("    %s customers%s\n    %s calls%s\n", reps[d].c_str(), list(*dev[d], cust).c_str(), reps[d].c_str(), list(*dev[d], calls).c_str());
-            const std::string log = "SELECT tbl || ':' || substr(lower(hex(id)), 27, 6) || '@' || seq FROM sync_log ORDER BY seq";
-            const std::string tombs = "SELECT tbl || ':' || substr(lower(hex(id)), 27, 6) || '@' || seq FROM sync_tombstones ORDER BY seq";
-            for (std::size_t d = 0; d < 2; ++d)
-                std::printf("    %s log%s\n    %s tombstones%s\n", reps[d].c_str(), list(*dev[d], log).c_str(), reps[d].c_str(), list(*dev[d], tombs).c_str());
-            std::printf("    hub tombstones%s\n", list(hub, tombs).c_str());
-            std::printf("    hub shares%s\n", list(hub, "SELECT peer || ':' || substr(lower(hex(customer)), 27, 6) || '=' || held || '/' || prev_held || '@' || seq FROM sync_shares ORDER BY 1").c_str());
-        };
+        const auto state = [&]() { print_state(hub, dev, reps); };
         const auto pull = [&](std::size_t d, std::size_t page, bool lose_one) {
             if (trace) std::printf("pull %zu page %zu lose %d\n", d, page, lose_one ? 1 : 0);
             for (;;) {
