@@ -16,6 +16,7 @@
 
 #include "common/json.hpp"
 #include "store/database.hpp"
+#include "tasks/tables.hpp"
 
 namespace crmlite::merge {
 
@@ -49,9 +50,10 @@ void put_redirect(WriteScope& w, const Redirect& r);
 // it still holds the loser, and one made for a loser elsewhere lands on the
 // survivor (forward.cpp). Contact points and tag assignments, whose ids derive
 // from the customer, are handled apart; a loser's campaign memberships (ids
-// from campaign + customer) are deleted with it.
+// from campaign + customer) and its lifecycle history (the survivor keeps its
+// own stage) are deleted with it.
 inline constexpr Table kMovedToSurvivor[] = {Table::interactions, Table::external_ids, Table::opportunities,
-                                             Table::stage_history, Table::leads};
+                                             Table::stage_history, Table::leads, value_tables::tasks};
 
 // The version a change carried over to the survivor gets: it must win over
 // what the merge wrote (stamp merged_hlc) and be the same on every replica

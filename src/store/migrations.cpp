@@ -450,10 +450,26 @@ CREATE TABLE sync_masked(
   PRIMARY KEY(tbl, id)) STRICT, WITHOUT ROWID;
 )sql";
 
+// v15: a customer's tasks (sync table 10) and lifecycle history (13) used to
+// leave with it by ON DELETE CASCADE alone, so their version vectors and log
+// entries stayed behind without a row (now the tasks module removes them with
+// tombstones, tasks/records.hpp). Every replica deletes them under the
+// customer's tombstone, so the leftovers are simply dropped.
+constexpr const char* kV15 = R"sql(
+DELETE FROM sync_log WHERE (tbl = 10 AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = sync_log.id))
+  OR (tbl = 13 AND NOT EXISTS (SELECT 1 FROM lifecycle_history h WHERE h.id = sync_log.id));
+DELETE FROM sync_extra WHERE (tbl = 10 AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = sync_extra.id))
+  OR (tbl = 13 AND NOT EXISTS (SELECT 1 FROM lifecycle_history h WHERE h.id = sync_extra.id));
+DELETE FROM sync_masked WHERE (tbl = 10 AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = sync_masked.id))
+  OR (tbl = 13 AND NOT EXISTS (SELECT 1 FROM lifecycle_history h WHERE h.id = sync_masked.id));
+DELETE FROM sync_versions WHERE (tbl = 10 AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = sync_versions.id))
+  OR (tbl = 13 AND NOT EXISTS (SELECT 1 FROM lifecycle_history h WHERE h.id = sync_versions.id));
+)sql";
+
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
-                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}};
+                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}};
     return all;
 }
 

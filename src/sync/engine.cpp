@@ -505,7 +505,9 @@ private:
             return;
         }
         auto row = load_row(db_, t, rc.id);
-        auto versions = db_.versions(t.table, rc.id);
+        // A record has versions exactly while its row exists (written with
+        // it, dropped with it): a record new here needs no version read.
+        auto versions = row ? db_.versions(t.table, rc.id) : std::nullopt;
         std::vector<FieldVersion> merged = versions.value_or(std::vector<FieldVersion>{});
         std::vector<Value> values = row ? row->values : std::vector<Value>(t.columns.size());
         // Brought back by an edit newer than its delete: it starts from its

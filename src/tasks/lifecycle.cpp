@@ -127,6 +127,14 @@ Json suggest_one(Database& db, const Uuid& c, std::int64_t as_of, const Rules& r
     return out;
 }
 
+// A customer's stage history goes with it (its rows cascade): see remove_under_customer.
+void on_customer(WriteScope& w, const Uuid& customer, Removal how, std::vector<RecordRef>* removed) {
+    value_records::remove_under_customer(w, kKind, customer, how, removed);
+}
+void remove_entry(WriteScope& w, const Uuid& id) { (void)value_records::remove(w, kKind, id); }
+
+const RemovalHooks kHooks{{{Table::customers, &on_customer}}, {{value_tables::lifecycle_history, &remove_entry}}};
+
 }  // namespace
 
 void set(Database& db, const Uuid& customer, const std::string& stage, const std::string& source) {

@@ -23,6 +23,40 @@ std::optional<std::vector<Value>> load(Database& db, const Kind& k, const Uuid& 
     return out;
 }
 
+bool remove(WriteScope& w, const Kind& k, const Uuid& id) {
+    auto& here = w.db().stmt(std::string("SELECT 1 FROM ") + k.table + " WHERE id = ?");
+    here.bind(1, id.data(), Uuid::size());
+    const bool present = here.executeStep();
+    here.reset();
+    if (!present) return false;
+    w.record_delete(k.synced, id);
+    auto& del = w.db().stmt(std::string("DELETE FROM ") + k.table + " WHERE id = ?");
+    del.bind(1, id.data(), Uuid::size());
+    del.exec();
+    return true;
+}
+
+void remove_under_customer(WriteScope& w, const Kind& k, const Uuid& customer, Removal how,
+                           std::vector<RecordRef>* removed) {
+    Database& db = w.db();
+    auto& st = db.stmt(std::string("SELECT id FROM ") + k.table + " WHERE customer_id = ?");
+    st.bind(1, customer.data(), Uuid::size());
+    std::vector<Uuid> ids;
+    while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    st.reset();
+    for (const auto& id : ids) {
+        if (how == Removal::deleted) {
+            remove(w, k, id);
+        } else {
+            w.drop_versions(k.synced, id);
+            auto& del = db.stmt(std::string("DELETE FROM ") + k.table + " WHERE id = ?");
+            del.bind(1, id.data(), Uuid::size());
+            del.exec();
+        }
+        if (removed) removed->push_back({k.synced, id});
+    }
+}
+
 void insert(WriteScope& w, const Kind& k, const Uuid& id, const std::vector<Value>& v) {
     std::string cols = "id, created_at", params = "?, ?";
     if (k.has_updated_at) cols += ", updated_at", params += ", ?";

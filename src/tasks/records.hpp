@@ -12,6 +12,7 @@
 #include "common/json.hpp"
 #include "store/database.hpp"
 #include "store/record.hpp"
+#include "store/removal.hpp"
 #include "tasks/tables.hpp"
 
 namespace crmlite::value_records {
@@ -34,6 +35,15 @@ Json render(Database& db, const Kind& k, const Uuid& id);  // CRM_ENOTFOUND when
 // Renders rows of `SELECT id, created_at, <fields...> FROM table WHERE ...`.
 std::string select_list(const Kind& k);
 Json render_row(SQLite::Statement& st, const Kind& k);
+// Removes one record: a tombstone, then the row (the remover a delete arriving
+// by sync runs too, store/removal.hpp). False when it was not here.
+bool remove(WriteScope& w, const Kind& k, const Uuid& id);
+// The records of kind `k` under a customer being removed (a RemovalHooks hook,
+// for tables whose `customer_id` cascades): a delete leaves a tombstone for
+// each, an eviction from a filtered share drops them and their versions
+// without one. Either way nothing of theirs stays in the sync bookkeeping.
+void remove_under_customer(WriteScope& w, const Kind& k, const Uuid& customer, Removal how,
+                           std::vector<RecordRef>* removed);
 // Reads the fields of an input object (unknown keys are CRM_EINVAL).
 std::vector<Value> read(const Json& input, const Kind& k, std::vector<Value> base,
                         std::initializer_list<std::string_view> extra_keys = {});

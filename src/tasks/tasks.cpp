@@ -43,6 +43,14 @@ std::vector<Value> existing(Database& db, const Uuid& id) {
     return *v;
 }
 
+// A customer's tasks go with it (their rows cascade): see remove_under_customer.
+void on_customer(WriteScope& w, const Uuid& customer, Removal how, std::vector<RecordRef>* removed) {
+    value_records::remove_under_customer(w, kRecord, customer, how, removed);
+}
+void remove_task(WriteScope& w, const Uuid& id) { (void)value_records::remove(w, kRecord, id); }
+
+const RemovalHooks kHooks{{{Table::customers, &on_customer}}, {{value_tables::tasks, &remove_task}}};
+
 }  // namespace
 
 const value_records::Kind& kind() { return kRecord; }

@@ -24,6 +24,8 @@
 #include "store/versions.hpp"
 #include "support/temp_db.hpp"
 #include "tags/tags.hpp"
+#include "tasks/lifecycle.hpp"
+#include "tasks/tasks.hpp"
 #include "support/errors.hpp"
 
 using crmlite::Database;
@@ -791,7 +793,8 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
                   "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update");
     // Migration 14 (privacy under sync, issue 7) made these (audit_log.seq went with audit_log).
     t->sql().exec("ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked");
-    REQUIRE(Database::latest_schema_version() == 14);  // a new migration: undo it here too
+    // Migration 15 only drops leftover bookkeeping: nothing to undo.
+    REQUIRE(Database::latest_schema_version() == 15);  // a new migration: undo it here too
     t.reopen();
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 1);
     CHECK(scalar(*t, "SELECT count(*) FROM pragma_index_list('customer_tags') WHERE name = 'customer_tags_id'") == 1);
@@ -817,4 +820,30 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
     CHECK(after->seq > migrated->seq);
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 2);  // one row per seq still carried
     CHECK(scalar(*t, "SELECT count(*) FROM customer_tags WHERE id IS NULL") == 0);
+}
+
+TEST_CASE("migration 15 drops the versions a customer's cascaded tasks and stage history left behind", "[store][migration]") {
+    TempDb t;
+    const Uuid gone = crmlite::customers::create(*t, Json{{"display_name", "已删"}});
+    const Uuid kept = crmlite::customers::create(*t, Json{{"display_name", "保留"}});
+    for (const Uuid& c : {gone, kept}) {
+        crmlite::tasks::create(*t, Json{{"customer_id", c.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+        crmlite::lifecycle::set(*t, c, "loyal", "manual");
+    }
+    REQUIRE(scalar(*t, "SELECT count(*) FROM sync_versions WHERE tbl IN (10, 13)") == 4);
+    // What a schema-14 file holds after deleting a customer: its tasks and
+    // history cascaded away without their bookkeeping.
+    for (const char* table : {"tasks", "lifecycle_history"}) {
+        SQLite::Statement del(t->sql(), std::string("DELETE FROM ") + table + " WHERE customer_id = ?");
+        del.bind(1, gone.data(), Uuid::size());
+        del.exec();
+    }
+    t->sql().exec("PRAGMA user_version = 14");
+    REQUIRE(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl IN (10, 13)") == 4);
+    t.reopen();
+    CHECK(t->schema_version() == 15);
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_versions WHERE tbl IN (10, 13)") == 2);
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl IN (10, 13)") == 2);
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_versions WHERE tbl = 1") == 2);  // the customers' own stay
+    CHECK(crmlite::tasks::for_customer(*t, kept).size() == 1);
 }

@@ -5,6 +5,8 @@
 
 #include "common/time.hpp"
 #include "customers/customers.hpp"
+#include "merge/merge.hpp"
+#include "merge/undo.hpp"
 #include "rules/tag_rules.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
@@ -94,6 +96,66 @@ TEST_CASE("a rule deleted on one replica is gone from every replica, tasks of a 
         CHECK_FALSE(crmlite::customers::exists(r[i], c));
     }
     (void)task;
+    const std::string first = csync::canonical_dump(r[0]);
+    for (int i = 1; i < 3; ++i) CHECK(csync::canonical_dump(r[i]) == first);
+}
+
+namespace {
+std::int64_t count(Database& db, const std::string& sql) { return db.sql().execAndGet(sql).getInt64(); }
+}  // namespace
+
+TEST_CASE("a deleted customer's tasks and stage history leave tombstones that sync and no versions behind", "[tasks][sync]") {
+    Trio r;
+    const Uuid c = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "删除客户"}});
+    const Uuid keep = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "留下客户"}});
+    crmlite::tasks::create(r[0], Json{{"customer_id", c.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+    crmlite::tasks::create(r[0], Json{{"customer_id", keep.str()}, {"kind", "visit"}, {"due_at", "2026-03-02T09:00:00Z"}});
+    crmlite::lifecycle::set(r[0], c, "loyal", "manual");
+    r.exchange();
+    // Offline on replica 1, before it learns of the delete: another task for c.
+    crmlite::tasks::create(r[1], Json{{"customer_id", c.str()}, {"kind", "email"}, {"due_at", "2026-03-03T09:00:00Z"}});
+    crmlite::customers::remove(r[2], c);
+    CHECK(count(r[2], "SELECT count(*) FROM sync_tombstones WHERE tbl = 10") == 1);
+    CHECK(count(r[2], "SELECT count(*) FROM sync_tombstones WHERE tbl = 13") == 1);
+    r.exchange();
+    for (int i = 0; i < 3; ++i) {
+        INFO("replica " << i);
+        CHECK(count(r[i], "SELECT count(*) FROM tasks") == 1);  // keep's visit
+        CHECK(count(r[i], "SELECT count(*) FROM lifecycle_history") == 0);
+        // Nothing of the removed records stays in the sync bookkeeping but their tombstones.
+        CHECK(count(r[i], "SELECT count(*) FROM sync_versions WHERE tbl IN (10, 13)") == 1);
+        CHECK(count(r[i], "SELECT count(*) FROM sync_log WHERE tbl IN (10, 13)") == 1);
+        CHECK(count(r[i], "SELECT count(*) FROM sync_tombstones WHERE tbl = 10") == 2);  // the offline email too
+        CHECK(count(r[i], "SELECT count(*) FROM sync_tombstones WHERE tbl = 13") == 1);
+    }
+    const std::string first = csync::canonical_dump(r[0]);
+    for (int i = 1; i < 3; ++i) CHECK(csync::canonical_dump(r[i]) == first);
+}
+
+TEST_CASE("merging duplicates moves the loser's tasks to the survivor; undoing the merge moves them back", "[tasks][sync][merge]") {
+    Trio r;
+    const Uuid a = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "王小明"}});
+    const Uuid b = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "王小明 (重复)"}});
+    const Uuid tb = crmlite::tasks::create(r[0], Json{{"customer_id", b.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+    r.exchange();
+    // Offline on replica 1, before the merge reaches it: a task for the loser.
+    const Uuid offline = crmlite::tasks::create(r[1], Json{{"customer_id", b.str()}, {"kind", "visit"}, {"due_at", "2026-03-02T09:00:00Z"}});
+    const Json m = crmlite::merge::merge(r[0], a, {b}, Json());
+    CHECK(crmlite::tasks::get(r[0], tb)["customer_id"] == a.str());
+    r.exchange();
+    for (int i = 0; i < 3; ++i) {
+        INFO("replica " << i);
+        CHECK(crmlite::tasks::get(r[i], tb)["customer_id"] == a.str());
+        CHECK(crmlite::tasks::get(r[i], offline)["customer_id"] == a.str());
+        CHECK(crmlite::tasks::for_customer(r[i], a).size() == 2);
+    }
+    crmlite::merge::undo(r[2], Uuid::parse(m["id"].get<std::string>(), "id"));
+    r.exchange();
+    for (int i = 0; i < 3; ++i) {
+        INFO("replica " << i);
+        CHECK(crmlite::tasks::get(r[i], tb)["customer_id"] == b.str());
+        CHECK(crmlite::tasks::for_customer(r[i], a).size() + crmlite::tasks::for_customer(r[i], b).size() == 2);
+    }
     const std::string first = csync::canonical_dump(r[0]);
     for (int i = 1; i < 3; ++i) CHECK(csync::canonical_dump(r[i]) == first);
 }
