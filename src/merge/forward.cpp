@@ -9,6 +9,7 @@
 #include "merge/liveness.hpp"
 #include "merge/redirects.hpp"
 #include "store/ghosts.hpp"
+#include "store/removal.hpp"
 #include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
@@ -307,13 +308,16 @@ bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const A
         // Moved (by a merge elsewhere) to a customer a user deleted here: the
         // delete wins, as for a child made for it, and the row goes too (the
         // engine's drop only knows children new here).
-        if (table == Table::interactions && customer_tombstone(db, *loser) && !merged_away(db, *loser)) {
-            auto& st = db.stmt("SELECT 1 FROM interactions WHERE id = ?");
+        if ((table == Table::interactions || table == value_tables::tasks) && customer_tombstone(db, *loser) &&
+            !merged_away(db, *loser)) {
+            const bool is_call = table == Table::interactions;
+            auto& st = db.stmt(is_call ? "SELECT 1 FROM interactions WHERE id = ?" : "SELECT 1 FROM tasks WHERE id = ?");
             st.bind(1, rc.id.data(), Uuid::size());
             const bool here = st.executeStep();
             st.reset();
             if (here) {
-                interactions::remove(db, rc.id);
+                if (is_call) interactions::remove(db, rc.id);
+                else if (const Remover rm = remover_of(table)) rm(w, rc.id);  // tasks/tasks.cpp
                 return true;
             }
         }

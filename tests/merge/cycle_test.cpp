@@ -2,7 +2,8 @@
 // another B into A) resolve deterministically: the smallest id survives on
 // every replica whatever the sync order, reads follow, and no record is lost.
 // Then a randomized run: merges, undos, edits and interactions on three
-// replicas with random partial syncs must converge and lose nothing.
+// replicas with random partial syncs must converge and lose nothing (calls
+// and tasks made for a customer follow it through merges and undos).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
+#include "tasks/tasks.hpp"
 
 using namespace crmlite;
 using crmlite::testing::TempDir;
@@ -235,7 +237,7 @@ TEST_CASE("random merges, undos, edits and syncs on three replicas converge and 
         std::mt19937 rng(static_cast<unsigned>(seed));
         const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
         Replicas r(3);
-        std::vector<Uuid> ids, calls;
+        std::vector<Uuid> ids, calls, todo;
         for (int i = 0; i < 6; ++i) ids.push_back(make(r[0], i));
         r.everyone();
         std::vector<std::pair<int, Uuid>> merges;  // where made, id
@@ -307,7 +309,10 @@ TEST_CASE("random merges, undos, edits and syncs on three replicas converge and 
                 if (const auto live = merge::resolve(db, id)) {
                     calls.push_back(interactions::add(db, Json{{"customer_id", live->str()}, {"kind", "call"},
                                                                {"subject", "step " + std::to_string(step)}}));
-                    trace(std::to_string(step) + " r" + std::to_string(at) + ": call for " + name(*live));
+                    // And a follow-up task: it moves with its customer like the call.
+                    todo.push_back(crmlite::tasks::create(db, Json{{"customer_id", live->str()}, {"kind", "call"},
+                                                                   {"due_at", "2026-03-01T09:00:00Z"}}));
+                    trace(std::to_string(step) + " r" + std::to_string(at) + ": call and task for " + name(*live));
                 }
                 break;
             }
@@ -364,6 +369,10 @@ TEST_CASE("random merges, undos, edits and syncs on three replicas converge and 
             SQLite::Statement n(db.sql(), "SELECT count(*) FROM interactions");
             REQUIRE(n.executeStep());
             CHECK(n.getColumn(0).getInt64() == static_cast<std::int64_t>(ids.size() + calls.size()));
+            for (const auto& t : todo) CHECK_NOTHROW(crmlite::tasks::get(db, t));
+            SQLite::Statement nt(db.sql(), "SELECT count(*) FROM tasks");
+            REQUIRE(nt.executeStep());
+            CHECK(nt.getColumn(0).getInt64() == static_cast<std::int64_t>(todo.size()));
             SQLite::Statement fk(db.sql(), "PRAGMA foreign_key_check");
             CHECK_FALSE(fk.executeStep());
         }
