@@ -308,17 +308,24 @@ bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const A
         // Moved (by a merge elsewhere) to a customer a user deleted here: the
         // delete wins, as for a child made for it, and the row goes too (the
         // engine's drop only knows children new here).
-        if ((table == Table::interactions || table == value_tables::tasks) && customer_tombstone(db, *loser) &&
-            !merged_away(db, *loser)) {
-            const bool is_call = table == Table::interactions;
-            auto& st = db.stmt(is_call ? "SELECT 1 FROM interactions WHERE id = ?" : "SELECT 1 FROM tasks WHERE id = ?");
-            st.bind(1, rc.id.data(), Uuid::size());
-            const bool here = st.executeStep();
-            st.reset();
-            if (here) {
-                if (is_call) interactions::remove(db, rc.id);
-                else if (const Remover rm = remover_of(table)) rm(w, rc.id);  // tasks/tasks.cpp
-                return true;
+        if (customer_tombstone(db, *loser) && !merged_away(db, *loser)) {
+            // Records that cannot live without their customer (a required
+            // customer_id) and that their module removes like a local delete:
+            // calls, tasks, opportunities (their stage history goes with them).
+            const sync::SyncedTable& t = *sync::find_table(rc.table);
+            const int c = sync::column_index(t, "customer_id");
+            const Remover rm = table == Table::interactions ? nullptr : remover_of(table);
+            const bool dies = c >= 0 && t.columns[static_cast<std::size_t>(c)].required && (table == Table::interactions || rm);
+            if (dies) {
+                auto& st = db.stmt("SELECT 1 FROM " + t.name + " WHERE id = ?");
+                st.bind(1, rc.id.data(), Uuid::size());
+                const bool here = st.executeStep();
+                st.reset();
+                if (here) {
+                    if (rm) rm(w, rc.id);
+                    else interactions::remove(db, rc.id);
+                    return true;
+                }
             }
         }
         return false;

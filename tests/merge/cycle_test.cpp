@@ -3,7 +3,7 @@
 // every replica whatever the sync order, reads follow, and no record is lost.
 // Then a randomized run: merges, undos, edits and interactions on three
 // replicas with random partial syncs must converge and lose nothing (calls
-// and tasks made for a customer follow it through merges and undos).
+// tasks and opportunities made for a customer follow it through merges and undos).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -24,6 +24,8 @@
 #include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 #include "sync/engine.hpp"
+#include "pipeline/opportunities.hpp"
+#include "pipeline/pipelines.hpp"
 #include "tasks/tasks.hpp"
 
 using namespace crmlite;
@@ -237,8 +239,9 @@ TEST_CASE("random merges, undos, edits and syncs on three replicas converge and 
         std::mt19937 rng(static_cast<unsigned>(seed));
         const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
         Replicas r(3);
-        std::vector<Uuid> ids, calls, todo;
+        std::vector<Uuid> ids, calls, todo, deals;
         for (int i = 0; i < 6; ++i) ids.push_back(make(r[0], i));
+        crmlite::pipeline::create(r[0], Json{{"name", "P"}, {"stages", {{{"name", "Lead"}, {"probability", 10}}}}});
         r.everyone();
         std::vector<std::pair<int, Uuid>> merges;  // where made, id
         std::set<Uuid> deleted;                    // by a user
@@ -309,10 +312,11 @@ TEST_CASE("random merges, undos, edits and syncs on three replicas converge and 
                 if (const auto live = merge::resolve(db, id)) {
                     calls.push_back(interactions::add(db, Json{{"customer_id", live->str()}, {"kind", "call"},
                                                                {"subject", "step " + std::to_string(step)}}));
-                    // And a follow-up task: it moves with its customer like the call.
+                    // And a follow-up task and an opportunity: they move with their customer like the call.
                     todo.push_back(crmlite::tasks::create(db, Json{{"customer_id", live->str()}, {"kind", "call"},
                                                                    {"due_at", "2026-03-01T09:00:00Z"}}));
-                    trace(std::to_string(step) + " r" + std::to_string(at) + ": call and task for " + name(*live));
+                    deals.push_back(crmlite::opportunities::add(db, Json{{"customer_id", live->str()}, {"name", "deal " + std::to_string(step)}}));
+                    trace(std::to_string(step) + " r" + std::to_string(at) + ": call, task and deal for " + name(*live));
                 }
                 break;
             }
@@ -370,6 +374,7 @@ TEST_CASE("random merges, undos, edits and syncs on three replicas converge and 
             REQUIRE(n.executeStep());
             CHECK(n.getColumn(0).getInt64() == static_cast<std::int64_t>(ids.size() + calls.size()));
             for (const auto& t : todo) CHECK_NOTHROW(crmlite::tasks::get(db, t));
+            for (const auto& o : deals) CHECK_NOTHROW(crmlite::opportunities::get(db, o));
             SQLite::Statement nt(db.sql(), "SELECT count(*) FROM tasks");
             REQUIRE(nt.executeStep());
             CHECK(nt.getColumn(0).getInt64() == static_cast<std::int64_t>(todo.size()));
