@@ -23,6 +23,7 @@
 #include "common/time.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
+#include "tasks/tasks.hpp"
 #include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
 
@@ -479,9 +480,12 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
                     break;
                 case 5:
                     if (!ids.empty()) {
-                        calls.push_back(interactions::add(db, Json{{"customer_id", pick(ids).str()}, {"kind", "call"},
+                        const Uuid c = pick(ids);
+                        calls.push_back(interactions::add(db, Json{{"customer_id", c.str()}, {"kind", "call"},
                                                                    {"subject", "回访 " + std::to_string(step)}}));
                         if (trace) std::printf("  call %s\n", calls.back().str().c_str());
+                        // And a follow-up task: tasks follow their customer in and out of a share.
+                        crmlite::tasks::create(db, Json{{"customer_id", c.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
                     }
                     break;
                 case 6:
@@ -531,6 +535,9 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
             CHECK(dev[d]->counter("customers") == st.execAndGet("SELECT count(*) FROM customers").getInt64());
             CHECK_NOTHROW(st.exec("INSERT INTO customer_fts(customer_fts) VALUES ('integrity-check')"));
             CHECK(st.execAndGet("SELECT count(*) FROM customers WHERE id IN (SELECT id FROM sync_tombstones WHERE tbl = 1)").getInt() == 0);
+            // No versions of a task or call that is not here (evictions drop both).
+            CHECK(st.execAndGet("SELECT count(*) FROM sync_versions v WHERE (tbl = 10 AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = v.id)) "
+                                "OR (tbl = 3 AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.id = v.id))").getInt() == 0);
         }
     }
 }
