@@ -314,16 +314,16 @@ bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const A
             // calls, tasks, opportunities (their stage history goes with them).
             const sync::SyncedTable& t = *sync::find_table(rc.table);
             const int c = sync::column_index(t, "customer_id");
-            const Remover rm = table == Table::interactions ? nullptr : remover_of(table);
-            const bool dies = c >= 0 && t.columns[static_cast<std::size_t>(c)].required && (table == Table::interactions || rm);
-            if (dies) {
+            const bool is_call = table == Table::interactions;  // interactions::remove, not a registered remover
+            const Remover rm = remover_of(table);
+            if (c >= 0 && t.columns[static_cast<std::size_t>(c)].required && (is_call || rm)) {
                 auto& st = db.stmt("SELECT 1 FROM " + t.name + " WHERE id = ?");
                 st.bind(1, rc.id.data(), Uuid::size());
                 const bool here = st.executeStep();
                 st.reset();
                 if (here) {
-                    if (rm) rm(w, rc.id);
-                    else interactions::remove(db, rc.id);
+                    if (is_call) interactions::remove(db, rc.id);
+                    else rm(w, rc.id);
                     return true;
                 }
             }

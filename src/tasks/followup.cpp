@@ -166,14 +166,7 @@ Json list(Database& db) {
 namespace {
 
 // The delete, local or arriving by sync (store/removal.hpp): the same code runs.
-bool drop_followup_rule(WriteScope& w, const Uuid& id) {
-    auto& del = w.db().stmt("DELETE FROM followup_rules WHERE id = ?");
-    del.bind(1, id.data(), Uuid::size());
-    del.exec();
-    if (w.db().sql().getChanges() == 0) return false;
-    w.record_delete(value_tables::followup_rules, id);
-    return true;
-}
+bool drop_followup_rule(WriteScope& w, const Uuid& id) { return value_records::remove(w, kKind, id); }
 
 void remove_followup_rule(WriteScope& w, const Uuid& id) { (void)drop_followup_rule(w, id); }
 

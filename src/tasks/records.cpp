@@ -23,16 +23,22 @@ std::optional<std::vector<Value>> load(Database& db, const Kind& k, const Uuid& 
     return out;
 }
 
+namespace {
+void delete_row(Database& db, const Kind& k, const Uuid& id) {
+    auto& del = db.stmt(std::string("DELETE FROM ") + k.table + " WHERE id = ?");
+    del.bind(1, id.data(), Uuid::size());
+    del.exec();
+}
+}  // namespace
+
 bool remove(WriteScope& w, const Kind& k, const Uuid& id) {
     auto& here = w.db().stmt(std::string("SELECT 1 FROM ") + k.table + " WHERE id = ?");
     here.bind(1, id.data(), Uuid::size());
     const bool present = here.executeStep();
     here.reset();
     if (!present) return false;
-    w.record_delete(k.synced, id);
-    auto& del = w.db().stmt(std::string("DELETE FROM ") + k.table + " WHERE id = ?");
-    del.bind(1, id.data(), Uuid::size());
-    del.exec();
+    w.record_delete(k.synced, id);  // before the row goes (store/database.hpp)
+    delete_row(w.db(), k, id);
     return true;
 }
 
@@ -49,9 +55,7 @@ void remove_under_customer(WriteScope& w, const Kind& k, const Uuid& customer, R
             remove(w, k, id);
         } else {
             w.drop_versions(k.synced, id);
-            auto& del = db.stmt(std::string("DELETE FROM ") + k.table + " WHERE id = ?");
-            del.bind(1, id.data(), Uuid::size());
-            del.exec();
+            delete_row(db, k, id);
         }
         if (removed) removed->push_back({k.synced, id});
     }
