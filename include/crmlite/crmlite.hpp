@@ -270,6 +270,7 @@ public:
         const std::string a(at);
         detail::check(crm_task_complete(h_, detail::str(id).c_str(), a.empty() ? nullptr : a.c_str()));
     }
+    void delete_task(std::string_view id) { detail::check(crm_task_delete(h_, detail::str(id).c_str())); }
     void snooze_task(std::string_view id, std::string_view until) {
         detail::check(crm_task_snooze(h_, detail::str(id).c_str(), detail::str(until).c_str()));
     }

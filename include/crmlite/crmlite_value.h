@@ -61,6 +61,10 @@ CRM_API crm_status crm_task_update(crm_db* db, const char* id, const char* json)
 CRM_API crm_status crm_task_get(char** out_json, crm_db* db, const char* id) CRM_NOEXCEPT;
 /* Marks the task done at `at` (NULL: now). A cancelled task is CRM_EINVAL. */
 CRM_API crm_status crm_task_complete(crm_db* db, const char* id, const char* at) CRM_NOEXCEPT;
+/* Deletes the task; the delete syncs and wins over concurrent edits elsewhere,
+ * and a follow-up rule does not make a task it made and a user deleted again.
+ * CRM_ENOTFOUND for an unknown task. */
+CRM_API crm_status crm_task_delete(crm_db* db, const char* id) CRM_NOEXCEPT;
 /* Hides the task from crm_tasks_due until `until` (required). */
 CRM_API crm_status crm_task_snooze(crm_db* db, const char* id, const char* until) CRM_NOEXCEPT;
 /* Tasks due or overdue at `now` (NULL: now), for one assignee or all (NULL),

@@ -134,6 +134,13 @@ crm_status crm_task_complete(crm_db* db, const char* id, const char* at) noexcep
     CRM_API_GUARD(tasks::complete(*db->db, Uuid::parse(id, "id"), time_arg(at, "at")); return capi::ok();)
 }
 
+crm_status crm_task_delete(crm_db* db, const char* id) noexcept {
+    CRM_REQUIRE(db);
+    capi::StatementReset reset_guard{*db->db};
+    CRM_REQUIRE(id);
+    CRM_API_GUARD(tasks::remove(*db->db, Uuid::parse(id, "id")); return capi::ok();)
+}
+
 crm_status crm_task_snooze(crm_db* db, const char* id, const char* until) noexcept {
     CRM_REQUIRE(db);
     capi::StatementReset reset_guard{*db->db};

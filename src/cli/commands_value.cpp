@@ -112,6 +112,11 @@ int run_tasks(Context& ctx) {
         db.complete_task(*id, a.get("at").value_or(""));
         return kOk;
     }
+    if (auto id = a.get("delete")) {
+        auto db = ctx.open(Access::write);
+        db.delete_task(*id);
+        return kOk;
+    }
     if (auto id = a.get("snooze")) {
         const auto until = a.get("until");
         if (!until) throw UsageError("--snooze needs --until TIME");
@@ -347,6 +352,7 @@ Command tasks_command() {
              {"data", 0, "JSON", false, "with --add: more fields"},
              {"complete", 0, "ID", false, "mark a task done (--at TIME, default now)"},
              {"at", 0, "TIME", false, "with --complete"},
+             {"delete", 0, "ID", false, "delete a task (the delete syncs)"},
              {"snooze", 0, "ID", false, "hide a task until --until TIME"},
              {"until", 0, "TIME", false, "with --snooze"}},
             "Examples:\n  crm tasks shop.db --assignee li\n  crm tasks shop.db --add erp:C1 --kind call --due 2026-07-02T09:00:00+08:00\n",

@@ -94,6 +94,12 @@ void complete(Database& db, const Uuid& id, std::int64_t at) {
     w.commit();
 }
 
+void remove(Database& db, const Uuid& id) {
+    WriteScope w(db);
+    if (!value_records::remove(w, kRecord, id)) throw Error(CRM_ENOTFOUND, "task: no task " + id.str());
+    w.commit();
+}
+
 void snooze(Database& db, const Uuid& id, std::int64_t until) {
     WriteScope w(db);
     const auto cur = existing(db, id);

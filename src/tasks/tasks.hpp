@@ -25,6 +25,10 @@ Json get(Database& db, const Uuid& id);
 void complete(Database& db, const Uuid& id, std::int64_t at);
 // Hidden from due() until `until`.
 void snooze(Database& db, const Uuid& id, std::int64_t until);
+// Deletes the task (a tombstone that syncs: a delete wins over concurrent
+// edits, and a follow-up rule never makes a deleted task of its own again).
+// CRM_ENOTFOUND when there is no such task.
+void remove(Database& db, const Uuid& id);
 // Open tasks due at or before `now` and snoozed ones whose snooze ended, by
 // effective due time: [{...task, "overdue": bool, "effective_due": ISO}].
 Json due(Database& db, std::int64_t now, const std::optional<std::string>& assignee);

@@ -126,6 +126,13 @@ int main(int argc, char** argv) {
     CHECK(contains(out, "\"status\":\"done\""));
     crm_free(out);
     EXPECT(CRM_EINVAL, "customer_id", crm_tasks_for_customer(&out, db, NULL));
+    OK(crm_task_delete(db, task));
+    EXPECT(CRM_ENOTFOUND, "task", crm_task_delete(db, task));
+    EXPECT(CRM_ENOTFOUND, "task", crm_task_get(&out, db, task));
+    EXPECT(CRM_EINVAL, "id", crm_task_delete(db, "x"));
+    OK(crm_tasks_for_customer(&out, db, cust));
+    CHECK(strcmp(out, "[]") == 0);
+    crm_free(out);
 
     /* ---- follow-up rules */
     OK(crm_followup_install_defaults(&out, db));

@@ -49,6 +49,8 @@
 #include "sync/peers.hpp"
 #include "sync/schema.hpp"
 #include "tags/tags.hpp"
+#include "tasks/tables.hpp"
+#include "tasks/tasks.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Database;
@@ -61,6 +63,7 @@ using crmlite::testing::scalar;
 namespace customers = crmlite::customers;
 namespace interactions = crmlite::interactions;
 namespace tags = crmlite::tags;
+namespace tasks = crmlite::tasks;
 namespace csync = crmlite::sync;
 namespace fs = std::filesystem;
 
@@ -170,8 +173,8 @@ std::string text_from_quoted(const std::string& q) {
 // the newest delete, and says from the documented rules alone what every
 // replica must hold after a full exchange:
 // - a field holds the write with the greatest (clock, site id);
-// - a customer or interaction, once deleted anywhere, is gone for good, and
-//   everything under a deleted customer goes with it;
+// - a customer, interaction or task, once deleted anywhere, is gone for good,
+//   and everything under a deleted customer goes with it;
 // - a content-addressed record (contact point, tag, tag assignment, external
 //   id) lives when some write to it has a later clock than its newest delete:
 //   a delete removes the writes it saw (clock <= its own), a later add revives.
@@ -212,6 +215,7 @@ public:
         if (it == records_.end() || it->second.fields.empty()) return false;
         const Record& r = it->second;
         const bool revived = !r.deleted || r.newest_write > *r.deleted;
+        if (static_cast<Table>(k.first) == crmlite::value_tables::tasks) return !r.deleted && parent_live(k, "customer_id", Table::customers);
         switch (static_cast<Table>(k.first)) {
         case Table::customers: return !r.deleted;
         case Table::interactions: return !r.deleted && parent_live(k, "customer_id", Table::customers);
@@ -431,8 +435,9 @@ private:
     std::string name(const Key& k) {
         auto it = names_.find(k);
         if (it != names_.end()) return it->second;
-        static const char* prefix[] = {"?", "c", "p", "i", "tag", "a", "x"};
-        return names_[k] = prefix[k.first] + std::to_string(++named_[k.first]);
+        static const std::map<int, std::string> prefix = {{1, "c"}, {2, "p"}, {3, "i"}, {4, "tag"}, {5, "a"}, {6, "x"}, {10, "task"}};
+        const auto p = prefix.find(k.first);
+        return names_[k] = (p == prefix.end() ? "t" + std::to_string(k.first) + "/" : p->second) + std::to_string(++named_[k.first]);
     }
     std::string name(Table t, const Uuid& id) { return name(key(t, id)); }
 
@@ -656,18 +661,51 @@ private:
             const std::string path = kTagPaths[below(5)];
             const char* kind = chance(50) ? "value" : "behavior";
             local(r, "create tag " + path + " (" + kind + ")", [&](Database& d) { tags::create(d, Json{{"path", path}, {"kind", kind}}); });
-        } else if (roll < 86) {
+        } else if (roll < 83) {
             const std::string path = kTagPaths[below(5)];
             local(r, "tag " + cn + " " + path, [&](Database& d) { tags::assign(d, c, path); });
-        } else if (roll < 93) {
+        } else if (roll < 88) {
             const std::string path = kTagPaths[below(5)];
             local(r, "untag " + cn + " " + path, [&](Database& d) { tags::unassign(d, c, path); });
+        } else if (roll < 93) {
+            task_operation(r, c, step);
         } else if (roll < 95) {
             restart(r);
         } else if (roll < 97) {
             abandon_transaction(r, c, step);
         } else {
             skew_clock(r, 1 + static_cast<int>(below(3000)));
+        }
+    }
+
+    // Tasks (value_tables::tasks): made for a customer (offline too, for one
+    // deleted elsewhere), edited field by field, deleted; a customer's delete
+    // takes its tasks along.
+    void task_operation(int r, const Uuid& c, int step) {
+        const Table t = crmlite::value_tables::tasks;
+        if (jobs_.empty() || chance(40)) {
+            const Json input = {{"customer_id", c.str()}, {"kind", chance(50) ? "call" : "visit"},
+                                {"due_at", crmlite::format_instant(clock_base_ + static_cast<std::int64_t>(below(10)) * 86400000)},
+                                {"title", "跟进 " + std::to_string(step)}};
+            local(r, "create task for " + customer_name(c), [&](Database& d) {
+                jobs_.push_back(tasks::create(d, input));
+                note("    = " + name(t, jobs_.back()));
+            });
+            return;
+        }
+        const Uuid j = chance(75) ? pick_here(r, t, jobs_) : pick(jobs_);
+        if (chance(80)) {
+            static const char* statuses[] = {"open", "done", "cancelled"};
+            Json patch = Json::object();
+            switch (below(4)) {
+            case 0: patch["status"] = statuses[below(3)]; break;
+            case 1: patch["notes"] = chance(20) ? Json() : Json("备注 " + std::to_string(step)); break;
+            case 2: patch["assignee"] = kOwners[below(4)]; break;
+            default: patch["due_at"] = crmlite::format_instant(clock_base_ + static_cast<std::int64_t>(below(10)) * 86400000); break;
+            }
+            local(r, "update " + name(t, j) + " " + patch.dump(), [&](Database& d) { tasks::update(d, j, patch); });
+        } else {
+            local(r, "delete " + name(t, j), [&](Database& d) { tasks::remove(d, j); });
         }
     }
 
@@ -1041,7 +1079,7 @@ private:
     std::vector<std::unique_ptr<Database>> dbs_;
     std::vector<Uuid> sites_;
     Model model_;
-    std::vector<Uuid> people_, notes_;
+    std::vector<Uuid> people_, notes_, jobs_;
     std::vector<Packet> in_flight_;
     std::vector<std::string> log_, problems_;
     std::map<Key, std::string> names_;

@@ -132,6 +132,38 @@ TEST_CASE("a deleted customer's tasks and stage history leave tombstones that sy
     for (int i = 1; i < 3; ++i) CHECK(csync::canonical_dump(r[i]) == first);
 }
 
+TEST_CASE("a deleted task stays deleted everywhere: the delete wins over a concurrent edit, and a rule does not make it again", "[tasks][sync]") {
+    Trio r;
+    const Uuid c = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "任务客户"}, {"owner", "li"}});
+    const Uuid manual = crmlite::tasks::create(r[0], Json{{"customer_id", c.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+    crmlite::followup::install_defaults(r[0]);
+    const auto now = crmlite::now_ms() + 3600000;
+    const Json made = crmlite::followup::run(r[0], now);
+    REQUIRE(made["created"] == 1);
+    const Uuid by_rule = Uuid::parse(made["tasks"][0].get<std::string>(), "id");
+    r.exchange();
+
+    // Replica 1 edits both tasks while replica 2, later, deletes them.
+    crmlite::tasks::update(r[1], manual, Json{{"notes", "改期"}});
+    crmlite::tasks::complete(r[1], by_rule, crmlite::now_ms());
+    crmlite::tasks::remove(r[2], manual);
+    crmlite::tasks::remove(r[2], by_rule);
+    CHECK_THROWS_WITH(crmlite::tasks::remove(r[2], manual), Catch::Contains("no task"));
+    CHECK_THROWS_WITH(crmlite::tasks::get(r[2], manual), Catch::Contains("no task"));
+    r.exchange();
+    for (int i = 0; i < 3; ++i) {
+        INFO("replica " << i);
+        CHECK(crmlite::tasks::for_customer(r[i], c).empty());
+        CHECK(count(r[i], "SELECT count(*) FROM sync_versions WHERE tbl = 10") == 0);
+        CHECK(count(r[i], "SELECT count(*) FROM sync_tombstones WHERE tbl = 10") == 2);
+        // The rule's task for this period is not made again, on any replica.
+        CHECK(crmlite::followup::run(r[i], now + 60000)["created"] == 0);
+        CHECK(crmlite::tasks::for_customer(r[i], c).empty());
+    }
+    const std::string first = csync::canonical_dump(r[0]);
+    for (int i = 1; i < 3; ++i) CHECK(csync::canonical_dump(r[i]) == first);
+}
+
 TEST_CASE("merging duplicates moves the loser's tasks to the survivor; undoing the merge moves them back", "[tasks][sync][merge]") {
     Trio r;
     const Uuid a = crmlite::customers::create(r[0], Json{{"kind", "person"}, {"display_name", "王小明"}});

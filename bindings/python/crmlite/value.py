@@ -29,6 +29,7 @@ _ffi.declare({
     "crm_task_update": (_st, [_D, _S, _S]),
     "crm_task_get": (_st, [_P, _D, _S]),
     "crm_task_complete": (_st, [_D, _S, _S]),
+    "crm_task_delete": (_st, [_D, _S]),
     "crm_task_snooze": (_st, [_D, _S, _S]),
     "crm_tasks_due": (_st, [_P, _D, _S, _S]),
     "crm_tasks_for_customer": (_st, [_P, _D, _S]),
@@ -114,6 +115,10 @@ class ValueMixin:
 
     def complete_task(self, task_id, at=None):
         _check(lib.crm_task_complete(self._db(), _bytes(task_id, "id"), _time(at, "at")))
+
+    def delete_task(self, task_id):
+        """Deletes the task (a tombstone that syncs)."""
+        _check(lib.crm_task_delete(self._db(), _bytes(task_id, "id")))
 
     def snooze_task(self, task_id, until):
         _check(lib.crm_task_snooze(self._db(), _bytes(task_id, "id"), _time(until, "until")))

@@ -163,6 +163,10 @@ class Lifecycle(DbTestCase):
         self.assertEqual(self.db.customer_tasks(cid)[0]["notes"], "已完成")
         with self.assertRaises(crmlite.InvalidInput):
             self.db.create_task({"customer_id": cid, "kind": "call"})
+        self.db.delete_task(tid)
+        self.assertEqual(self.db.customer_tasks(cid), [])
+        with self.assertRaises(crmlite.NotFound):
+            self.db.delete_task(tid)
 
         self.assertEqual(len(self.db.install_default_followup_rules()), 3)
         rid = self.db.save_followup_rule({"name": "x", "definition": {"trigger": "new_customer", "within_days": 1}})
