@@ -332,7 +332,7 @@ CRM_API crm_status crm_sync_conflicts(char** out_json, crm_db* db, const char* r
 /* Tombstone garbage collection: drops the tombstones every peer seen within
  * `retention_ms` has acknowledged; peers not seen for longer must re-baseline
  * (CRM_ESTALE from then on); also drops filtered peers' share rows of records
- * gone from this file. Returns {"tombstones_dropped","horizon","active_peers",
+ * gone from this file and every share row of a stale peer. Returns {"tombstones_dropped","horizon","active_peers",
  * "stale_peers","newly_stale","share_rows_pruned"} (caller frees). */
 CRM_API crm_status crm_sync_gc(char** out_report, crm_db* db, int64_t retention_ms) CRM_NOEXCEPT;
 /* A new replica (a new device) from a snapshot of `db` (the hub), written to

@@ -113,10 +113,14 @@ std::set<Uuid> PeerShare::held_at(std::int64_t since, std::set<Uuid>* resets, Ta
 }
 
 int prune_shares(Database& db) {
-    return db.stmt("DELETE FROM sync_shares WHERE held = 0 AND CASE length(customer) "
-                   "WHEN 16 THEN NOT EXISTS (SELECT 1 FROM customers WHERE id = customer) "
-                   "ELSE NOT EXISTS (SELECT 1 FROM leads WHERE id = substr(customer, 2)) END")
-        .exec();
+    const int gone = db.stmt("DELETE FROM sync_shares WHERE held = 0 AND CASE length(customer) "
+                             "WHEN 16 THEN NOT EXISTS (SELECT 1 FROM customers WHERE id = customer) "
+                             "ELSE NOT EXISTS (SELECT 1 FROM leads WHERE id = substr(customer, 2)) END")
+                         .exec();
+    // acked_through -1: stale (sync/peers.cpp).
+    return gone + db.stmt("DELETE FROM sync_shares WHERE peer IN (SELECT s.idx FROM sync_peers p "
+                          "JOIN sync_sites s ON s.site = p.site WHERE p.acked_through = -1)")
+                      .exec();
 }
 
 void PeerShare::record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table) {

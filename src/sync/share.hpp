@@ -77,7 +77,9 @@ private:
 // here (see PeerShare::note_held); those of records gone from this file are
 // dropped, for every peer (sync/peers.hpp, collect_garbage). Keeping them
 // longer changes nothing a peer is sent: "not held" is what no row says too.
-// Returns the number of rows dropped.
+// Every row of a stale peer goes too (collect_garbage marks it stale for good:
+// its pulls and pushes are refused, and it comes back re-baselined, under a
+// new site id with a share of its own). Returns the number of rows dropped.
 int prune_shares(Database& db);
 
 // The lead a synced record belongs to (a lead itself, a lead event's lead, from

@@ -121,6 +121,25 @@ TEST_CASE("garbage collection drops a device's share rows only once their custom
     CHECK(s.page().records == 0);
 }
 
+TEST_CASE("garbage collection drops every share row of a device gone stale", "[sync][share]") {
+    Star s;
+    make(s.hub, "A1", "alice");
+    make(s.hub, "A2", "alice");
+    s.pull();
+    s.push();
+    const auto rows = [&] { return scalar(s.hub, "SELECT count(*) FROM sync_shares"); };
+    REQUIRE(rows() == 2);
+    // Still active a day later with a week's retention: nothing goes.
+    CHECK(csync::collect_garbage(s.hub, 7 * 86400000LL, crmlite::now_ms() + 86400000)["share_rows_pruned"] == 0);
+    CHECK(rows() == 2);
+    // Away longer than the retention: stale, and its share is forgotten.
+    const Json gc = csync::collect_garbage(s.hub, 86400000, crmlite::now_ms() + 2 * 86400000LL);
+    CHECK(gc["newly_stale"] == 1);
+    CHECK(gc["share_rows_pruned"] == 2);
+    CHECK(rows() == 0);
+    CHECK_THROWS_WITH(s.page(), Catch::Contains("re-baseline"));
+}
+
 TEST_CASE("a lost page of a filtered sync is sent again", "[sync][share]") {
     Star s;
     make(s.hub, "A1", "alice");
