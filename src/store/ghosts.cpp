@@ -143,7 +143,25 @@ std::optional<Ghost> load_ghost(Database& db, Table table, const Uuid& id) {
     return g;
 }
 
+namespace {
+// Whether the customer's tombstone is an erasure (subject/subject.hpp): then
+// nothing of what was under it is kept, not even a ghost that arrives late.
+bool erased_customer(Database& db, const Uuid& customer) {
+    auto& st = db.stmt("SELECT 1 FROM sync_tombstones WHERE tbl = 1 AND id = ? AND erased <> 0");
+    st.bind(1, customer.data(), Uuid::size());
+    const bool yes = st.executeStep();
+    st.reset();
+    return yes;
+}
+}  // namespace
+
 void save_ghost(Database& db, Table table, const Uuid& id, const Ghost& g) {
+    if (table != Table::customers)
+        if (const Value* c = g.value("customer_id"))
+            if (const auto* u = std::get_if<Uuid>(c); u && erased_customer(db, *u)) {
+                drop_ghost(db, table, id);
+                return;
+            }
     const std::int64_t stamp = max_stamp(g.versions), seq = max_seq(g.versions);
     const std::string vers = encode_versions(g.versions, stamp, seq), vals = encode_values(g.values);
     auto& put = db.stmt(

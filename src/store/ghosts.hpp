@@ -41,7 +41,8 @@ bool keeps_ghost(Table table);
 // row is deleted.
 std::optional<Ghost> capture_ghost(Database& db, Table table, const Uuid& id);
 std::optional<Ghost> load_ghost(Database& db, Table table, const Uuid& id);
-// Its customer_id value, if any, is kept beside it (eviction, erasure).
+// Its customer_id value, if any, is kept beside it (eviction, erasure). A
+// record under an erased customer keeps no ghost: nothing is saved.
 void save_ghost(Database& db, Table table, const Uuid& id, const Ghost& g);
 void drop_ghost(Database& db, Table table, const Uuid& id);
 // Every ghost of records under this customer.

@@ -466,10 +466,34 @@ DELETE FROM sync_versions WHERE (tbl = 10 AND NOT EXISTS (SELECT 1 FROM tasks t 
   OR (tbl = 13 AND NOT EXISTS (SELECT 1 FROM lifecycle_history h WHERE h.id = sync_versions.id));
 )sql";
 
+// v16: a conflict-log entry names the customer its record belongs to, so
+// erasing a person also clears the entries of records that were under it but
+// were deleted before the erasure (subject::forget_traces). Existing entries
+// get the customer of their record where the row or its ghost is still here.
+constexpr const char* kV16 = R"sql(
+ALTER TABLE sync_conflicts ADD COLUMN customer BLOB;
+UPDATE sync_conflicts SET customer = id WHERE tbl = 1;
+UPDATE sync_conflicts SET customer = coalesce(
+  CASE tbl
+    WHEN 2 THEN (SELECT customer_id FROM contact_points r WHERE r.id = sync_conflicts.id)
+    WHEN 3 THEN (SELECT customer_id FROM interactions r WHERE r.id = sync_conflicts.id)
+    WHEN 5 THEN (SELECT customer_id FROM customer_tags r WHERE r.id = sync_conflicts.id)
+    WHEN 6 THEN (SELECT customer_id FROM external_ids r WHERE r.id = sync_conflicts.id)
+    WHEN 10 THEN (SELECT customer_id FROM tasks r WHERE r.id = sync_conflicts.id)
+    WHEN 13 THEN (SELECT customer_id FROM lifecycle_history r WHERE r.id = sync_conflicts.id)
+    WHEN 45 THEN (SELECT customer_id FROM opportunities r WHERE r.id = sync_conflicts.id)
+    WHEN 46 THEN (SELECT customer_id FROM stage_history r WHERE r.id = sync_conflicts.id)
+    WHEN 48 THEN (SELECT customer_id FROM campaign_members r WHERE r.id = sync_conflicts.id)
+  END,
+  (SELECT g.customer FROM sync_ghosts g WHERE g.tbl = sync_conflicts.tbl AND g.id = sync_conflicts.id))
+WHERE tbl <> 1;
+CREATE INDEX sync_conflicts_customer ON sync_conflicts(customer) WHERE customer IS NOT NULL;
+)sql";
+
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
-                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}};
+                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}, {16, kV16}};
     return all;
 }
 

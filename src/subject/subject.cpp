@@ -145,6 +145,15 @@ std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const Records&
         conflicts += db.sql().getChanges();
         dc.reset();
     }
+    // And those of records that were under the person but were deleted before
+    // (the entries name their customer; records[0] is the person).
+    if (!records.empty() && records.front().first == Table::customers) {
+        auto& under = db.stmt("DELETE FROM sync_conflicts WHERE customer = ?");
+        under.bind(1, records.front().second.data(), Uuid::size());
+        under.exec();
+        conflicts += db.sql().getChanges();
+        under.reset();
+    }
     auto& dx = db.stmt("DELETE FROM sync_extra WHERE tbl = ? AND id = ?");
     for (const auto& [table, id] : records) {
         dx.bind(1, static_cast<int>(table));
@@ -159,11 +168,11 @@ std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const Records&
 bool mark_erased(WriteScope& w, const Records& records) {
     Database& db = w.db();
     bool marked = false;
-    auto& st = db.stmt("UPDATE sync_tombstones SET erased = 1, seq = CASE WHEN tbl = ?1 THEN ?2 ELSE seq END "
-                       "WHERE tbl = ?3 AND id = ?4 AND erased = 0");
+    // A new seq: the tombstone is sent again, now as an erasure, also to peers
+    // that had it as a plain delete.
+    auto& st = db.stmt("UPDATE sync_tombstones SET erased = 1, seq = ?2 WHERE tbl = ?3 AND id = ?4 AND erased = 0");
     for (std::size_t i = 0; i < records.size(); ++i) {
         const auto& [table, id] = records[i];
-        st.bind(1, static_cast<int>(Table::customers));
         st.bind(2, w.seq());
         st.bind(3, static_cast<int>(table));
         st.bind(4, id.data(), Uuid::size());

@@ -45,10 +45,10 @@ Records person_records(Database& db, const Uuid& customer);
 // Removes the old values of these records from the conflict log and their
 // kept unknown fields; returns {conflict entries, unknown fields} removed.
 std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const Records& records);
-// Marks the tombstones of these records as an erasure (the customer's, the
-// first, syncs again, now as an erasure; a late change to any of them keeps
+// Marks the tombstones of these records as an erasure (each gets a new seq, so
+// it syncs again, now as an erasure; a late change to any of them keeps
 // nothing: no ghost, no conflict log entry) and the file as needing a scrub.
-// Returns false when the customer's was marked already. REQUIRES: the
+// Returns false when the first record's was marked already. REQUIRES: the
 // scope's transaction holds the tombstones.
 bool mark_erased(WriteScope& w, const Records& records);
 // Whether the record's tombstone is an erasure.

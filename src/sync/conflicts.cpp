@@ -25,8 +25,8 @@ Json json_of_logged(const SQLite::Column& c) {
 
 void log_conflict(Database& db, std::int64_t now_ms, const Conflict& c) {
     auto& st = db.stmt(
-        "INSERT INTO sync_conflicts(at, tbl, id, field, reason, lost, lost_hlc, lost_site, kept, kept_hlc, kept_site) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO sync_conflicts(at, tbl, id, field, reason, lost, lost_hlc, lost_site, kept, kept_hlc, kept_site, customer) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, now_ms);
     st.bind(2, static_cast<int>(c.table));
     st.bind(3, c.id.data(), Uuid::size());
@@ -38,6 +38,8 @@ void log_conflict(Database& db, std::int64_t now_ms, const Conflict& c) {
     bind_logged(st, 9, c.kept);
     st.bind(10, c.kept_hlc);
     st.bind(11, c.kept_site);
+    if (c.customer) st.bind(12, c.customer->data(), Uuid::size());
+    else st.bind(12);
     st.exec();
 }
 

@@ -24,6 +24,7 @@ struct Conflict {
     std::int64_t lost_hlc, lost_site;  // site: index into sync_sites
     Value kept;
     std::int64_t kept_hlc, kept_site;
+    std::optional<Uuid> customer;  // the customer the record belongs to, when known (erasure clears by it)
 };
 
 void log_conflict(Database& db, std::int64_t now_ms, const Conflict& c);

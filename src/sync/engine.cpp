@@ -236,7 +236,10 @@ public:
         rc.site = site(site_idx);
         add_ghost(table, id, rc);
         // An erasure travels as one (issue 7): the receiver scrubs its file too.
-        if (table == Table::customers && subject::erased(db_, table, id))
+        // So does the erased tombstone of a record that was under the person
+        // (not content-addressed: no ghost fields to mix with): a replica that
+        // never held the record learns that nothing of it may be kept.
+        if ((table == Table::customers || !find_table(static_cast<int>(table))->recreatable) && subject::erased(db_, table, id))
             rc.fields.push_back({cs_.name_index(kErasedField), rc.site, hlc, std::int64_t{1}, 0});
         cs_.records.push_back(std::move(rc));
     }
@@ -388,11 +391,32 @@ private:
         del.exec();
     }
 
-    void conflict(const SyncedTable& t, const Uuid& id, const std::string& field, const char* reason, const Value& lost,
+    void conflict(const SyncedTable& t, const RecordChange& rc, const std::string& field, const char* reason, const Value& lost,
                   std::int64_t lost_hlc, std::int64_t lost_site, const Value& kept, std::int64_t kept_hlc,
                   std::int64_t kept_site) {
-        log_conflict(db_, w_.now(), {t.table, id, field, reason, lost, lost_hlc, lost_site, kept, kept_hlc, kept_site});
+        log_conflict(db_, w_.now(),
+                     {t.table, rc.id, field, reason, lost, lost_hlc, lost_site, kept, kept_hlc, kept_site, customer_of(t, rc)});
         ++report_.conflicts;
+    }
+
+    // The customer a record belongs to, for its conflict-log entries (an
+    // erasure clears them by it): from the change, the row, the ghost of a
+    // deleted record, or an earlier entry of the record. Unknown for a record
+    // deleted here before without a ghost, whose change does not name it.
+    std::optional<Uuid> customer_of(const SyncedTable& t, const RecordChange& rc) {
+        if (t.customer_column.empty()) return std::nullopt;
+        const Value* incoming = nullptr;
+        for (const auto& f : rc.fields)
+            if (cs_.names[f.name] == t.customer_column) incoming = &f.value;
+        if (auto c = owning_customer(db_, static_cast<int>(t.table), rc.id, incoming)) return c;
+        auto& st = db_.stmt("SELECT customer FROM sync_ghosts WHERE tbl = ?1 AND id = ?2 AND customer IS NOT NULL UNION ALL "
+                            "SELECT customer FROM sync_conflicts WHERE tbl = ?1 AND id = ?2 AND customer IS NOT NULL LIMIT 1");
+        st.bind(1, static_cast<int>(t.table));
+        st.bind(2, rc.id.data(), Uuid::size());
+        std::optional<Uuid> out;
+        if (st.executeStep()) out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+        st.reset();
+        return out;
     }
 
     // Fields this version does not know: kept per field, last writer wins, and
@@ -499,7 +523,7 @@ private:
             // An edit the deleting site cannot have seen (its clock is later) is lost to the delete.
             for (const auto& f : rc.fields)
                 if (f.hlc > tomb->hlc && cs_.names[f.name] != kCreatedAt)
-                    conflict(t, rc.id, cs_.names[f.name], "deleted", f.value, f.hlc, sites_[f.site], std::monostate{},
+                    conflict(t, rc, cs_.names[f.name], "deleted", f.value, f.hlc, sites_[f.site], std::monostate{},
                              tomb->hlc, tomb->site);
             return;
         }
@@ -569,12 +593,12 @@ private:
                     ++report_.superseded;
                     // The local value's writer never saw the incoming one: a concurrent edit lost.
                     if (it->base < f.hlc && here != f.value)
-                        conflict(t, rc.id, name, "concurrent edit", f.value, f.hlc, sites_[f.site], here, it->stamp, it->site);
+                        conflict(t, rc, name, "concurrent edit", f.value, f.hlc, sites_[f.site], here, it->stamp, it->site);
                     continue;
                 }
                 // The incoming writer never saw the local value: it is overwritten by a concurrent edit.
                 if (!unmask && f.base < it->stamp && here != f.value)
-                    conflict(t, rc.id, name, "concurrent edit", here, it->stamp, it->site, f.value, f.hlc, sites_[f.site]);
+                    conflict(t, rc, name, "concurrent edit", here, it->stamp, it->site, f.value, f.hlc, sites_[f.site]);
             }
             const FieldVersion nv{c, f.hlc, sites_[f.site], w_.seq(), f.base};
             if (it != merged.end()) *it = nv;
@@ -735,6 +759,11 @@ private:
             return;
         }
         remove_record(t, rc);
+        if (!t.recreatable && t.table != Table::customers && erasure()) {
+            // A record of an erased person: its traces go, and a late change to it keeps nothing.
+            subject::forget_traces(db_, {{t.table, rc.id}});
+            subject::mark_erased(w_, {{t.table, rc.id}});
+        }
     }
 
     void remove_record(const SyncedTable& t, const RecordChange& rc) {
@@ -820,7 +849,7 @@ private:
         if (!versions) return;
         for (const auto& v : *versions)
             if (v.stamp > rc.hlc && v.field < static_cast<int>(t.columns.size()))
-                conflict(t, rc.id, t.columns[static_cast<std::size_t>(v.field)].name, "deleted",
+                conflict(t, rc, t.columns[static_cast<std::size_t>(v.field)].name, "deleted",
                          row.values[static_cast<std::size_t>(v.field)], v.stamp, v.site, std::monostate{}, rc.hlc, site);
     }
 
@@ -1152,8 +1181,12 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                     Uuid::from_blob(st.getColumn(3).getBlob(), st.getColumn(3).getBytes()), st.getColumn(4).getInt64(),
                     st.getColumn(5).getInt64()};
             // The peer's own delete, unless it carries a ghost that may have
-            // learnt edits since (content-addressed records).
-            if (e.tombstone && e.site == peer_idx && !keeps_ghost(static_cast<Table>(e.table))) continue;
+            // learnt edits since (content-addressed records), or became an
+            // erasure here since (an erasure with an older clock than the
+            // peer's plain delete: the flag travels whichever clock won).
+            if (e.tombstone && e.site == peer_idx && !keeps_ghost(static_cast<Table>(e.table)) &&
+                !(e.table == static_cast<int>(Table::customers) && subject::erased(db, Table::customers, e.id)))
+                continue;
             if (filtered && !e.tombstone) {
                 // Only records of customers the peer holds; tombstones go to everyone (ids and clocks only).
                 // A customer being reset is not held for this: its copy there is evicted at the end of

@@ -794,7 +794,8 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
     // Migration 14 (privacy under sync, issue 7) made these (audit_log.seq went with audit_log).
     t->sql().exec("ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked");
     // Migration 15 only drops leftover bookkeeping: nothing to undo.
-    REQUIRE(Database::latest_schema_version() == 15);  // a new migration: undo it here too
+    // Migration 16 adds a column to sync_conflicts, which was dropped above.
+    REQUIRE(Database::latest_schema_version() == 16);  // a new migration: undo it here too
     t.reopen();
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 1);
     CHECK(scalar(*t, "SELECT count(*) FROM pragma_index_list('customer_tags') WHERE name = 'customer_tags_id'") == 1);
@@ -838,12 +839,62 @@ TEST_CASE("migration 15 drops the versions a customer's cascaded tasks and stage
         del.bind(1, gone.data(), Uuid::size());
         del.exec();
     }
-    t->sql().exec("PRAGMA user_version = 14");
+    // Undo migration 16 too (it runs again after 15).
+    t->reset_statements();  // DROP INDEX needs no statement left mid-result
+    t->sql().exec("DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer; PRAGMA user_version = 14");
     REQUIRE(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl IN (10, 13)") == 4);
     t.reopen();
-    CHECK(t->schema_version() == 15);
+    CHECK(t->schema_version() == Database::latest_schema_version());
     CHECK(scalar(*t, "SELECT count(*) FROM sync_versions WHERE tbl IN (10, 13)") == 2);
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl IN (10, 13)") == 2);
     CHECK(scalar(*t, "SELECT count(*) FROM sync_versions WHERE tbl = 1") == 2);  // the customers' own stay
     CHECK(crmlite::tasks::for_customer(*t, kept).size() == 1);
+}
+
+TEST_CASE("migration 16 gives conflict-log entries the customer of their record", "[store][migration]") {
+    TempDb t;
+    const Uuid c = crmlite::customers::create(*t, Json{{"display_name", "冲突"}, {"phones", {"13800001111"}}});
+    const Uuid task = crmlite::tasks::create(
+        *t, Json{{"customer_id", c.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+    Uuid phone;
+    {
+        SQLite::Statement point(t->sql(), "SELECT id FROM contact_points WHERE customer_id = ?");
+        point.bind(1, c.data(), Uuid::size());
+        REQUIRE(point.executeStep());
+        phone = Uuid::from_blob(point.getColumn(0).getBlob(), point.getColumn(0).getBytes());
+    }
+    const Uuid gone = Uuid::v7();  // a record deleted here: no row, no ghost
+    // What a schema-15 file holds: entries without a customer column.
+    t->reset_statements();  // DROP INDEX needs no statement left mid-result
+    t->sql().exec("DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer");
+    {
+        SQLite::Statement put(t->sql(),
+                              "INSERT INTO sync_conflicts(at, tbl, id, field, reason, lost, lost_hlc, lost_site, kept, "
+                              "kept_hlc, kept_site) VALUES (1, ?, ?, 'f', 'concurrent edit', 'x', 1, 1, 'y', 2, 1)");
+        const std::vector<std::pair<int, Uuid>> rows = {{1, c}, {2, phone}, {10, task}, {3, gone}};
+        for (const auto& [tbl, id] : rows) {
+            put.bind(1, tbl);
+            put.bind(2, id.data(), Uuid::size());
+            put.exec();
+            put.reset();
+        }
+    }
+    t->sql().exec("PRAGMA user_version = 15");
+    t.reopen();
+    CHECK(t->schema_version() == 16);
+    CHECK(Database::latest_schema_version() == 16);
+    SQLite::Statement q(t->sql(), "SELECT tbl, customer FROM sync_conflicts ORDER BY n");
+    std::vector<std::pair<int, std::optional<Uuid>>> got;
+    while (q.executeStep())
+        got.emplace_back(q.getColumn(0).getInt(),
+                         q.getColumn(1).isNull() ? std::nullopt
+                                                 : std::optional<Uuid>(Uuid::from_blob(q.getColumn(1).getBlob(), 16)));
+    REQUIRE(got.size() == 4);
+    CHECK(got[0].second == c);
+    CHECK(got[1].second == c);
+    CHECK(got[2].second == c);
+    CHECK_FALSE(got[3].second.has_value());
+    CHECK(
+        scalar(*t, "SELECT count(*) FROM pragma_index_list('sync_conflicts') WHERE name = 'sync_conflicts_customer'") ==
+        1);
 }

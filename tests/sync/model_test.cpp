@@ -44,6 +44,7 @@
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
 #include "store/hlc.hpp"
+#include "subject/subject.hpp"
 #include "sync/changeset.hpp"
 #include "sync/engine.hpp"
 #include "sync/peers.hpp"
@@ -415,6 +416,7 @@ public:
         const bool converged = check_converged();
         for (int r = 0; r < size(); ++r) check_replica(r, r == 0 || !converged);
         check_customers();
+        check_erasures();
     }
 
 private:
@@ -628,8 +630,15 @@ private:
         } else if (roll < 36) {
             const std::string owner = kOwners[below(4)];
             local(r, "reassign " + cn + " to " + owner, [&](Database& d) { customers::update(d, c, Json{{"owner", owner}}); });
-        } else if (roll < 40) {
+        } else if (roll < 38) {
             local(r, "delete " + cn, [&](Database& d) { customers::remove(d, c); });
+        } else if (roll < 40) {
+            // An erasure is a delete of the person and all under it (the model
+            // needs no rule of its own), whose traces must go everywhere.
+            local(r, "erase " + cn, [&](Database& d) {
+                crmlite::subject::erase_person(d, c);
+                erased_.insert(c);
+            });
         } else if (roll < 50) {
             const Json list = phones();
             local(r, "set phones of " + cn + " " + list.dump(), [&](Database& d) { customers::update(d, c, Json{{"phones", list}}); });
@@ -1072,6 +1081,46 @@ private:
         }
     }
 
+    // An erased person leaves only tombstones marked as an erasure: no ghost,
+    // no conflict-log entry of it or of anything that was under it, on every
+    // replica, whatever arrived late.
+    void check_erasures() {
+        for (const auto& c : erased_) {
+            std::set<Uuid> ids = {c};
+            for (const auto& [k, rec] : model_.records()) {
+                const auto owner = model_.value(k, "customer_id");
+                if (owner && id_from_quoted(*owner) == c) ids.insert(k.second);
+            }
+            for (int r = 0; r < size(); ++r) {
+                Database& d = db(r);
+                const std::string who = "r" + std::to_string(r) + ": erased " + customer_name(c);
+                expect(crmlite::subject::erased(d, Table::customers, c), who + " has no erasure tombstone");
+                for (const auto& id : ids) {
+                    // Known gap (docs/privacy.md): an edit lost to a delete made here
+                    // before the erasure, of a record whose customer this replica
+                    // could no longer tell (no row, no ghost, the change does not
+                    // name it), is logged without a customer and stays.
+                    auto& st = d.stmt("SELECT (SELECT count(*) FROM sync_conflicts WHERE id = ?1 AND "
+                                      "NOT (customer IS NULL AND reason = 'deleted')), "
+                                      "(SELECT count(*) FROM sync_ghosts WHERE id = ?1 OR customer = ?1)");
+                    st.bind(1, id.data(), Uuid::size());
+                    st.executeStep();
+                    const auto conflicts = st.getColumn(0).getInt64(), ghosts = st.getColumn(1).getInt64();
+                    st.reset();
+                    std::string entries;
+                    if (conflicts) {
+                        SQLite::Statement e(d.sql(), "SELECT field || ' ' || reason || ' lost ' || quote(lost) FROM sync_conflicts "
+                                                     "WHERE id = ? AND NOT (customer IS NULL AND reason = 'deleted')");
+                        e.bind(1, id.data(), Uuid::size());
+                        while (e.executeStep()) entries += " [" + e.getColumn(0).getString() + "]";
+                    }
+                    expect(conflicts == 0 && ghosts == 0, who + ": " + std::to_string(conflicts) + " conflict-log entries" + entries +
+                                                              " and " + std::to_string(ghosts) + " ghosts of " + with_names(id.str()) + " remain");
+                }
+            }
+        }
+    }
+
     int seed_;
     std::mt19937_64 rng_;
     TempDir dir_;
@@ -1080,6 +1129,7 @@ private:
     std::vector<Uuid> sites_;
     Model model_;
     std::vector<Uuid> people_, notes_, jobs_;
+    std::set<Uuid> erased_;
     std::vector<Packet> in_flight_;
     std::vector<std::string> log_, problems_;
     std::map<Key, std::string> names_;
@@ -1409,4 +1459,39 @@ TEST_CASE("an edit merged into a deleted record's ghost travels on with its tomb
     CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 1);
     customers::remove(w, id);
     CHECK(scalar(w, "SELECT count(*) FROM sync_ghosts") == 0);  // its customer never comes back
+}
+
+TEST_CASE("an erasure reaches the replica whose own plain delete of the person has the later clock", "[sync][model][privacy]") {
+    // Found by the model test once it erased people (seeds 99 and 104): a
+    // replica is not sent its own deletes, and b's plain delete won by clock
+    // everywhere, so b never learnt that the person was erased (and kept
+    // whatever late changes to the person's records brought).
+    TempDir dir;
+    Database a(dir.path("a.db"), {}), b(dir.path("b.db"), {}), c(dir.path("c.db"), {});
+    // As devices sync: the asking peer named, so its own changes are not echoed back.
+    const auto sync_all = [](Database& from, Database& to) {
+        csync::ChangesOptions o;
+        o.peer = to.site_id();
+        for (;;) {
+            const auto ch = csync::changes_since(from, csync::received_from(to, from.site_id()), o);
+            csync::apply(to, ch.blob, {});
+            if (!ch.more) break;
+        }
+    };
+    const Uuid id = customers::create(a, Json{{"display_name", "王小明"}, {"phones", {"13800001000"}}});
+    sync_all(a, b);  // c never holds the person: it only relays tombstones
+    crmlite::subject::erase_person(a, id);
+    next_millisecond();
+    customers::remove(b, id);  // later than the erasure, without knowing of it
+    sync_all(b, a);  // a's tombstone is now b's (the later clock), still marked erased
+    for (int round = 0; round < 2; ++round)
+        for (Database* from : {&a, &b, &c})
+            for (Database* to : {&a, &b, &c})
+                if (from != to) sync_all(*from, *to);
+    for (Database* r : {&a, &b, &c}) {
+        CHECK(crmlite::subject::erased(*r, Table::customers, id));
+        CHECK(scalar(*r, "SELECT count(*) FROM sync_ghosts") == 0);
+    }
+    CHECK(csync::canonical_dump(a) == csync::canonical_dump(b));
+    CHECK(csync::canonical_dump(a) == csync::canonical_dump(c));
 }
