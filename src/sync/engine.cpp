@@ -377,7 +377,8 @@ private:
         }
         const SyncedTable& t = *find_table(rc.table);
         if (t.table == Table::customers && customers::exists(db_, rc.id)) {
-            customers::forget(db_, rc.id);  // with what follows it (its modules' removal hooks)
+            customers::forget(db_, rc.id);
+            forget_dependents(db_, rc.id);
             ++report_.evicted;
         }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)

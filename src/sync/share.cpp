@@ -192,4 +192,31 @@ void forget_lead(Database& db, const Uuid& lead) {
     w.commit();
 }
 
+void forget_dependents(Database& db, const Uuid& customer) {
+    WriteScope w(db);
+    for (const auto& t : synced_tables()) {
+        if (t.customer_column.empty()) continue;
+        switch (t.table) {
+        case Table::customers:
+        case Table::contact_points:
+        case Table::external_ids:
+        case Table::customer_tags:
+        case Table::interactions: continue;  // customers::forget's own
+        default: break;
+        }
+        auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?");
+        st.bind(1, customer.data(), Uuid::size());
+        std::vector<Uuid> ids;
+        while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+        st.reset();
+        for (const auto& id : ids) {
+            w.drop_versions(t.table, id);
+            auto& del = db.stmt("DELETE FROM " + t.name + " WHERE id = ?");
+            del.bind(1, id.data(), Uuid::size());
+            del.exec();
+        }
+    }
+    w.commit();
+}
+
 }  // namespace crmlite::sync

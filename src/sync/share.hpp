@@ -94,5 +94,10 @@ void forget_lead(Database& db, const Uuid& lead);
 // here; nullopt for records that belong to none (tags) or when unknown.
 std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, const Value* incoming_customer);
 
+// A customer left this replica (eviction, a filtered snapshot): the records of
+// the capability tables that follow it (opportunities, tasks, campaign
+// members, ...: every synced table with a customer column beyond those
+// customers::forget knows) go too, without tombstones.
+void forget_dependents(Database& db, const Uuid& customer);
 
 }  // namespace crmlite::sync

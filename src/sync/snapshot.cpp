@@ -102,7 +102,10 @@ Json snapshot(Database& origin, const std::string& path, const SnapshotOptions& 
                     if (!lead_members.count(id)) leads_outside.push_back(id);
                 }
                 copy.begin();
-                for (const auto& id : outside) customers::forget(copy, id);  // and what follows it (removal hooks)
+                for (const auto& id : outside) {
+                    customers::forget(copy, id);
+                    forget_dependents(copy, id);
+                }
                 for (const auto& id : leads_outside) forget_lead(copy, id);
                 copy.commit();
                 // Nothing of the customers left out may stay behind in the
