@@ -366,7 +366,7 @@ void remove(Database& db, const Uuid& id, std::vector<RecordRef>* dependents) {
         std::vector<Uuid> ids;
         while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), 16));
         st.reset();
-        for (const auto& c : ids) w.record_delete(table, c);
+        for (const auto& c : ids) w.record_delete(table, c, id);
         return ids.size();
     };
     tombstone_children("SELECT id FROM contact_points WHERE customer_id = ?", Table::contact_points);
@@ -382,7 +382,7 @@ void remove(Database& db, const Uuid& id, std::vector<RecordRef>* dependents) {
         st.reset();
         for (const auto& [rid, iid] : gone) {
             search::before_change(db, search::Doc::interaction, rid);
-            w.record_delete(Table::interactions, iid);
+            w.record_delete(Table::interactions, iid, id);
         }
         n_interactions = gone.size();
     }
@@ -395,7 +395,7 @@ void remove(Database& db, const Uuid& id, std::vector<RecordRef>* dependents) {
         for (const auto& t : tag_ids) {
             std::string key(reinterpret_cast<const char*>(id.data()), 16);
             key.append(reinterpret_cast<const char*>(t.data()), 16);
-            w.record_delete(Table::customer_tags, Uuid::v8("customer_tag", key));
+            w.record_delete(Table::customer_tags, Uuid::v8("customer_tag", key), id);
         }
     }
     // Persons that pointed at this company lose the link, as a versioned change.

@@ -318,10 +318,17 @@ void remove(Database& db, const Uuid& id) {
     access::require_interaction(db, id, access::kDelete, "interaction");
     const std::int64_t rid = rid_of(db, id);
     search::before_change(db, search::Doc::interaction, rid);
+    std::optional<Uuid> customer;
+    {
+        auto& st = db.stmt("SELECT customer_id FROM interactions WHERE rid = ?");
+        st.bind(1, rid);
+        if (st.executeStep()) customer = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+        st.reset();
+    }
     auto& del = db.stmt("DELETE FROM interactions WHERE rid = ?");
     del.bind(1, rid);
     del.exec();
-    w.record_delete(Table::interactions, id);
+    w.record_delete(Table::interactions, id, customer);
     w.count("interactions", -1);
     w.commit();
 }

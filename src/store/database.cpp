@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
@@ -498,18 +499,49 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
     store_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
 }
 
-void WriteScope::record_delete(Table table, const Uuid& id) {
+namespace {
+// The customer a record is under, from its row (nullopt once the row is gone).
+// The tables with a customer column (sync/schema.cpp's customer_column).
+std::optional<Uuid> customer_from_row(Database& db, Table table, const Uuid& id) {
+    if (table == Table::customers) return id;
+    static const std::map<int, std::string> kTables = {
+        {2, "customer_id FROM contact_points"},    {3, "customer_id FROM interactions"},
+        {5, "customer_id FROM customer_tags"},     {6, "customer_id FROM external_ids"},
+        {10, "customer_id FROM tasks"},            {13, "customer_id FROM lifecycle_history"},
+        {20, "survivor_id FROM customer_redirects"}, {21, "survivor_id FROM customer_merges"},
+        {45, "customer_id FROM opportunities"},    {46, "customer_id FROM stage_history"},
+        {48, "customer_id FROM campaign_members"}};
+    const auto t = kTables.find(static_cast<int>(table));
+    if (t == kTables.end()) return std::nullopt;
+    auto& st = db.stmt("SELECT " + t->second + " WHERE id = ?");
+    st.bind(1, id.data(), Uuid::size());
+    std::optional<Uuid> out;
+    if (st.executeStep() && !st.getColumn(0).isNull())
+        out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+    st.reset();
+    return out;
+}
+
+void bind_customer(SQLite::Statement& st, int index, const std::optional<Uuid>& customer) {
+    if (customer) st.bind(index, customer->data(), Uuid::size());
+    else st.bind(index);
+}
+}  // namespace
+
+void WriteScope::record_delete(Table table, const Uuid& id, const std::optional<Uuid>& customer) {
     // A content-addressed record keeps its last state beside its tombstone
     // (store/ghosts.hpp): callers delete the row after this call.
     if (keeps_ghost(table))
         if (const auto g = capture_ghost(db_, table, id)) save_ghost(db_, table, id, *g);
+    const auto under = customer ? customer : customer_from_row(db_, table, id);
     drop_versions(table, id);
-    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_tombstones(tbl, id, hlc, site, seq) VALUES (?, ?, ?, ?, ?)");
+    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_tombstones(tbl, id, hlc, site, seq, customer) VALUES (?, ?, ?, ?, ?, ?)");
     put.bind(1, static_cast<int>(table));
     put.bind(2, id.data(), Uuid::size());
     put.bind(3, stamp());
     put.bind(4, db_.local_site_);
     put.bind(5, next_seq());
+    bind_customer(put, 6, under);
     put.exec();
 }
 
@@ -518,12 +550,13 @@ void WriteScope::put_versions(Table table, const Uuid& id, const std::vector<Fie
     store_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
 }
 
-void WriteScope::put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site) {
+void WriteScope::put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site,
+                               const std::optional<Uuid>& customer) {
     drop_versions(table, id);
     // Newest (clock, site id) wins, as for fields: every replica keeps the same one.
     auto& put = db_.stmt(
-        "INSERT INTO sync_tombstones(tbl, id, hlc, site, seq) VALUES (?1, ?2, ?3, ?4, ?5) "
-        "ON CONFLICT(tbl, id) DO UPDATE SET hlc = ?3, site = ?4, seq = ?5 "
+        "INSERT INTO sync_tombstones(tbl, id, hlc, site, seq, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT(tbl, id) DO UPDATE SET hlc = ?3, site = ?4, seq = ?5, customer = coalesce(sync_tombstones.customer, ?6) "
         "WHERE ?3 > sync_tombstones.hlc OR (?3 = sync_tombstones.hlc AND "
         "(SELECT site FROM sync_sites WHERE idx = ?4) > (SELECT site FROM sync_sites WHERE idx = sync_tombstones.site))");
     put.bind(1, static_cast<int>(table));
@@ -531,6 +564,7 @@ void WriteScope::put_tombstone(Table table, const Uuid& id, std::int64_t hlc, st
     put.bind(3, hlc);
     put.bind(4, site);
     put.bind(5, next_seq());
+    bind_customer(put, 6, customer ? customer : customer_from_row(db_, table, id));
     put.exec();
 }
 

@@ -223,8 +223,11 @@ public:
     // Change capture: `fields` is a bit mask over the table's synced field list
     // (bit i = field i). Records per-field (stamp, site) versions for the record.
     void record_change(Table table, const Uuid& id, std::uint64_t fields);
-    // The record is gone: its versions are replaced by a tombstone.
-    void record_delete(Table table, const Uuid& id);
+    // The record is gone: its versions are replaced by a tombstone, which
+    // remembers the customer the record was under (an erasure of that customer
+    // marks it: subject/subject.hpp): `customer`, else read from the record's
+    // row when the caller has not deleted it yet.
+    void record_delete(Table table, const Uuid& id, const std::optional<Uuid>& customer = std::nullopt);
     // Adjusts a maintained count (e.g. "customers") by delta, applied at commit.
     void count(const char* name, std::int64_t delta) { counts_[name] += delta; }
 
@@ -240,8 +243,10 @@ public:
                       const std::vector<FieldVersion>& versions) {
         store_versions(table, id, before, versions);
     }
-    // A tombstone with the deleting site's clock (max with any existing one).
-    void put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site);
+    // A tombstone with the deleting site's clock (max with any existing one);
+    // `customer`, when known, is kept as record_delete's.
+    void put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site,
+                       const std::optional<Uuid>& customer = std::nullopt);
     // Merges a remote clock; false when it is more than max_skew_ms ahead of now.
     bool observe(std::int64_t remote, std::int64_t max_skew_ms);
     // Forgets the record's versions and kept unknown fields without a

@@ -466,11 +466,18 @@ DELETE FROM sync_versions WHERE (tbl = 10 AND NOT EXISTS (SELECT 1 FROM tasks t 
   OR (tbl = 13 AND NOT EXISTS (SELECT 1 FROM lifecycle_history h WHERE h.id = sync_versions.id));
 )sql";
 
-// v16: a conflict-log entry names the customer its record belongs to, so
-// erasing a person also clears the entries of records that were under it but
-// were deleted before the erasure (subject::forget_traces). Existing entries
-// get the customer of their record where the row or its ghost is still here.
+// v16: a conflict-log entry and a tombstone name the customer their record
+// belongs to, so erasing a person also clears the entries of records that were
+// under it but were deleted before the erasure, and marks their tombstones as
+// an erasure (subject::forget_traces, mark_erased). Existing rows get the
+// customer where the record's row or its ghost is still here.
 constexpr const char* kV16 = R"sql(
+ALTER TABLE sync_tombstones ADD COLUMN customer BLOB;
+UPDATE sync_tombstones SET customer = id WHERE tbl = 1;
+UPDATE sync_tombstones SET customer =
+  (SELECT g.customer FROM sync_ghosts g WHERE g.tbl = sync_tombstones.tbl AND g.id = sync_tombstones.id)
+WHERE tbl <> 1;
+CREATE INDEX sync_tombstones_customer ON sync_tombstones(customer) WHERE customer IS NOT NULL;
 ALTER TABLE sync_conflicts ADD COLUMN customer BLOB;
 UPDATE sync_conflicts SET customer = id WHERE tbl = 1;
 UPDATE sync_conflicts SET customer = coalesce(
@@ -484,6 +491,8 @@ UPDATE sync_conflicts SET customer = coalesce(
     WHEN 45 THEN (SELECT customer_id FROM opportunities r WHERE r.id = sync_conflicts.id)
     WHEN 46 THEN (SELECT customer_id FROM stage_history r WHERE r.id = sync_conflicts.id)
     WHEN 48 THEN (SELECT customer_id FROM campaign_members r WHERE r.id = sync_conflicts.id)
+    WHEN 20 THEN (SELECT survivor_id FROM customer_redirects r WHERE r.id = sync_conflicts.id)
+    WHEN 21 THEN (SELECT survivor_id FROM customer_merges r WHERE r.id = sync_conflicts.id)
   END,
   (SELECT g.customer FROM sync_ghosts g WHERE g.tbl = sync_conflicts.tbl AND g.id = sync_conflicts.id))
 WHERE tbl <> 1;

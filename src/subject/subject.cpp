@@ -146,13 +146,20 @@ std::pair<std::int64_t, std::int64_t> forget_traces(Database& db, const Records&
         dc.reset();
     }
     // And those of records that were under the person but were deleted before
-    // (the entries name their customer; records[0] is the person).
+    // (the entries and the tombstones name their customer; records[0] is the person).
     if (!records.empty() && records.front().first == Table::customers) {
-        auto& under = db.stmt("DELETE FROM sync_conflicts WHERE customer = ?");
+        auto& under = db.stmt("DELETE FROM sync_conflicts WHERE customer = ?1 OR (customer IS NULL AND id IN "
+                              "(SELECT id FROM sync_tombstones WHERE customer = ?1))");
         under.bind(1, records.front().second.data(), Uuid::size());
         under.exec();
         conflicts += db.sql().getChanges();
         under.reset();
+        auto& extra_under = db.stmt("DELETE FROM sync_extra WHERE EXISTS (SELECT 1 FROM sync_tombstones t "
+                                    "WHERE t.customer = ? AND t.tbl = sync_extra.tbl AND t.id = sync_extra.id)");
+        extra_under.bind(1, records.front().second.data(), Uuid::size());
+        extra_under.exec();
+        extra += db.sql().getChanges();
+        extra_under.reset();
     }
     auto& dx = db.stmt("DELETE FROM sync_extra WHERE tbl = ? AND id = ?");
     for (const auto& [table, id] : records) {
@@ -179,6 +186,15 @@ bool mark_erased(WriteScope& w, const Records& records) {
         st.exec();
         if (i == 0) marked = db.sql().getChanges() > 0;
         st.reset();
+    }
+    // And the tombstones of records that were under the person but were
+    // deleted before (each names its customer).
+    if (!records.empty() && records.front().first == Table::customers) {
+        auto& under = db.stmt("UPDATE sync_tombstones SET erased = 1, seq = ?1 WHERE customer = ?2 AND erased = 0");
+        under.bind(1, w.seq());
+        under.bind(2, records.front().second.data(), Uuid::size());
+        under.exec();
+        under.reset();
     }
     if (marked) db.stmt("INSERT OR REPLACE INTO crm_meta(key, value) VALUES ('scrub_pending', 1)").exec();
     return marked;

@@ -400,17 +400,19 @@ private:
         ++report_.conflicts;
     }
 
-    // The customer a record belongs to, for its conflict-log entries (an
-    // erasure clears them by it): from the change, the row, the ghost of a
-    // deleted record, or an earlier entry of the record. Unknown for a record
-    // deleted here before without a ghost, whose change does not name it.
+    // The customer a record belongs to, for its conflict-log entries and
+    // tombstone (an erasure clears and marks by it): from the change, the row,
+    // the tombstone or ghost of a deleted record, or an earlier entry of the
+    // record. Unknown only for a record never held here whose change does not
+    // name it (its erased tombstone, from a replica that held it, then clears it).
     std::optional<Uuid> customer_of(const SyncedTable& t, const RecordChange& rc) {
         if (t.customer_column.empty()) return std::nullopt;
         const Value* incoming = nullptr;
         for (const auto& f : rc.fields)
             if (cs_.names[f.name] == t.customer_column) incoming = &f.value;
         if (auto c = owning_customer(db_, static_cast<int>(t.table), rc.id, incoming)) return c;
-        auto& st = db_.stmt("SELECT customer FROM sync_ghosts WHERE tbl = ?1 AND id = ?2 AND customer IS NOT NULL UNION ALL "
+        auto& st = db_.stmt("SELECT customer FROM sync_tombstones WHERE tbl = ?1 AND id = ?2 AND customer IS NOT NULL UNION ALL "
+                            "SELECT customer FROM sync_ghosts WHERE tbl = ?1 AND id = ?2 AND customer IS NOT NULL UNION ALL "
                             "SELECT customer FROM sync_conflicts WHERE tbl = ?1 AND id = ?2 AND customer IS NOT NULL LIMIT 1");
         st.bind(1, static_cast<int>(t.table));
         st.bind(2, rc.id.data(), Uuid::size());
@@ -772,7 +774,7 @@ private:
         const std::int64_t site = sites_[rc.site];
         if (!t.recreatable) {
             if (tomb) {
-                w_.put_tombstone(t.table, rc.id, rc.hlc, site);  // keeps the newer clock
+                w_.put_tombstone(t.table, rc.id, rc.hlc, site, customer_of(t, rc));  // keeps the newer clock
                 ++report_.known;
                 return;
             }
@@ -783,7 +785,7 @@ private:
             if (present && t.table == Table::interactions) interactions::remove(db_, rc.id);
             if (present)  // other modules' records: the same removal as a local delete (store/removal.hpp)
                 if (const Remover r = remover_of(t.table)) r(w_, rc.id);
-            w_.put_tombstone(t.table, rc.id, rc.hlc, site);
+            w_.put_tombstone(t.table, rc.id, rc.hlc, site, customer_of(t, rc));
             ++report_.deleted;
             return;
         }
@@ -794,7 +796,7 @@ private:
             RecordChange fields_only = rc;
             fields_only.tombstone = false;
             fields_only.hlc = 0;
-            if (!load_row(db_, t, rc.id)) w_.put_tombstone(t.table, rc.id, rc.hlc, site);
+            if (!load_row(db_, t, rc.id)) w_.put_tombstone(t.table, rc.id, rc.hlc, site, customer_of(t, rc));
             merge(t, fields_only);
         }
         const auto row = load_row(db_, t, rc.id);
@@ -832,7 +834,7 @@ private:
                 del.exec();
             }
         }
-        w_.put_tombstone(t.table, rc.id, rc.hlc, site);  // keeps the newest (clock, site)
+        w_.put_tombstone(t.table, rc.id, rc.hlc, site, customer_of(t, rc));  // keeps the newest (clock, site)
         if (tomb && tomb->hlc >= rc.hlc) ++report_.known;
         else ++report_.deleted;
     }
@@ -1186,7 +1188,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
             // erasure here since (an erasure with an older clock than the
             // peer's plain delete: the flag travels whichever clock won).
             if (e.tombstone && e.site == peer_idx && !keeps_ghost(static_cast<Table>(e.table)) &&
-                !(e.table == static_cast<int>(Table::customers) && subject::erased(db, Table::customers, e.id)))
+                !subject::erased(db, static_cast<Table>(e.table), e.id))
                 continue;
             if (filtered && !e.tombstone) {
                 // Only records of customers the peer holds; tombstones go to everyone (ids and clocks only).

@@ -64,6 +64,13 @@ def main():
         run("tasks", db, "--complete", tid)
         out, _ = run("tasks", db, "--customer", cid, "--json")
         check(json.loads(out.splitlines()[0])["status"] == "done", f"completed: {out}")
+        out, _ = run("tasks", db, "--add", cid, "--kind", "visit", "--due", "2026-07-09T09:00:00Z", "--json")
+        gone = json.loads(out)["id"]
+        run("tasks", db, "--delete", gone)
+        out, _ = run("tasks", db, "--customer", cid, "--json")
+        check(gone not in out and tid in out, f"deleted task still listed: {out}")
+        _, err = run("tasks", db, "--delete", gone, code=1)
+        check("no task" in err, f"second delete: {err}")
 
         out, _ = run("followup", db, "--install-defaults", "--run")
         check("created 1 task" in out, f"followup run: {out}")

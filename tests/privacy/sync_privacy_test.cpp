@@ -413,7 +413,8 @@ TEST_CASE("migration 14 sends the entries a file logged before it to the hub", "
                  "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update; "
                  "DROP INDEX audit_log_seq; ALTER TABLE audit_log DROP COLUMN seq; "
                  "ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked; "
-                 "DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer; PRAGMA user_version = 12");
+                 "DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer; "
+                 "DROP INDEX sync_tombstones_customer; ALTER TABLE sync_tombstones DROP COLUMN customer; PRAGMA user_version = 12");
         seq_before = raw.execAndGet("SELECT value FROM crm_meta WHERE key = 'seq'").getInt64();
     }
     crm::Database db(path);

@@ -793,6 +793,8 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
                   "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update");
     // Migration 14 (privacy under sync, issue 7) made these (audit_log.seq went with audit_log).
     t->sql().exec("ALTER TABLE sync_tombstones DROP COLUMN erased; DROP TABLE sync_masked");
+    // Migration 16's tombstone column (its conflict-log column went with sync_conflicts).
+    t->sql().exec("DROP INDEX sync_tombstones_customer; ALTER TABLE sync_tombstones DROP COLUMN customer");
     // Migration 15 only drops leftover bookkeeping: nothing to undo.
     // Migration 16 adds a column to sync_conflicts, which was dropped above.
     REQUIRE(Database::latest_schema_version() == 16);  // a new migration: undo it here too
@@ -841,7 +843,8 @@ TEST_CASE("migration 15 drops the versions a customer's cascaded tasks and stage
     }
     // Undo migration 16 too (it runs again after 15).
     t->reset_statements();  // DROP INDEX needs no statement left mid-result
-    t->sql().exec("DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer; PRAGMA user_version = 14");
+    t->sql().exec("DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer; "
+                  "DROP INDEX sync_tombstones_customer; ALTER TABLE sync_tombstones DROP COLUMN customer; PRAGMA user_version = 14");
     REQUIRE(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl IN (10, 13)") == 4);
     t.reopen();
     CHECK(t->schema_version() == Database::latest_schema_version());
@@ -864,9 +867,12 @@ TEST_CASE("migration 16 gives conflict-log entries the customer of their record"
         phone = Uuid::from_blob(point.getColumn(0).getBlob(), point.getColumn(0).getBytes());
     }
     const Uuid gone = Uuid::v7();  // a record deleted here: no row, no ghost
+    const Uuid deleted = crmlite::customers::create(*t, Json{{"display_name", "已删"}});
+    crmlite::customers::remove(*t, deleted);
     // What a schema-15 file holds: entries without a customer column.
     t->reset_statements();  // DROP INDEX needs no statement left mid-result
-    t->sql().exec("DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer");
+    t->sql().exec("DROP INDEX sync_conflicts_customer; ALTER TABLE sync_conflicts DROP COLUMN customer; "
+                  "DROP INDEX sync_tombstones_customer; ALTER TABLE sync_tombstones DROP COLUMN customer");
     {
         SQLite::Statement put(t->sql(),
                               "INSERT INTO sync_conflicts(at, tbl, id, field, reason, lost, lost_hlc, lost_site, kept, "
@@ -894,6 +900,11 @@ TEST_CASE("migration 16 gives conflict-log entries the customer of their record"
     CHECK(got[1].second == c);
     CHECK(got[2].second == c);
     CHECK_FALSE(got[3].second.has_value());
+    SQLite::Statement tomb(t->sql(), "SELECT customer FROM sync_tombstones WHERE tbl = 1 AND id = ?");
+    tomb.bind(1, deleted.data(), Uuid::size());
+    REQUIRE(tomb.executeStep());
+    CHECK(Uuid::from_blob(tomb.getColumn(0).getBlob(), 16) == deleted);
+    tomb.reset();
     CHECK(
         scalar(*t, "SELECT count(*) FROM pragma_index_list('sync_conflicts') WHERE name = 'sync_conflicts_customer'") ==
         1);

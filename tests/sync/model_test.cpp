@@ -500,8 +500,11 @@ private:
             expect(s.hlc > clock0, what + ": a local write is not later than every clock this replica held");
         };
         {
-            SQLite::Statement st(d.sql(), "SELECT tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?");
+            // An erasure also marks (and re-sequences) tombstones this replica
+            // already held, of records deleted before it: not new deletes.
+            SQLite::Statement st(d.sql(), "SELECT tbl, id, hlc, site FROM sync_tombstones WHERE seq > ? AND NOT (erased <> 0 AND hlc <= ?)");
             st.bind(1, seq0);
+            st.bind(2, clock0);
             while (st.executeStep()) {
                 const Key k{st.getColumn(0).getInt(), Uuid::from_blob(st.getColumn(1).getBlob(), st.getColumn(1).getBytes())};
                 const Stamp s{st.getColumn(2).getInt64(), d.site_of(st.getColumn(3).getInt64())};
@@ -1096,12 +1099,7 @@ private:
                 const std::string who = "r" + std::to_string(r) + ": erased " + customer_name(c);
                 expect(crmlite::subject::erased(d, Table::customers, c), who + " has no erasure tombstone");
                 for (const auto& id : ids) {
-                    // Known gap (docs/privacy.md): an edit lost to a delete made here
-                    // before the erasure, of a record whose customer this replica
-                    // could no longer tell (no row, no ghost, the change does not
-                    // name it), is logged without a customer and stays.
-                    auto& st = d.stmt("SELECT (SELECT count(*) FROM sync_conflicts WHERE id = ?1 AND "
-                                      "NOT (customer IS NULL AND reason = 'deleted')), "
+                    auto& st = d.stmt("SELECT (SELECT count(*) FROM sync_conflicts WHERE id = ?1), "
                                       "(SELECT count(*) FROM sync_ghosts WHERE id = ?1 OR customer = ?1)");
                     st.bind(1, id.data(), Uuid::size());
                     st.executeStep();
@@ -1109,8 +1107,7 @@ private:
                     st.reset();
                     std::string entries;
                     if (conflicts) {
-                        SQLite::Statement e(d.sql(), "SELECT field || ' ' || reason || ' lost ' || quote(lost) FROM sync_conflicts "
-                                                     "WHERE id = ? AND NOT (customer IS NULL AND reason = 'deleted')");
+                        SQLite::Statement e(d.sql(), "SELECT field || ' ' || reason || ' lost ' || quote(lost) FROM sync_conflicts WHERE id = ?");
                         e.bind(1, id.data(), Uuid::size());
                         while (e.executeStep()) entries += " [" + e.getColumn(0).getString() + "]";
                     }
