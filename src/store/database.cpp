@@ -226,6 +226,16 @@ SQLite::Statement& Database::stmt(const std::string& sql) {
     return st;
 }
 
+std::optional<Uuid> Database::id_at(const std::string& sql, const Uuid& id) {
+    auto& st = stmt(sql);
+    st.bind(1, id.data(), Uuid::size());
+    std::optional<Uuid> out;
+    if (st.executeStep() && !st.getColumn(0).isNull())
+        out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
+    st.reset();
+    return out;
+}
+
 void Database::reset_statements() noexcept {
     for (auto& [sql, st] : cache_) (void)st->tryReset();
 }
@@ -513,13 +523,7 @@ std::optional<Uuid> customer_from_row(Database& db, Table table, const Uuid& id)
         {48, "customer_id FROM campaign_members"}};
     const auto t = kTables.find(static_cast<int>(table));
     if (t == kTables.end()) return std::nullopt;
-    auto& st = db.stmt("SELECT " + t->second + " WHERE id = ?");
-    st.bind(1, id.data(), Uuid::size());
-    std::optional<Uuid> out;
-    if (st.executeStep() && !st.getColumn(0).isNull())
-        out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
-    st.reset();
-    return out;
+    return db.id_at("SELECT " + t->second + " WHERE id = ?", id);
 }
 
 void bind_customer(SQLite::Statement& st, int index, const std::optional<Uuid>& customer) {

@@ -98,6 +98,9 @@ public:
     // cleared. REQUIRES: the caller finishes with it before calling anything that
     // may fetch the same SQL text again.
     SQLite::Statement& stmt(const std::string& sql);
+    // The id in the first column of the first row of `sql` run with `id` bound
+    // to its one parameter (cached, reset after); nullopt for no row or NULL.
+    std::optional<Uuid> id_at(const std::string& sql, const Uuid& id);
 
     // Resets every cached statement. A statement left mid-result holds a read
     // snapshot open, which blocks WAL checkpoints and makes this handle's next

@@ -148,13 +148,7 @@ std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, con
     if (t->table == Table::customers) return id;
     if (incoming_customer)
         if (const auto* u = std::get_if<Uuid>(incoming_customer)) return *u;
-    auto& st = db.stmt("SELECT " + t->customer_column + " FROM " + t->name + " WHERE id = ?");
-    st.bind(1, id.data(), Uuid::size());
-    std::optional<Uuid> out;
-    if (st.executeStep() && !st.getColumn(0).isNull())
-        out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
-    st.reset();
-    return out;
+    return db.id_at("SELECT " + t->customer_column + " FROM " + t->name + " WHERE id = ?", id);
 }
 
 std::optional<Uuid> owning_lead(Database& db, int table, const Uuid& id, const Value* incoming_lead) {
@@ -162,13 +156,7 @@ std::optional<Uuid> owning_lead(Database& db, int table, const Uuid& id, const V
     if (table != static_cast<int>(Table::lead_events)) return std::nullopt;
     if (incoming_lead)
         if (const auto* u = std::get_if<Uuid>(incoming_lead)) return *u;
-    auto& st = db.stmt("SELECT lead_id FROM lead_events WHERE id = ?");
-    st.bind(1, id.data(), Uuid::size());
-    std::optional<Uuid> out;
-    if (st.executeStep() && !st.getColumn(0).isNull())
-        out = Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes());
-    st.reset();
-    return out;
+    return db.id_at("SELECT lead_id FROM lead_events WHERE id = ?", id);
 }
 
 void forget_lead(Database& db, const Uuid& lead) {
