@@ -16,6 +16,7 @@
 
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
+#include "merge/merge.hpp"
 #include "sync/changeset.hpp"
 #include "common/error.hpp"
 #include "sync/engine.hpp"
@@ -138,6 +139,26 @@ TEST_CASE("garbage collection drops every share row of a device gone stale", "[s
     CHECK(gc["share_rows_pruned"] == 2);
     CHECK(rows() == 0);
     CHECK_THROWS_WITH(s.page(), Catch::Contains("re-baseline"));
+}
+
+TEST_CASE("a merge survivor reassigned away leaves the device with its merge records", "[sync][share][merge]") {
+    // customer_redirects and customer_merges follow their survivor (customer
+    // column survivor_id); customer_merges.before holds the merged customers'
+    // whole records, so none may stay on a device that lost the survivor.
+    Star s;
+    const Uuid keep = make(s.hub, "王小明", "alice");
+    const Uuid dup = make(s.hub, "王小明 重复", "alice");
+    crmlite::merge::merge(s.hub, keep, {dup}, Json());
+    s.pull();
+    REQUIRE(scalar(s.alice, "SELECT count(*) FROM customer_merges") == 1);
+    REQUIRE(scalar(s.alice, "SELECT count(*) FROM customer_redirects") == 1);
+    customers::update(s.hub, keep, Json{{"owner", "bob"}});
+    CHECK(s.pull()["evicted"] == 1);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customers") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_merges") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM sync_versions WHERE tbl IN (20, 21)") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM sync_tombstones WHERE tbl = 1 AND lower(hex(id)) = replace('" + keep.str() + "', '-', '')") == 0);  // not a delete
 }
 
 TEST_CASE("a lost page of a filtered sync is sent again", "[sync][share]") {
