@@ -956,7 +956,11 @@ private:
                                             ", expected " + std::to_string(expected_ack));
         // A page that follows what the receiver holds never lacks a parent or
         // part of a new record; one after a gap may, and is sent again later.
-        if (contiguous && (rep["missing_parent"] != 0 || rep["incomplete"] != 0))
+        // So may a late page the receiver's acknowledgement already covers
+        // (through_seq <= ack): it shows the sender as it was, and a parent it
+        // refers to may since have been deleted there and left the pages the
+        // receiver holds for a tombstone in a page it has not had yet (seed 3344).
+        if (contiguous && p.through_seq > ack && (rep["missing_parent"] != 0 || rep["incomplete"] != 0))
             expect(false, link + ": in order, yet missing_parent " + rep["missing_parent"].dump() + ", incomplete " +
                               rep["incomplete"].dump() + not_created(dst, p.blob));
         changed_ += rep["fields_applied"].get<std::int64_t>() + rep["deleted"].get<std::int64_t>();
