@@ -125,7 +125,8 @@ public:
           inter_(db, "INSERT INTO interactions(id, customer_id, kind, channel, direction, occurred_at, subject, body, "
                      "user_id, status, amount_minor, currency, rating, nps, items, created_at, updated_at) "
                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-          vers_(db, "INSERT INTO sync_versions(tbl, id, hlc, seq, vers) VALUES (?,?,?,?,?)") {}
+          vers_{Stmt(db, kVersionsInRow[0]), Stmt(db, kVersionsInRow[1]), Stmt(db, kVersionsInRow[2]),
+                Stmt(db, kVersionsInRow[3]), Stmt(db, kVersionsInRow[4]), Stmt(db, kVersionsInRow[5])} {}
 
     Id new_id() {
         Id id;
@@ -144,13 +145,18 @@ public:
         return id;
     }
 
-    // Change capture as crmlite records it: one packed version row per record.
-    void capture(int table, const Id& id, int fields) {
+    // Change capture as crmlite records it: the packed versions in the row
+    // just inserted (schema 17), written as crmlite does, by a second statement.
+    // (A tag assignment is keyed by its customer and tag: `tag` is the tag.)
+    void capture(int table, const Id& id, int fields, const Id* tag = nullptr) {
         if (!extras_) return;
         std::vector<crmlite::FieldVersion> v;
         for (int f = 0; f < fields; ++f) v.push_back({f, stamp_, 1, 1});
         const std::string packed = crmlite::encode_versions(v, stamp_, 1);
-        vers_.i64(1, table).blob(2, id.b, 16).i64(3, stamp_).i64(4, 1).blob(5, packed.data(), static_cast<int>(packed.size())).exec();
+        auto& st = vers_[table - 1];
+        st.i64(1, stamp_).blob(2, packed.data(), static_cast<int>(packed.size())).blob(3, id.b, 16);
+        if (tag) st.blob(4, tag->b, 16);
+        st.exec();
         ++stamp_;
     }
 
@@ -238,7 +244,7 @@ public:
             for (const auto& t : split(c("tags"))) {
                 const Id tid = tag_id(t);
                 ctag_.blob(1, id.b, 16).blob(2, tid.b, 16).exec();
-                if (extras_) capture(5, new_id(), 3);
+                capture(5, id, 3, &tid);
             }
             fts_.i64(1, rid).text(2, name).text(3, pinyin).text(4, c("company")).text(5, phones).text(6, emails)
                 .text(7, c("notes")).exec();
@@ -292,7 +298,16 @@ private:
     std::uint64_t ordered_ = 0;
     std::int64_t stamp_ = 1 << 20;
     std::unordered_map<std::string, Id> tags_;
-    Stmt cust_, cp_, ext_, tag_, ctag_, fts_, find_, inter_, vers_;
+    // Tables 1-6 (customers, contact_points, interactions, tags, customer_tags, external_ids).
+    static constexpr const char* kVersionsInRow[6] = {
+        "UPDATE customers SET sync_hlc = ?1, sync_seq = 1, sync_vers = ?2 WHERE id = ?3",
+        "UPDATE contact_points SET sync_hlc = ?1, sync_seq = 1, sync_vers = ?2 WHERE id = ?3",
+        "UPDATE interactions SET sync_hlc = ?1, sync_seq = 1, sync_vers = ?2 WHERE id = ?3",
+        "UPDATE tags SET sync_hlc = ?1, sync_seq = 1, sync_vers = ?2 WHERE id = ?3",
+        "UPDATE customer_tags SET sync_hlc = ?1, sync_seq = 1, sync_vers = ?2 WHERE customer_id = ?3 AND tag_id = ?4",
+        "UPDATE external_ids SET sync_hlc = ?1, sync_seq = 1, sync_vers = ?2 WHERE id = ?3"};
+    Stmt cust_, cp_, ext_, tag_, ctag_, fts_, find_, inter_;
+    Stmt vers_[6];
 };
 
 }  // namespace

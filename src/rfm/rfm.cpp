@@ -317,8 +317,8 @@ const char* kUpsert =
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 std::int64_t watermark(Database& db) {
-    return db.sql().execAndGet(
-        "SELECT max(coalesce((SELECT max(seq) FROM sync_log), 0), coalesce((SELECT max(seq) FROM sync_tombstones), 0))").getInt64();
+    return std::max(db.max_logged_seq(),
+                    db.sql().execAndGet("SELECT coalesce((SELECT max(seq) FROM sync_tombstones), 0)").getInt64());
 }
 
 Json finish(WriteScope& w, const Params& p, const std::vector<Row>& rows, std::int64_t as_of_day, const char* mode,

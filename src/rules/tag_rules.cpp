@@ -304,7 +304,7 @@ void evaluate(WriteScope& w, const std::vector<Rule>& rules, const Uuid& c, std:
 }
 
 std::int64_t watermark(Database& db) {
-    return db.sql().execAndGet("SELECT coalesce((SELECT max(seq) FROM sync_log), 0)").getInt64();
+    return db.max_logged_seq();
 }
 
 }  // namespace

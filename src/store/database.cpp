@@ -1,6 +1,7 @@
 #include "store/database.hpp"
 
 #include "store/ghosts.hpp"
+#include "store/captured_tables.hpp"
 
 #include <optional>
 
@@ -411,11 +412,21 @@ std::int64_t WriteScope::next_seq() {
     return seq_;
 }
 
+namespace {
+const char* captured_name(Table table) {
+    const char* name = captured_table_name(table);
+    if (!name) throw Error(CRM_ERROR, "change capture: table " + std::to_string(static_cast<int>(table)) + " is not captured");
+    return name;
+}
+}  // namespace
+
 std::optional<std::vector<FieldVersion>> Database::versions(Table table, const Uuid& id) {
-    auto& get = stmt("SELECT hlc, seq, vers FROM sync_versions WHERE tbl = ? AND id = ?");
-    get.bind(1, static_cast<int>(table));
-    get.bind(2, id.data(), Uuid::size());
-    if (!get.executeStep()) return std::nullopt;
+    auto& get = stmt(std::string("SELECT sync_hlc, sync_seq, sync_vers FROM ") + captured_name(table) + " WHERE id = ?");
+    get.bind(1, id.data(), Uuid::size());
+    if (!get.executeStep() || get.getColumn(2).isNull()) {
+        get.reset();
+        return std::nullopt;
+    }
     const auto blob = get.getColumn(2);
     auto versions = decode_versions(
         std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
@@ -424,15 +435,31 @@ std::optional<std::vector<FieldVersion>> Database::versions(Table table, const U
     return versions;
 }
 
-namespace {
-constexpr const char* kLog = "INSERT OR IGNORE INTO sync_log(seq, tbl, id) VALUES (?, ?, ?)";
-constexpr const char* kUnlog = "DELETE FROM sync_log WHERE seq = ? AND tbl = ? AND id = ?";
+std::int64_t Database::max_logged_seq() {
+    static const std::string sql = "SELECT max(coalesce((SELECT max(seq) FROM sync_older_seqs), 0), " + [] {
+        std::string arms;
+        for (const auto& t : captured_tables())
+            arms += std::string(arms.empty() ? "" : ", ") + "coalesce((SELECT max(sync_seq) FROM " + t.name + "), 0)";
+        return arms;
+    }() + ")";
+    auto& st = stmt(sql);
+    st.executeStep();
+    const auto v = st.getColumn(0).getInt64();
+    st.reset();
+    return v;
+}
 
-std::vector<std::int64_t> seqs_of(const std::vector<FieldVersion>& v) {
+namespace {
+constexpr const char* kLog = "INSERT OR IGNORE INTO sync_older_seqs(seq, tbl, id) VALUES (?, ?, ?)";
+constexpr const char* kUnlog = "DELETE FROM sync_older_seqs WHERE seq = ? AND tbl = ? AND id = ?";
+
+// The distinct seqs the fields carry but the newest (which is the row's sync_seq).
+std::vector<std::int64_t> older_seqs_of(const std::vector<FieldVersion>& v) {
     std::vector<std::int64_t> s;
     for (const auto& f : v) s.push_back(f.seq);
     std::sort(s.begin(), s.end());
     s.erase(std::unique(s.begin(), s.end()), s.end());
+    if (!s.empty()) s.pop_back();
     return s;
 }
 }  // namespace
@@ -445,13 +472,15 @@ void WriteScope::log_entry(const char* sql, std::int64_t seq, Table table, const
     st.exec();
 }
 
-// sync_log lists, for every change sequence number still carried by some field
-// of a record, that record: changes_since pages through it by seq, so every
-// field change is sent exactly in the page of its own seq (a record whose
-// fields were written at several seqs appears once per seq).
+// The record's row holds its newest seq (sync_seq, indexed) and sync_older_seqs
+// every other seq still carried by one of its fields: changes_since pages
+// through both by seq, so every field change is sent exactly in the page of its
+// own seq (a record whose fields were written at several seqs appears once per
+// seq). Editing the same field again moves only the row's sync_seq.
 void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                                 const std::vector<FieldVersion>& after) {
-    const auto old_seqs = seqs_of(before), new_seqs = seqs_of(after);
+    const char* name = captured_name(table);
+    const auto old_seqs = older_seqs_of(before), new_seqs = older_seqs_of(after);
     for (const auto s : old_seqs)
         if (!std::binary_search(new_seqs.begin(), new_seqs.end(), s)) log_entry(kUnlog, s, table, id);
     for (const auto s : new_seqs)
@@ -462,26 +491,27 @@ void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<F
         row_seq = std::max(row_seq, v.seq);
     }
     const std::string packed = encode_versions(after, row_stamp, row_seq);
-    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_versions(tbl, id, hlc, seq, vers) VALUES (?, ?, ?, ?, ?)");
-    put.bind(1, static_cast<int>(table));
-    put.bind(2, id.data(), Uuid::size());
-    put.bind(3, row_stamp);
-    put.bind(4, row_seq);
-    put.bind(5, packed.data(), static_cast<int>(packed.size()));
+    auto& put = db_.stmt(std::string("UPDATE ") + name + " SET sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
+    put.bind(1, row_stamp);
+    put.bind(2, row_seq);
+    put.bind(3, packed.data(), static_cast<int>(packed.size()));
+    put.bind(4, id.data(), Uuid::size());
     put.exec();
+    if (db_.sql().getChanges() != 1)
+        throw Error(CRM_ERROR, std::string("change capture: no ") + name + " row " + id.str() + " to hold its versions");
 }
 
 void WriteScope::drop_versions(Table table, const Uuid& id) {
-    const auto before = db_.versions(table, id);
-    if (!before) return;
-    auto& extra = db_.stmt("DELETE FROM sync_extra WHERE tbl = ? AND id = ?");
-    extra.bind(1, static_cast<int>(table));
-    extra.bind(2, id.data(), Uuid::size());
-    extra.exec();
-    for (const auto s : seqs_of(*before)) log_entry(kUnlog, s, table, id);
-    auto& del = db_.stmt("DELETE FROM sync_versions WHERE tbl = ? AND id = ?");
-    del.bind(1, static_cast<int>(table));
-    del.bind(2, id.data(), Uuid::size());
+    // By (table, id) throughout: the caller may have deleted the row already.
+    for (const char* sql : {"DELETE FROM sync_extra WHERE tbl = ? AND id = ?", "DELETE FROM sync_older_seqs WHERE tbl = ? AND id = ?"}) {
+        auto& st = db_.stmt(sql);
+        st.bind(1, static_cast<int>(table));
+        st.bind(2, id.data(), Uuid::size());
+        st.exec();
+    }
+    auto& del = db_.stmt(std::string("UPDATE ") + captured_name(table) +
+                         " SET sync_hlc = NULL, sync_seq = NULL, sync_vers = NULL WHERE id = ? AND sync_vers IS NOT NULL");
+    del.bind(1, id.data(), Uuid::size());
     del.exec();
 }
 

@@ -147,6 +147,8 @@ public:
     // The record's per-field versions, or nothing when it has none (never
     // written, or deleted).
     std::optional<std::vector<FieldVersion>> versions(Table table, const Uuid& id);
+    // The newest change sequence number any live record's field carries (0: none).
+    std::int64_t max_logged_seq();
     // sync_sites index of a site id, added on first sight.
     std::int64_t site_index(const Uuid& site);
     // sync_sites index of this file's own site: 1, except in a replica made

@@ -114,7 +114,7 @@ std::optional<Ghost> capture_ghost(Database& db, Table table, const Uuid& id) {
     g.versions = std::move(*versions);
     for (int i = 0; i < st.getColumnCount(); ++i) {
         const std::string col = st.getColumnName(i);
-        if (col == "id" || col == "rid") continue;
+        if (col == "id" || col == "rid" || col.starts_with("sync_")) continue;  // local: rowid, capture columns
         const auto c = st.getColumn(i);
         Value v;
         if (c.isInteger()) v = c.getInt64();

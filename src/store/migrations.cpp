@@ -1,5 +1,7 @@
 #include "store/migrations.hpp"
 
+#include "store/captured_tables.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -499,10 +501,41 @@ WHERE tbl <> 1;
 CREATE INDEX sync_conflicts_customer ON sync_conflicts(customer) WHERE customer IS NOT NULL;
 )sql";
 
+// v17: a record's packed field versions move into its own row (sync_hlc,
+// sync_seq, sync_vers; store/captured_tables.hpp): sync_versions (a 16-byte id
+// key per record) and the sync_log entry of the newest seq (another) were the
+// bulk of the sync metadata and two of the three extra B-tree writes of every
+// captured edit. sync_older_seqs keeps only the other seqs a record's fields
+// still carry. Read-only views keep the old names for inspection. A later
+// migration that adds a captured table recreates both views.
+void v17_versions_in_rows(SQLite::Database& db) {
+    for (const auto& t : captured_tables()) {
+        const std::string n = t.name, k = std::to_string(t.table);
+        db.exec("ALTER TABLE " + n + " ADD COLUMN sync_hlc INTEGER");
+        db.exec("ALTER TABLE " + n + " ADD COLUMN sync_seq INTEGER");
+        db.exec("ALTER TABLE " + n + " ADD COLUMN sync_vers BLOB");
+        db.exec("UPDATE " + n + " SET (sync_hlc, sync_seq, sync_vers) = (SELECT hlc, seq, vers FROM sync_versions v "
+                "WHERE v.tbl = " + k + " AND v.id = " + n + ".id) WHERE id IN (SELECT id FROM sync_versions WHERE tbl = " + k + ")");
+        db.exec("CREATE INDEX " + n + "_sync_seq ON " + n + "(sync_seq) WHERE sync_seq IS NOT NULL");
+    }
+    db.exec("CREATE TABLE sync_older_seqs(seq INTEGER NOT NULL, tbl INTEGER NOT NULL, id BLOB NOT NULL, "
+            "PRIMARY KEY(seq, tbl, id)) STRICT, WITHOUT ROWID");
+    db.exec("CREATE INDEX sync_older_seqs_record ON sync_older_seqs(tbl, id)");
+    db.exec("INSERT INTO sync_older_seqs SELECT l.seq, l.tbl, l.id FROM sync_log l "
+            "JOIN sync_versions v ON v.tbl = l.tbl AND v.id = l.id WHERE l.seq < v.seq");
+    db.exec("DROP TABLE sync_log");
+    db.exec("DROP TABLE sync_versions");
+    db.exec("CREATE VIEW sync_versions(tbl, id, hlc, seq, vers) AS " +
+            over_captured_tables("$tbl, id, sync_hlc, sync_seq, sync_vers", "sync_vers IS NOT NULL"));
+    db.exec("CREATE VIEW sync_log(seq, tbl, id) AS " + over_captured_tables("sync_seq, $tbl, id", "sync_seq IS NOT NULL") +
+            " UNION ALL SELECT seq, tbl, id FROM sync_older_seqs");
+}
+
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
-                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}, {16, kV16}};
+                                               {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}, {16, kV16},
+                                               {17, "", &v17_versions_in_rows}};
     return all;
 }
 

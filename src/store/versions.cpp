@@ -41,7 +41,7 @@ void put_entry(std::string& out, const FieldVersion& v, std::int64_t row_stamp, 
     if (has_base) put_varint(out, static_cast<std::uint64_t>(v.stamp - v.base));
 }
 
-[[noreturn]] void malformed() { throw Error(CRM_ECORRUPT, "sync_versions: malformed version vector"); }
+[[noreturn]] void malformed() { throw Error(CRM_ECORRUPT, "sync_vers: malformed version vector"); }
 
 }  // namespace
 

@@ -15,6 +15,7 @@
 #include "customers/contact_points.hpp"
 #include "interactions/interactions.hpp"
 #include "search/index_queue.hpp"
+#include "store/captured_tables.hpp"
 #include "store/ghosts.hpp"
 #include "store/hlc.hpp"
 #include "store/removal.hpp"
@@ -1166,9 +1167,10 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         // A parent's fields always carry a lower seq than any child's that
         // refers to it, so no child arrives before its parent.
         SQLite::Statement st(db.sql(),
-                             std::string("SELECT seq, 0, tbl, id, 0, 0 FROM sync_log WHERE seq > ?1 "
-                                         "UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_extra WHERE seq > ?1 "
-                                         "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 ") +
+                             over_captured_tables("sync_seq, 0, $tbl, id, 0, 0", "sync_seq > ?1") +
+                                 " UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_older_seqs WHERE seq > ?1 "
+                                 "UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_extra WHERE seq > ?1 "
+                                 "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 " +
                                  // This file's own audit entries (only they have a seq: sync/audit_records.hpp).
                                  (options.audit ? "UNION ALL SELECT seq, 2, 30, id, 0, 0 FROM audit_log WHERE seq > ?1 " : "") +
                                  "ORDER BY 1, 2, 3, 4");

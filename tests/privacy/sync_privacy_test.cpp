@@ -15,6 +15,7 @@
 #include "common/json.hpp"
 #include "crmlite/crmlite.hpp"
 #include "support/raw_db.hpp"
+#include "support/undo_migrations.hpp"
 #include "support/temp_db.hpp"
 
 using crmlite::Json;
@@ -409,6 +410,7 @@ TEST_CASE("migration 14 sends the entries a file logged before it to the hub", "
         // Back to schema 12: no seq on the log, no erased tombstones, no masked
         // fields, no duplicate detector triggers (migration 13).
         crmlite::testing::RawDb raw(path, SQLite::OPEN_READWRITE);
+        crmlite::testing::undo_migration_17(raw);
         raw.exec("DROP TRIGGER dedup_stale_customer; DROP TRIGGER dedup_stale_point_insert; "
                  "DROP TRIGGER dedup_stale_point_delete; DROP TRIGGER dedup_stale_point_update; "
                  "DROP INDEX audit_log_seq; ALTER TABLE audit_log DROP COLUMN seq; "

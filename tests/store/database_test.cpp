@@ -20,9 +20,13 @@
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
 #include "search/search.hpp"
+#include "store/captured_tables.hpp"
 #include "store/database.hpp"
 #include "store/versions.hpp"
 #include "support/temp_db.hpp"
+#include "sync/engine.hpp"
+#include "sync/schema.hpp"
+#include "support/undo_migrations.hpp"
 #include "tags/tags.hpp"
 #include "tasks/lifecycle.hpp"
 #include "tasks/tasks.hpp"
@@ -218,7 +222,7 @@ TEST_CASE("every table of the schema is STRICT", "[store]") {
         CHECK(st.getColumn(1).getInt() == 1);
         CHECK_THAT(sql, Catch::Matchers::Contains("STRICT"));
     }
-    for (const char* expected : {"crm_meta", "crm_counters", "sync_sites", "sync_versions", "sync_tombstones",
+    for (const char* expected : {"crm_meta", "crm_counters", "sync_sites", "sync_older_seqs", "sync_tombstones",
                                  "customers", "contact_points", "external_ids", "interactions", "tags", "customer_tags"}) {
         INFO(expected);
         CHECK(names.count(expected) == 1);
@@ -700,10 +704,10 @@ TEST_CASE("deleting a customer replaces the versions of it and of all its childr
 TEST_CASE("a corrupt version row is reported as CRM_ECORRUPT and the write is refused", "[store][sync]") {
     TempDb t;
     const Uuid id = customers::create(*t, Json{{"display_name", "王小明"}, {"city", "上海"}});
-    SQLite::Statement st(t->sql(), "UPDATE sync_versions SET vers = x'80' WHERE tbl = 1 AND id = ?");
+    SQLite::Statement st(t->sql(), "UPDATE customers SET sync_vers = x'80' WHERE id = ?");
     st.bind(1, id.data(), Uuid::size());
     REQUIRE(st.exec() == 1);
-    CHECK_CRM_ERROR(customers::update(*t, id, Json{{"city", "北京"}}), CRM_ECORRUPT, "sync_versions");
+    CHECK_CRM_ERROR(customers::update(*t, id, Json{{"city", "北京"}}), CRM_ECORRUPT, "sync_vers");
     CHECK(customers::get(*t, id)["city"] == "上海");
 }
 
@@ -750,6 +754,8 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
     REQUIRE(row);
     // Write every version vector back in the v2 layout (field, stamp delta,
     // site), as a file of schema 2 holds it, and reopen.
+    t->reset_statements();
+    crmlite::testing::undo_migration_17(t->sql());
     {
         std::vector<std::tuple<int, std::string, std::string>> rewrites;
         SQLite::Statement all(t->sql(), "SELECT tbl, id, hlc, seq, vers FROM sync_versions");
@@ -797,7 +803,8 @@ TEST_CASE("migrations 3 to 6 upgrade a schema-2 file: per-field seqs, assignment
     t->sql().exec("DROP INDEX sync_tombstones_customer; ALTER TABLE sync_tombstones DROP COLUMN customer");
     // Migration 15 only drops leftover bookkeeping: nothing to undo.
     // Migration 16 adds a column to sync_conflicts, which was dropped above.
-    REQUIRE(Database::latest_schema_version() == 16);  // a new migration: undo it here too
+    // Migration 17 was undone first (undo_migration_17).
+    REQUIRE(Database::latest_schema_version() == 17);  // a new migration: undo it here too
     t.reopen();
     CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 1);
     CHECK(scalar(*t, "SELECT count(*) FROM pragma_index_list('customer_tags') WHERE name = 'customer_tags_id'") == 1);
@@ -834,6 +841,8 @@ TEST_CASE("migration 15 drops the versions a customer's cascaded tasks and stage
         crmlite::lifecycle::set(*t, c, "loyal", "manual");
     }
     REQUIRE(scalar(*t, "SELECT count(*) FROM sync_versions WHERE tbl IN (10, 13)") == 4);
+    t->reset_statements();
+    crmlite::testing::undo_migration_17(t->sql());
     // What a schema-14 file holds after deleting a customer: its tasks and
     // history cascaded away without their bookkeeping.
     for (const char* table : {"tasks", "lifecycle_history"}) {
@@ -885,10 +894,11 @@ TEST_CASE("migration 16 gives conflict-log entries the customer of their record"
             put.reset();
         }
     }
+    t->reset_statements();
+    crmlite::testing::undo_migration_17(t->sql());
     t->sql().exec("PRAGMA user_version = 15");
     t.reopen();
-    CHECK(t->schema_version() == 16);
-    CHECK(Database::latest_schema_version() == 16);
+    CHECK(t->schema_version() == Database::latest_schema_version());
     SQLite::Statement q(t->sql(), "SELECT tbl, customer FROM sync_conflicts ORDER BY n");
     std::vector<std::pair<int, std::optional<Uuid>>> got;
     while (q.executeStep())
@@ -908,4 +918,44 @@ TEST_CASE("migration 16 gives conflict-log entries the customer of their record"
     CHECK(
         scalar(*t, "SELECT count(*) FROM pragma_index_list('sync_conflicts') WHERE name = 'sync_conflicts_customer'") ==
         1);
+}
+
+TEST_CASE("migration 17 moves versions into the records' rows and changes nothing a peer sees", "[store][migration][sync]") {
+    TempDb t;
+    const Uuid a = customers::create(*t, Json{{"display_name", "迁移甲"}, {"city", "杭州"}, {"phones", {"13800001111"}}});
+    const Uuid b = customers::create(*t, Json{{"display_name", "Migrant B"}, {"tags", {"区域/华东"}}});
+    customers::update(*t, a, Json{{"city", "上海"}});  // a now carries two seqs
+    customers::update(*t, a, Json{{"stage", "customer"}});  // and three
+    crmlite::tasks::create(*t, Json{{"customer_id", b.str()}, {"kind", "call"}, {"due_at", "2026-03-01T09:00:00Z"}});
+    customers::remove(*t, b);
+    const auto state = [&] {
+        return std::make_tuple(
+            t->sql().execAndGet("SELECT group_concat(tbl || hex(id) || hlc || ':' || seq || hex(vers), ',') FROM "
+                                "(SELECT * FROM sync_versions ORDER BY 1, 2)").getString(),
+            t->sql().execAndGet("SELECT group_concat(seq || ':' || tbl || hex(id), ',') FROM "
+                                "(SELECT * FROM sync_log ORDER BY 1, 2, 3)").getString(),
+            crmlite::sync::changes_since(*t, 0, 1000).blob);
+    };
+    const auto before = state();
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_older_seqs WHERE tbl = 1") == 2);  // a's two older seqs
+    CHECK(scalar(*t, "SELECT count(*) FROM customers WHERE sync_vers IS NOT NULL") == 1);
+    t->reset_statements();
+    crmlite::testing::undo_migration_17(t->sql());
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_log WHERE tbl = 1") == 3);  // schema 16: a row per seq
+    t.reopen();
+    CHECK(t->schema_version() == 17);
+    CHECK(state() == before);
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_older_seqs WHERE tbl = 1") == 2);
+    // Capture goes on from the rows.
+    customers::update(*t, a, Json{{"city", "北京"}});
+    CHECK(customers::get(*t, a)["city"] == "北京");
+    CHECK(scalar(*t, "SELECT count(*) FROM sync_older_seqs WHERE tbl = 1") == 2);  // stage's and the create's
+    CHECK(scalar(*t, "SELECT sync_seq FROM customers") == t->last_seq());
+}
+
+TEST_CASE("the captured tables are the synced tables", "[store][sync]") {
+    std::set<std::pair<int, std::string>> captured, synced;
+    for (const auto& c : crmlite::captured_tables()) captured.emplace(c.table, c.name);
+    for (const auto& s : crmlite::sync::synced_tables()) synced.emplace(static_cast<int>(s.table), s.name);
+    CHECK(captured == synced);
 }
