@@ -430,12 +430,13 @@ Json refresh(Database& db, const Params& p) {
     }
     std::unordered_set<Uuid, UuidHash> affected;
     {
-        auto& st = db.stmt(
-            "SELECT l.tbl, l.id, i.customer_id FROM sync_log l LEFT JOIN interactions i ON l.tbl = 3 AND i.id = l.id "
-            "WHERE l.seq > ? AND l.tbl IN (1, 3)");
+        // A record with any field written after the watermark has its newest
+        // seq (the row's sync_seq) after it too.
+        auto& st = db.stmt("SELECT id FROM customers WHERE sync_seq > ?1 "
+                           "UNION ALL SELECT customer_id FROM interactions WHERE sync_seq > ?1");
         st.bind(1, *seq);
         while (st.executeStep()) {
-            const auto c = st.getColumn(st.getColumn(0).getInt() == 1 ? 1 : 2);
+            const auto c = st.getColumn(0);
             if (!c.isNull()) affected.insert(Uuid::from_blob(c.getBlob(), c.getBytes()));
         }
         st.reset();

@@ -389,7 +389,7 @@ Json refresh(Database& db, std::int64_t now) {
     const auto seq = rfm::state_int(db, "tag_rules.seq");
     if (!seq) return apply(db, now, std::nullopt);
     {
-        auto& st = db.stmt("SELECT 1 FROM sync_log WHERE seq > ?1 AND tbl = ?2 UNION ALL "
+        auto& st = db.stmt("SELECT 1 FROM tag_rules WHERE sync_seq > ?1 UNION ALL "
                            "SELECT 1 FROM sync_tombstones WHERE seq > ?1 AND tbl = ?2");
         st.bind(1, *seq);
         st.bind(2, static_cast<int>(value_tables::tag_rules));
@@ -400,9 +400,9 @@ Json refresh(Database& db, std::int64_t now) {
     WriteScope w(db);
     const auto rules = load_rules(db);
     std::set<Uuid> affected;
-    auto& st = db.stmt(
-        "SELECT CASE l.tbl WHEN 1 THEN l.id ELSE i.customer_id END FROM sync_log l "
-        "LEFT JOIN interactions i ON l.tbl = 3 AND i.id = l.id WHERE l.seq > ? AND l.tbl IN (1, 3)");
+    // A record with any field written after the watermark has its newest seq after it too.
+    auto& st = db.stmt("SELECT id FROM customers WHERE sync_seq > ?1 "
+                       "UNION ALL SELECT customer_id FROM interactions WHERE sync_seq > ?1");
     st.bind(1, *seq);
     while (st.executeStep())
         if (!st.getColumn(0).isNull()) affected.insert(Uuid::from_blob(st.getColumn(0).getBlob(), 16));
