@@ -420,17 +420,19 @@ const char* captured_name(Table table) {
 }
 }  // namespace
 
+std::optional<std::vector<FieldVersion>> Database::row_versions(SQLite::Statement& st, int first) {
+    const auto blob = st.getColumn(first + 2);
+    if (blob.isNull()) return std::nullopt;
+    return decode_versions(
+        std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
+        st.getColumn(first).getInt64(), st.getColumn(first + 1).getInt64());
+}
+
 std::optional<std::vector<FieldVersion>> Database::versions(Table table, const Uuid& id) {
     auto& get = stmt(std::string("SELECT sync_hlc, sync_seq, sync_vers FROM ") + captured_name(table) + " WHERE id = ?");
     get.bind(1, id.data(), Uuid::size());
-    if (!get.executeStep() || get.getColumn(2).isNull()) {
-        get.reset();
-        return std::nullopt;
-    }
-    const auto blob = get.getColumn(2);
-    auto versions = decode_versions(
-        std::string_view(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
-        get.getColumn(0).getInt64(), get.getColumn(1).getInt64());
+    std::optional<std::vector<FieldVersion>> versions;
+    if (get.executeStep()) versions = row_versions(get, 0);
     get.reset();
     return versions;
 }
@@ -477,24 +479,30 @@ void WriteScope::log_entry(const char* sql, std::int64_t seq, Table table, const
 // through both by seq, so every field change is sent exactly in the page of its
 // own seq (a record whose fields were written at several seqs appears once per
 // seq). Editing the same field again moves only the row's sync_seq.
-void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
-                                const std::vector<FieldVersion>& after) {
-    const char* name = captured_name(table);
+WriteScope::RowVersions WriteScope::log_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
+                                                 const std::vector<FieldVersion>& after) {
     const auto old_seqs = older_seqs_of(before), new_seqs = older_seqs_of(after);
     for (const auto s : old_seqs)
         if (!std::binary_search(new_seqs.begin(), new_seqs.end(), s)) log_entry(kUnlog, s, table, id);
     for (const auto s : new_seqs)
         if (!std::binary_search(old_seqs.begin(), old_seqs.end(), s)) log_entry(kLog, s, table, id);
-    std::int64_t row_stamp = 0, row_seq = 0;
+    RowVersions out;
     for (const auto& v : after) {
-        row_stamp = std::max(row_stamp, v.stamp);
-        row_seq = std::max(row_seq, v.seq);
+        out.hlc = std::max(out.hlc, v.stamp);
+        out.seq = std::max(out.seq, v.seq);
     }
-    const std::string packed = encode_versions(after, row_stamp, row_seq);
+    out.vers = encode_versions(after, out.hlc, out.seq);
+    return out;
+}
+
+void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
+                                const std::vector<FieldVersion>& after) {
+    const char* name = captured_name(table);
+    const auto row = log_versions(table, id, before, after);
     auto& put = db_.stmt(std::string("UPDATE ") + name + " SET sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
-    put.bind(1, row_stamp);
-    put.bind(2, row_seq);
-    put.bind(3, packed.data(), static_cast<int>(packed.size()));
+    put.bind(1, row.hlc);
+    put.bind(2, row.seq);
+    put.bind(3, row.vers.data(), static_cast<int>(row.vers.size()));
     put.bind(4, id.data(), Uuid::size());
     put.exec();
     if (db_.sql().getChanges() != 1)
@@ -517,9 +525,24 @@ void WriteScope::drop_versions(Table table, const Uuid& id) {
 
 void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields) {
     if (fields == 0) return;
+    const auto before = db_.versions(table, id);
+    const auto row = change_in_row(table, id, fields, before);
+    auto& put = db_.stmt(std::string("UPDATE ") + captured_name(table) +
+                         " SET sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
+    put.bind(1, row.hlc);
+    put.bind(2, row.seq);
+    put.bind(3, row.vers.data(), static_cast<int>(row.vers.size()));
+    put.bind(4, id.data(), Uuid::size());
+    put.exec();
+    if (db_.sql().getChanges() != 1)
+        throw Error(CRM_ERROR, std::string("change capture: no ") + captured_name(table) + " row " + id.str() +
+                                   " to hold its versions");
+}
+
+WriteScope::RowVersions WriteScope::change_in_row(Table table, const Uuid& id, std::uint64_t fields,
+                                                  const std::optional<std::vector<FieldVersion>>& before) {
     const auto now_stamp = stamp();
     const std::int64_t seq = next_seq();
-    const auto before = db_.versions(table, id);
     std::vector<FieldVersion> versions = before.value_or(std::vector<FieldVersion>{});
     for (int f = 0; f < 64; ++f) {
         if (!(fields & (std::uint64_t{1} << f))) continue;
@@ -536,7 +559,7 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
         live.exec();
         if (keeps_ghost(table)) drop_ghost(db_, table, id);
     }
-    store_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
+    return log_versions(table, id, before.value_or(std::vector<FieldVersion>{}), versions);
 }
 
 namespace {

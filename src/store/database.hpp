@@ -147,6 +147,9 @@ public:
     // The record's per-field versions, or nothing when it has none (never
     // written, or deleted).
     std::optional<std::vector<FieldVersion>> versions(Table table, const Uuid& id);
+    // The versions in a row read with "sync_hlc, sync_seq, sync_vers" at
+    // columns first, first + 1, first + 2 (nullopt: the record has none).
+    static std::optional<std::vector<FieldVersion>> row_versions(SQLite::Statement& st, int first);
     // The newest change sequence number any live record's field carries (0: none).
     std::int64_t max_logged_seq();
     // sync_sites index of a site id, added on first sight.
@@ -228,6 +231,18 @@ public:
     // Change capture: `fields` is a bit mask over the table's synced field list
     // (bit i = field i). Records per-field (stamp, site) versions for the record.
     void record_change(Table table, const Uuid& id, std::uint64_t fields);
+    // record_change for a caller that writes the record's row anyway: `before`
+    // is what the row's version columns held (read with the row: row_versions;
+    // nullopt for a new record). Does the bookkeeping outside the row and
+    // returns what the caller must write into the row's sync_hlc, sync_seq and
+    // sync_vers in the same statement as the change.
+    struct RowVersions {
+        std::int64_t hlc = 0;
+        std::int64_t seq = 0;
+        std::string vers;
+    };
+    RowVersions change_in_row(Table table, const Uuid& id, std::uint64_t fields,
+                              const std::optional<std::vector<FieldVersion>>& before);
     // The record is gone: its versions are replaced by a tombstone, which
     // remembers the customer the record was under (an erasure of that customer
     // marks it: subject/subject.hpp): `customer`, else read from the record's
@@ -263,6 +278,8 @@ private:
     std::int64_t next_seq();
     void store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                         const std::vector<FieldVersion>& after);
+    RowVersions log_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
+                             const std::vector<FieldVersion>& after);
     void log_entry(const char* sql, std::int64_t seq, Table table, const Uuid& id);
 
     Database& db_;
