@@ -263,6 +263,11 @@ public:
                       const std::vector<FieldVersion>& versions) {
         store_versions(table, id, before, versions);
     }
+    // put_versions for a caller that writes the record's row anyway: the
+    // bookkeeping outside the row, and what to write into its version columns
+    // in the same statement.
+    RowVersions log_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
+                             const std::vector<FieldVersion>& after);
     // A tombstone with the deleting site's clock (max with any existing one);
     // `customer`, when known, is kept as record_delete's.
     void put_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site,
@@ -278,8 +283,7 @@ private:
     std::int64_t next_seq();
     void store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                         const std::vector<FieldVersion>& after);
-    RowVersions log_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
-                             const std::vector<FieldVersion>& after);
+
     void log_entry(const char* sql, std::int64_t seq, Table table, const Uuid& id);
 
     Database& db_;

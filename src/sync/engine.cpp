@@ -62,6 +62,7 @@ struct Row {
     std::int64_t rid = 0;  // rowid for tables that have one (customers, interactions), else 0
     std::vector<Value> values;
     std::int64_t created_at = 0;
+    std::optional<std::vector<FieldVersion>> versions;  // change capture's, in the row
 };
 
 bool has_rid(const SyncedTable& t) { return t.table == Table::customers || t.table == Table::interactions; }
@@ -73,7 +74,7 @@ const std::string& row_sql(const SyncedTable& t) {
         for (const auto& s : synced_tables())
             m[static_cast<int>(s.table)] = "SELECT " + std::string(has_rid(s) ? "rid" : "0") + ", " +
                                            (s.has_created_at ? "created_at" : "0") + ", " + column_list(s) +
-                                           " FROM " + s.name + " WHERE id = ?";
+                                           ", sync_hlc, sync_seq, sync_vers FROM " + s.name + " WHERE id = ?";
         return m;
     }();
     return sql.at(static_cast<int>(t.table));
@@ -88,8 +89,17 @@ std::optional<Row> load_row(Database& db, const SyncedTable& t, const Uuid& id) 
     r.created_at = st.getColumn(1).getInt64();
     for (std::size_t i = 0; i < t.columns.size(); ++i)
         r.values.push_back(read_value(st.getColumn(static_cast<int>(i) + 2), t.columns[i].type));
+    r.versions = Database::row_versions(st, static_cast<int>(t.columns.size()) + 2);
     st.reset();
     return r;
+}
+
+// Binds the version columns (sync_hlc, sync_seq, sync_vers) from p; returns the next index.
+int bind_row_versions(SQLite::Statement& st, int p, const WriteScope::RowVersions& rv) {
+    st.bind(p++, rv.hlc);
+    st.bind(p++, rv.seq);
+    st.bind(p++, rv.vers.data(), static_cast<int>(rv.vers.size()));
+    return p;
 }
 
 struct Tomb {
@@ -145,10 +155,9 @@ public:
         const std::pair<int, Uuid> key{static_cast<int>(t.table), id};
         const auto seen = index_.find(key);
         if (seen != index_.end() && !whole) return true;
-        const auto versions = db_.versions(t.table, id);
-        if (!versions) return false;
         const auto row = load_row(db_, t, id);
-        if (!row) return false;
+        if (!row || !row->versions) return false;
+        const auto& versions = row->versions;
         RecordChange rc;
         rc.table = static_cast<int>(t.table);
         rc.id = id;
@@ -532,9 +541,8 @@ private:
             return;
         }
         auto row = load_row(db_, t, rc.id);
-        // A record has versions exactly while its row exists (written with
-        // it, dropped with it): a record new here needs no version read.
-        auto versions = row ? db_.versions(t.table, rc.id) : std::nullopt;
+        // A record's versions are columns of its row (store/captured_tables.hpp).
+        const auto versions = row ? row->versions : std::nullopt;
         std::vector<FieldVersion> merged = versions.value_or(std::vector<FieldVersion>{});
         std::vector<Value> values = row ? row->values : std::vector<Value>(t.columns.size());
         // Brought back by an edit newer than its delete: it starts from its
@@ -656,6 +664,8 @@ private:
         const std::int64_t updated = HybridClock::physical(max_stamp);
         const bool is_customer = t.table == Table::customers;
         const int name_col = is_customer ? column_index(t, "display_name") : -1;
+        // The versions are written by the row's own INSERT or UPDATE.
+        const auto rv = w_.log_versions(t.table, rc.id, versions.value_or(std::vector<FieldVersion>{}), merged);
         if (!row) {
             // Columns without a value are left out, so the table's defaults
             // apply; a customer's derived name columns are written with it.
@@ -674,6 +684,7 @@ private:
                 customers::bind_derived(ins, p, name ? *name : std::string());
                 p += 2;
             }
+            bind_row_versions(ins, p, rv);
             ins.exec();
             if (is_customer) w_.count("customers", 1);
             if (t.table == Table::interactions) w_.count("interactions", 1);
@@ -686,16 +697,16 @@ private:
                 first = false;
             }
             if (t.has_updated_at) sql += ", updated_at = max(updated_at, ?)";
-            auto& up = db_.stmt(sql + " WHERE id = ?");
+            auto& up = db_.stmt(sql + ", sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
             int p = 1;
             for (std::size_t c = 0; c < t.columns.size(); ++c)
                 if (won & (std::uint64_t{1} << c)) bind_value(up, p++, values[c]);
             if (t.has_updated_at) up.bind(p++, updated);
+            p = bind_row_versions(up, p, rv);
             up.bind(p, rc.id.data(), Uuid::size());
             up.exec();
         }
         after_index(t, row, is_customer && ((won >> name_col) & 1) != 0);
-        w_.put_versions(t.table, rc.id, versions.value_or(std::vector<FieldVersion>{}), merged);
         if (masked_now != masked_before) masks_.store(t.table, rc.id, masked_now);
         keep_unknown(t, rc.id, unknown);
     }
@@ -742,6 +753,7 @@ private:
         if (t.has_created_at) cols += ", created_at", params += ", ?";
         if (t.has_updated_at) cols += ", updated_at", params += ", ?";
         if (t.table == Table::customers) cols += ", name_pinyin, sort_key", params += ", ?, ?";
+        cols += ", sync_hlc, sync_seq, sync_vers", params += ", ?, ?, ?";
         sql = "INSERT INTO " + t.name + "(" + cols + ") VALUES (" + params + ")";
         return sql;
     }
