@@ -1178,14 +1178,20 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         // a seq boundary: the cursor means "everything up to here was sent".
         // A parent's fields always carry a lower seq than any child's that
         // refers to it, so no child arrives before its parent.
-        SQLite::Statement st(db.sql(),
-                             over_captured_tables("sync_seq, 0, $tbl, id, 0, 0", "sync_seq > ?1") +
-                                 " UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_older_seqs WHERE seq > ?1 "
-                                 "UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_extra WHERE seq > ?1 "
-                                 "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 " +
-                                 // This file's own audit entries (only they have a seq: sync/audit_records.hpp).
-                                 (options.audit ? "UNION ALL SELECT seq, 2, 30, id, 0, 0 FROM audit_log WHERE seq > ?1 " : "") +
-                                 "ORDER BY 1, 2, 3, 4");
+        static const std::string records = over_captured_tables("sync_seq, 0, $tbl, id, 0, 0", "sync_seq > ?1") +
+                                           " UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_older_seqs WHERE seq > ?1 "
+                                           "UNION ALL SELECT seq, 0, tbl, id, 0, 0 FROM sync_extra WHERE seq > ?1 "
+                                           "UNION ALL SELECT seq, 1, tbl, id, hlc, site FROM sync_tombstones WHERE seq > ?1 ";
+        // This file's own audit entries (only they have a seq: sync/audit_records.hpp).
+        static const std::string with_audit =
+            records + "UNION ALL SELECT seq, 2, 30, id, 0, 0 FROM audit_log WHERE seq > ?1 ORDER BY 1, 2, 3, 4";
+        static const std::string without_audit = records + "ORDER BY 1, 2, 3, 4";
+        auto& st = db.stmt(options.audit ? with_audit : without_audit);
+        // Reset however the loop ends (a full page stops mid-result).
+        struct Reset {
+            SQLite::Statement& s;
+            ~Reset() { s.tryReset(); }
+        } reset{st};
         st.bind(1, since);
         while (st.executeStep()) {
             const std::int64_t seq = st.getColumn(0).getInt64();

@@ -43,6 +43,7 @@
 #include "common/time.hpp"
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
+#include "store/captured_tables.hpp"
 #include "store/hlc.hpp"
 #include "subject/subject.hpp"
 #include "sync/changeset.hpp"
@@ -83,12 +84,17 @@ const csync::SyncedTable& table_of(int t) { return *csync::find_table(t); }
 
 // The newest change sequence number and the newest clock in the file.
 std::int64_t newest_seq(Database& db) {
-    return scalar(db, "SELECT max(coalesce((SELECT max(seq) FROM sync_log), 0), "
-                      "coalesce((SELECT max(seq) FROM sync_tombstones), 0))");
+    return std::max(db.max_logged_seq(), scalar(db, "SELECT coalesce((SELECT max(seq) FROM sync_tombstones), 0)"));
 }
 std::int64_t newest_clock(Database& db) {
-    return scalar(db, "SELECT max(coalesce((SELECT max(hlc) FROM sync_versions), 0), "
-                      "coalesce((SELECT max(hlc) FROM sync_tombstones), 0))");
+    static const std::string sql = "SELECT coalesce(max(h), 0) FROM (" +
+                                   crmlite::over_captured_tables("max(sync_hlc) AS h", "") +
+                                   " UNION ALL SELECT max(hlc) FROM sync_tombstones)";
+    auto& st = db.stmt(sql);
+    st.executeStep();
+    const auto v = st.getColumn(0).getInt64();
+    st.reset();
+    return v;
 }
 
 // Every row of every ordinary table (sync bookkeeping, counters, clocks, the
@@ -515,10 +521,13 @@ private:
         }
         std::vector<Key> written;
         {
-            SQLite::Statement st(d.sql(), "SELECT DISTINCT tbl, id FROM sync_log WHERE seq > ?");
+            // A record with a field written after seq0 has its newest seq after it.
+            static const std::string sql = crmlite::over_captured_tables("$tbl, id", "sync_seq > ?1");
+            auto& st = d.stmt(sql);
             st.bind(1, seq0);
             while (st.executeStep())
                 written.push_back({st.getColumn(0).getInt(), Uuid::from_blob(st.getColumn(1).getBlob(), st.getColumn(1).getBytes())});
+            st.reset();
         }
         for (const auto& k : written) {
             const auto& t = table_of(k.first);
