@@ -96,13 +96,6 @@ std::optional<Row> load_row(Database& db, const Uuid& id) {
     return row;
 }
 
-// Binds what change capture writes into the row (sync_hlc, sync_seq, sync_vers) from p.
-int bind_row_versions(SQLite::Statement& st, int p, const WriteScope::RowVersions& rv) {
-    st.bind(p++, rv.hlc);
-    st.bind(p++, rv.seq);
-    st.bind(p++, rv.vers.data(), static_cast<int>(rv.vers.size()));
-    return p;
-}
 
 void check_company_ref(Database& db, const Value& v, const Uuid* self) {
     const auto* ref = std::get_if<Uuid>(&v);
@@ -248,7 +241,7 @@ Uuid create_in(WriteScope& w, const Json& input) {
     ins.bind(p++, w.now());
     ins.bind(p++, w.now());
     set_derived(ins, p, name);
-    bind_row_versions(ins, p + 2, rv);
+    rv.bind(ins, p + 2);
     ins.exec();
     const std::int64_t rid = db.sql().getLastInsertRowid();
     replace_contact_points(w, id, "phone", phones);
@@ -328,7 +321,7 @@ bool update_in(WriteScope& w, const Uuid& id, const Json& patch) {
             set_derived(up, p, text_of(next[kDisplayName]));
             p += 2;
         }
-        p = bind_row_versions(up, p, rv);
+        p = rv.bind(up, p);
         up.bind(p, row->rid);
         up.exec();
         changed = true;

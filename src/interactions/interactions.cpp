@@ -144,17 +144,20 @@ void insert_in(WriteScope& w, const Uuid& id, const Json& input) {
             cols += std::string(", ") + f.column;
             params += ", ?";
         }
-        return "INSERT INTO interactions(" + cols + ", created_at, updated_at) VALUES (" + params + ", ?, ?)";
+        return "INSERT INTO interactions(" + cols + ", created_at, updated_at, sync_hlc, sync_seq, sync_vers) VALUES (" +
+               params + ", ?, ?, ?, ?, ?)";
     }();
+    // Change capture's versions go into the row with it (a new record has none before).
+    const auto rv = w.change_in_row(Table::interactions, id, mask, std::nullopt);
     auto& ins = w.db().stmt(sql);
     ins.bind(1, id.data(), Uuid::size());
     int p = 2;
     for (const auto& value : v) bind_value(ins, p++, value);
     ins.bind(p++, w.now());
-    ins.bind(p, w.now());
+    ins.bind(p++, w.now());
+    rv.bind(ins, p);
     ins.exec();
     search::after_insert(w.db(), search::Doc::interaction, w.db().sql().getLastInsertRowid());
-    w.record_change(Table::interactions, id, mask);
     w.count("interactions", 1);
 }
 

@@ -441,7 +441,9 @@ std::int64_t Database::max_logged_seq() {
     static const std::string sql = "SELECT max(coalesce((SELECT max(seq) FROM sync_older_seqs), 0), " + [] {
         std::string arms;
         for (const auto& t : captured_tables())
-            arms += std::string(arms.empty() ? "" : ", ") + "coalesce((SELECT max(sync_seq) FROM " + t.name + "), 0)";
+            // The WHERE lets max() use the partial sync_seq index (else it scans the table).
+            arms += std::string(arms.empty() ? "" : ", ") + "coalesce((SELECT max(sync_seq) FROM " + t.name +
+                    " WHERE sync_seq IS NOT NULL), 0)";
         return arms;
     }() + ")";
     auto& st = stmt(sql);
@@ -495,15 +497,19 @@ WriteScope::RowVersions WriteScope::log_versions(Table table, const Uuid& id, co
     return out;
 }
 
+int WriteScope::RowVersions::bind(SQLite::Statement& st, int p) const {
+    st.bind(p, hlc);
+    st.bind(p + 1, seq);
+    st.bind(p + 2, vers.data(), static_cast<int>(vers.size()));
+    return p + 3;
+}
+
 void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                                 const std::vector<FieldVersion>& after) {
     const char* name = captured_name(table);
     const auto row = log_versions(table, id, before, after);
     auto& put = db_.stmt(std::string("UPDATE ") + name + " SET sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
-    put.bind(1, row.hlc);
-    put.bind(2, row.seq);
-    put.bind(3, row.vers.data(), static_cast<int>(row.vers.size()));
-    put.bind(4, id.data(), Uuid::size());
+    put.bind(row.bind(put, 1), id.data(), Uuid::size());
     put.exec();
     if (db_.sql().getChanges() != 1)
         throw Error(CRM_ERROR, std::string("change capture: no ") + name + " row " + id.str() + " to hold its versions");
@@ -529,10 +535,7 @@ void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields
     const auto row = change_in_row(table, id, fields, before);
     auto& put = db_.stmt(std::string("UPDATE ") + captured_name(table) +
                          " SET sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
-    put.bind(1, row.hlc);
-    put.bind(2, row.seq);
-    put.bind(3, row.vers.data(), static_cast<int>(row.vers.size()));
-    put.bind(4, id.data(), Uuid::size());
+    put.bind(row.bind(put, 1), id.data(), Uuid::size());
     put.exec();
     if (db_.sql().getChanges() != 1)
         throw Error(CRM_ERROR, std::string("change capture: no ") + captured_name(table) + " row " + id.str() +

@@ -240,6 +240,8 @@ public:
         std::int64_t hlc = 0;
         std::int64_t seq = 0;
         std::string vers;
+        // Binds sync_hlc, sync_seq, sync_vers at p, p + 1, p + 2; returns p + 3.
+        int bind(SQLite::Statement& st, int p) const;
     };
     RowVersions change_in_row(Table table, const Uuid& id, std::uint64_t fields,
                               const std::optional<std::vector<FieldVersion>>& before);

@@ -1,11 +1,10 @@
 #include "store/migrations.hpp"
 
-#include "store/captured_tables.hpp"
-
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <string>
+#include <utility>
 
 #include "common/error.hpp"
 #include "store/ids.hpp"
@@ -506,28 +505,51 @@ CREATE INDEX sync_conflicts_customer ON sync_conflicts(customer) WHERE customer 
 // key per record) and the sync_log entry of the newest seq (another) were the
 // bulk of the sync metadata and two of the three extra B-tree writes of every
 // captured edit. sync_older_seqs keeps only the other seqs a record's fields
-// still carry. Read-only views keep the old names for inspection. A later
-// migration that adds a captured table recreates both views.
+// still carry. Read-only views keep the old names for inspection.
+// The table list is this migration's own (the 21 captured tables of schema
+// 17), not captured_tables(): a table added to that list later is created by
+// its own migration, with the columns, after this one has run; that migration
+// also recreates both views.
+constexpr std::pair<int, const char*> kV17Tables[] = {
+    {1, "customers"},         {2, "contact_points"},    {3, "interactions"},     {4, "tags"},
+    {5, "customer_tags"},     {6, "external_ids"},      {10, "tasks"},           {11, "followup_rules"},
+    {12, "tag_rules"},        {13, "lifecycle_history"}, {20, "customer_redirects"}, {21, "customer_merges"},
+    {40, "pipelines"},        {41, "pipeline_stages"},  {42, "leads"},           {43, "lead_events"},
+    {44, "assignment_rules"}, {45, "opportunities"},    {46, "stage_history"},   {47, "campaigns"},
+    {48, "campaign_members"}};
+
+std::string v17_union(const std::string& columns, const std::string& where) {
+    std::string sql;
+    for (const auto& [k, n] : kV17Tables) {
+        std::string cols = columns;
+        if (const auto at = cols.find("$tbl"); at != std::string::npos) cols.replace(at, 4, std::to_string(k));
+        sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT " + cols + " FROM " + n + " WHERE " + where;
+    }
+    return sql;
+}
+
 void v17_versions_in_rows(SQLite::Database& db) {
-    for (const auto& t : captured_tables()) {
-        const std::string n = t.name, k = std::to_string(t.table);
+    db.exec("CREATE TABLE sync_older_seqs(seq INTEGER NOT NULL, tbl INTEGER NOT NULL, id BLOB NOT NULL, "
+            "PRIMARY KEY(seq, tbl, id)) STRICT, WITHOUT ROWID");
+    db.exec("CREATE INDEX sync_older_seqs_record ON sync_older_seqs(tbl, id)");
+    for (const auto& [table, name] : kV17Tables) {
+        const std::string n = name, k = std::to_string(table);
         db.exec("ALTER TABLE " + n + " ADD COLUMN sync_hlc INTEGER");
         db.exec("ALTER TABLE " + n + " ADD COLUMN sync_seq INTEGER");
         db.exec("ALTER TABLE " + n + " ADD COLUMN sync_vers BLOB");
         db.exec("UPDATE " + n + " SET (sync_hlc, sync_seq, sync_vers) = (SELECT hlc, seq, vers FROM sync_versions v "
                 "WHERE v.tbl = " + k + " AND v.id = " + n + ".id) WHERE id IN (SELECT id FROM sync_versions WHERE tbl = " + k + ")");
         db.exec("CREATE INDEX " + n + "_sync_seq ON " + n + "(sync_seq) WHERE sync_seq IS NOT NULL");
+        // The other seqs of records that have a row (versions left without one
+        // by an older version's bug are dropped with sync_versions).
+        db.exec("INSERT INTO sync_older_seqs SELECT l.seq, l.tbl, l.id FROM sync_log l JOIN " + n +
+                " r ON r.id = l.id WHERE l.tbl = " + k + " AND r.sync_seq IS NOT NULL AND l.seq < r.sync_seq");
     }
-    db.exec("CREATE TABLE sync_older_seqs(seq INTEGER NOT NULL, tbl INTEGER NOT NULL, id BLOB NOT NULL, "
-            "PRIMARY KEY(seq, tbl, id)) STRICT, WITHOUT ROWID");
-    db.exec("CREATE INDEX sync_older_seqs_record ON sync_older_seqs(tbl, id)");
-    db.exec("INSERT INTO sync_older_seqs SELECT l.seq, l.tbl, l.id FROM sync_log l "
-            "JOIN sync_versions v ON v.tbl = l.tbl AND v.id = l.id WHERE l.seq < v.seq");
     db.exec("DROP TABLE sync_log");
     db.exec("DROP TABLE sync_versions");
     db.exec("CREATE VIEW sync_versions(tbl, id, hlc, seq, vers) AS " +
-            over_captured_tables("$tbl, id, sync_hlc, sync_seq, sync_vers", "sync_vers IS NOT NULL"));
-    db.exec("CREATE VIEW sync_log(seq, tbl, id) AS " + over_captured_tables("sync_seq, $tbl, id", "sync_seq IS NOT NULL") +
+            v17_union("$tbl, id, sync_hlc, sync_seq, sync_vers", "sync_vers IS NOT NULL"));
+    db.exec("CREATE VIEW sync_log(seq, tbl, id) AS " + v17_union("sync_seq, $tbl, id", "sync_seq IS NOT NULL") +
             " UNION ALL SELECT seq, tbl, id FROM sync_older_seqs");
 }
 

@@ -94,14 +94,6 @@ std::optional<Row> load_row(Database& db, const SyncedTable& t, const Uuid& id) 
     return r;
 }
 
-// Binds the version columns (sync_hlc, sync_seq, sync_vers) from p; returns the next index.
-int bind_row_versions(SQLite::Statement& st, int p, const WriteScope::RowVersions& rv) {
-    st.bind(p++, rv.hlc);
-    st.bind(p++, rv.seq);
-    st.bind(p++, rv.vers.data(), static_cast<int>(rv.vers.size()));
-    return p;
-}
-
 struct Tomb {
     std::int64_t hlc, site;
 };
@@ -684,7 +676,7 @@ private:
                 customers::bind_derived(ins, p, name ? *name : std::string());
                 p += 2;
             }
-            bind_row_versions(ins, p, rv);
+            rv.bind(ins, p);
             ins.exec();
             if (is_customer) w_.count("customers", 1);
             if (t.table == Table::interactions) w_.count("interactions", 1);
@@ -702,7 +694,7 @@ private:
             for (std::size_t c = 0; c < t.columns.size(); ++c)
                 if (won & (std::uint64_t{1} << c)) bind_value(up, p++, values[c]);
             if (t.has_updated_at) up.bind(p++, updated);
-            p = bind_row_versions(up, p, rv);
+            p = rv.bind(up, p);
             up.bind(p, rc.id.data(), Uuid::size());
             up.exec();
         }
