@@ -3,8 +3,10 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/error.hpp"
 #include "store/ids.hpp"
@@ -528,15 +530,100 @@ std::string v17_union(const std::string& columns, const std::string& where) {
     return sql;
 }
 
+// The three columns go into the tables' definitions at once. A nullable
+// column without a default changes no stored record (a record shorter than
+// its table reads NULL in the missing trailing columns), so this is what
+// ALTER TABLE ADD COLUMN does, but 63 of those each reloaded and re-checked
+// the whole schema: creating a file took 60 ms longer. The procedure is
+// SQLite's own for schema changes that leave stored records alone
+// (sqlite.org/lang_altertable.html, "otheralter"): edit sqlite_schema with
+// writable_schema on, then increment schema_version so the schema is re-read.
+// Where the columns go is not guessed: each candidate definition is created
+// in a scratch in-memory database first and used only if SQLite reads it as
+// the same columns, in the same order, followed by the three new ones; a
+// table with no such candidate gets ALTER TABLE instead.
+std::vector<std::string> column_info(SQLite::Database& db, const std::string& table) {
+    std::vector<std::string> out;
+    SQLite::Statement st(db, "SELECT cid, name, type, \"notnull\", quote(dflt_value), pk FROM pragma_table_info(?)");
+    st.bind(1, table);
+    while (st.executeStep()) {
+        std::string row;
+        for (int c = 0; c < 6; ++c) row += st.getColumn(c).getString() + '|';
+        out.push_back(row);
+    }
+    return out;
+}
+
+constexpr const char* kV17Columns = "sync_hlc INTEGER, sync_seq INTEGER, sync_vers BLOB";
+
+std::optional<std::string> v17_definition(SQLite::Database& db, const std::string& table, const std::string& sql) {
+    auto wanted = column_info(db, table);
+    if (wanted.empty()) return std::nullopt;
+    {
+        SQLite::Database probe(":memory:", SQLite::OPEN_READWRITE);
+        probe.exec("CREATE TABLE x(sync_hlc INTEGER, sync_seq INTEGER, sync_vers BLOB)");
+        for (const auto& row : column_info(probe, "x")) {
+            const auto cid = row.substr(0, row.find('|'));
+            wanted.push_back(std::to_string(wanted.size()) + row.substr(cid.size()));
+        }
+    }
+    // Candidates: before the list's closing parenthesis (the last one: only
+    // table options follow it), then before each comma from the end (table
+    // constraints such as PRIMARY KEY(a, b) come after the columns).
+    const auto close = sql.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::vector<std::size_t> at{close};
+    for (std::size_t p = close; p-- > 0;)
+        if (sql[p] == ',') at.push_back(p);
+    for (const auto p : at) {
+        const std::string candidate = sql.substr(0, p) + ", " + kV17Columns + sql.substr(p);
+        try {
+            SQLite::Database probe(":memory:", SQLite::OPEN_READWRITE);
+            probe.exec(candidate);
+            if (column_info(probe, table) == wanted) return candidate;
+        } catch (const SQLite::Exception&) {
+            // Not a valid definition: the next candidate.
+        }
+    }
+    return std::nullopt;
+}
+
+void v17_add_version_columns(SQLite::Database& db) {
+    std::vector<std::pair<std::string, std::string>> edits;
+    std::vector<std::string> altered;
+    for (const auto& [table, name] : kV17Tables) {
+        (void)table;
+        SQLite::Statement get(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?");
+        get.bind(1, name);
+        if (!get.executeStep()) throw Error(CRM_ECORRUPT, std::string("migration 17: no table ") + name);
+        if (const auto def = v17_definition(db, name, get.getColumn(0).getString())) edits.emplace_back(name, *def);
+        else altered.push_back(name);
+    }
+    if (!edits.empty()) {
+        const int version = db.execAndGet("PRAGMA schema_version").getInt();
+        db.exec("PRAGMA writable_schema = ON");
+        SQLite::Statement put(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
+        for (const auto& [name, def] : edits) {
+            put.bind(1, def);
+            put.bind(2, name);
+            put.exec();
+            put.reset();
+        }
+        db.exec("PRAGMA schema_version = " + std::to_string(version + 1));
+        db.exec("PRAGMA writable_schema = OFF");
+    }
+    for (const auto& n : altered)
+        for (const char* col : {"sync_hlc INTEGER", "sync_seq INTEGER", "sync_vers BLOB"})
+            db.exec("ALTER TABLE " + n + " ADD COLUMN " + col);
+}
+
 void v17_versions_in_rows(SQLite::Database& db) {
     db.exec("CREATE TABLE sync_older_seqs(seq INTEGER NOT NULL, tbl INTEGER NOT NULL, id BLOB NOT NULL, "
             "PRIMARY KEY(seq, tbl, id)) STRICT, WITHOUT ROWID");
     db.exec("CREATE INDEX sync_older_seqs_record ON sync_older_seqs(tbl, id)");
+    v17_add_version_columns(db);
     for (const auto& [table, name] : kV17Tables) {
         const std::string n = name, k = std::to_string(table);
-        db.exec("ALTER TABLE " + n + " ADD COLUMN sync_hlc INTEGER");
-        db.exec("ALTER TABLE " + n + " ADD COLUMN sync_seq INTEGER");
-        db.exec("ALTER TABLE " + n + " ADD COLUMN sync_vers BLOB");
         db.exec("UPDATE " + n + " SET (sync_hlc, sync_seq, sync_vers) = (SELECT hlc, seq, vers FROM sync_versions v "
                 "WHERE v.tbl = " + k + " AND v.id = " + n + ".id) WHERE id IN (SELECT id FROM sync_versions WHERE tbl = " + k + ")");
         db.exec("CREATE INDEX " + n + "_sync_seq ON " + n + "(sync_seq) WHERE sync_seq IS NOT NULL");
