@@ -506,8 +506,11 @@ int WriteScope::RowVersions::bind(SQLite::Statement& st, int p) const {
 
 void WriteScope::store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                                 const std::vector<FieldVersion>& after) {
+    write_row_versions(table, id, log_versions(table, id, before, after));
+}
+
+void WriteScope::write_row_versions(Table table, const Uuid& id, const RowVersions& row) {
     const char* name = captured_name(table);
-    const auto row = log_versions(table, id, before, after);
     auto& put = db_.stmt(std::string("UPDATE ") + name + " SET sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
     put.bind(row.bind(put, 1), id.data(), Uuid::size());
     put.exec();
@@ -531,15 +534,7 @@ void WriteScope::drop_versions(Table table, const Uuid& id) {
 
 void WriteScope::record_change(Table table, const Uuid& id, std::uint64_t fields) {
     if (fields == 0) return;
-    const auto before = db_.versions(table, id);
-    const auto row = change_in_row(table, id, fields, before);
-    auto& put = db_.stmt(std::string("UPDATE ") + captured_name(table) +
-                         " SET sync_hlc = ?, sync_seq = ?, sync_vers = ? WHERE id = ?");
-    put.bind(row.bind(put, 1), id.data(), Uuid::size());
-    put.exec();
-    if (db_.sql().getChanges() != 1)
-        throw Error(CRM_ERROR, std::string("change capture: no ") + captured_name(table) + " row " + id.str() +
-                                   " to hold its versions");
+    write_row_versions(table, id, change_in_row(table, id, fields, db_.versions(table, id)));
 }
 
 WriteScope::RowVersions WriteScope::change_in_row(Table table, const Uuid& id, std::uint64_t fields,

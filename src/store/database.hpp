@@ -285,6 +285,8 @@ private:
     std::int64_t next_seq();
     void store_versions(Table table, const Uuid& id, const std::vector<FieldVersion>& before,
                         const std::vector<FieldVersion>& after);
+    // The row's version columns (the row must exist: an error otherwise).
+    void write_row_versions(Table table, const Uuid& id, const RowVersions& row);
 
     void log_entry(const char* sql, std::int64_t seq, Table table, const Uuid& id);
 
