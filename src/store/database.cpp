@@ -21,6 +21,7 @@
 #include "crypto/crypt_vfs.hpp"
 #include "search/tokenizer.hpp"
 #include "store/migrations.hpp"
+#include "store/schema_template.hpp"
 #include "store/versions.hpp"
 
 namespace crmlite {
@@ -177,11 +178,11 @@ void Database::migrate() {
     SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     // Re-read under the write lock: another connection may have migrated meanwhile.
     const int locked_current = schema_version();
-    for (const auto& m : migrations()) {
-        if (m.version <= locked_current) continue;
-        if (*m.sql) db_->exec(m.sql);
-        if (m.rewrite) m.rewrite(*db_);
-        db_->exec("PRAGMA user_version = " + std::to_string(m.version));
+    if (locked_current == 0) {
+        // A new file gets the final schema directly (store/schema_template.hpp).
+        install_latest_schema(*db_);
+    } else {
+        run_migrations(*db_, locked_current);
     }
     if (locked_current == 0) {
         db_->exec("PRAGMA application_id = " + std::to_string(kApplicationId));

@@ -1,0 +1,148 @@
+#include "store/schema_template.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "search/tokenizer.hpp"
+#include "store/migrations.hpp"
+
+namespace crmlite {
+
+namespace {
+
+struct Value {
+    int type = SQLITE_NULL;
+    std::int64_t integer = 0;
+    double real = 0;
+    std::string bytes;  // text or blob
+};
+
+struct SeedRows {
+    std::string insert;  // INSERT INTO "t" VALUES (?, ...)
+    std::vector<std::vector<Value>> rows;
+};
+
+struct Template {
+    std::vector<std::string> tables;  // CREATE TABLE / CREATE VIRTUAL TABLE, in creation order
+    std::vector<SeedRows> seeds;
+    std::vector<std::string> rest;  // CREATE INDEX / VIEW / TRIGGER, in creation order
+    int version = 0;
+};
+
+std::string quoted(const std::string& name) {
+    std::string out = "\"";
+    for (const char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+Value read_value(const SQLite::Column& c) {
+    Value v;
+    v.type = c.getType();
+    if (v.type == SQLITE_INTEGER) v.integer = c.getInt64();
+    else if (v.type == SQLITE_FLOAT) v.real = c.getDouble();
+    else if (v.type == SQLITE_TEXT || v.type == SQLITE_BLOB)
+        v.bytes.assign(static_cast<const char*>(c.getBlob()), static_cast<std::size_t>(c.getBytes()));
+    return v;
+}
+
+void bind_value(SQLite::Statement& st, int i, const Value& v) {
+    switch (v.type) {
+        case SQLITE_INTEGER: st.bind(i, static_cast<std::int64_t>(v.integer)); break;
+        case SQLITE_FLOAT: st.bind(i, v.real); break;
+        case SQLITE_TEXT: st.bind(i, v.bytes); break;
+        case SQLITE_BLOB: st.bind(i, v.bytes.data(), static_cast<int>(v.bytes.size())); break;
+        default: st.bind(i); break;
+    }
+}
+
+Template build_template() {
+    SQLite::Database db(":memory:", SQLite::OPEN_READWRITE);
+    search::register_tokenizer(db.getHandle());
+    db.exec("BEGIN");
+    run_migrations(db, 0);
+    db.exec("COMMIT");
+
+    Template t;
+    t.version = db.execAndGet("PRAGMA user_version").getInt();
+    // Tables a virtual table makes for itself (FTS5's data, index, config...)
+    // come back when the virtual table is created.
+    std::set<std::string> shadow;
+    {
+        SQLite::Statement s(db, "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'");
+        while (s.executeStep()) shadow.insert(s.getColumn(0).getString());
+    }
+    std::vector<std::string> ordinary;
+    SQLite::Statement s(db,
+                        "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' "
+                        "ESCAPE '\\' ORDER BY rowid");
+    while (s.executeStep()) {
+        const std::string type = s.getColumn(0).getString(), name = s.getColumn(1).getString();
+        const std::string sql = s.getColumn(2).getString();
+        if (type == "table") {
+            if (shadow.count(name) != 0) continue;
+            t.tables.push_back(sql);
+            if (sql.rfind("CREATE VIRTUAL", 0) != 0) ordinary.push_back(name);
+        } else {
+            t.rest.push_back(sql);
+        }
+    }
+    for (const auto& name : ordinary) {
+        SQLite::Statement rows(db, "SELECT * FROM " + quoted(name));
+        SeedRows seed;
+        while (rows.executeStep()) {
+            std::vector<Value> row;
+            for (int i = 0; i < rows.getColumnCount(); ++i) row.push_back(read_value(rows.getColumn(i)));
+            seed.rows.push_back(std::move(row));
+        }
+        if (seed.rows.empty()) continue;
+        seed.insert = "INSERT INTO " + quoted(name) + " VALUES (?";
+        for (int i = 1; i < rows.getColumnCount(); ++i) seed.insert += ", ?";
+        seed.insert += ")";
+        t.seeds.push_back(std::move(seed));
+    }
+    return t;
+}
+
+const Template& latest_template() {
+    // Function-local statics are initialised once, even with threads; a failed
+    // build throws to its caller and is retried by the next one.
+    static const Template t = build_template();
+    return t;
+}
+
+}  // namespace
+
+void run_migrations(SQLite::Database& db, int from) {
+    for (const auto& m : migrations()) {
+        if (m.version <= from) continue;
+        if (*m.sql) db.exec(m.sql);
+        if (m.rewrite) m.rewrite(db);
+        db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    }
+}
+
+void install_latest_schema(SQLite::Database& db) {
+    const Template& t = latest_template();
+    for (const auto& sql : t.tables) db.exec(sql);
+    for (const auto& seed : t.seeds) {
+        SQLite::Statement ins(db, seed.insert);
+        for (const auto& row : seed.rows) {
+            for (std::size_t i = 0; i < row.size(); ++i) bind_value(ins, static_cast<int>(i) + 1, row[i]);
+            ins.exec();
+            ins.reset();
+        }
+    }
+    for (const auto& sql : t.rest) db.exec(sql);
+    db.exec("PRAGMA user_version = " + std::to_string(t.version));
+}
+
+}  // namespace crmlite
