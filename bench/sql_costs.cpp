@@ -6,12 +6,14 @@
 //   update-txn the same N updates inside one crm_begin/crm_commit;
 //   new-file   N new files from the schema template, then N replaying every
 //              migration (store/schema_template.hpp), on the same directory.
-// Statements an outer one runs (FTS5's own, triggers) are listed too and their
-// time is also in the outer statement's. The rest of a call's time is C++
+// Statements an outer one runs (FTS5's own) are listed too and their time is
+// also in the outer statement's; a trigger's work is in the statement that
+// fired it. The rest of a call's time is C++
 // (decoding, merge rules, validation, version packing). Not a benchmark with a
 // baseline: crm-bench's sync suite has those; this explains its figures.
-//   crm-sql-costs [apply|update|update-txn|new-file] [N] [DIR]
+//   crm-sql-costs [apply|update|update-txn|new-file] [N] [DIR]   (files in DIR/crm-sql-costs-<pid>)
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <SQLiteCpp/Database.h>
 
@@ -19,8 +21,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -51,19 +55,36 @@ struct Tracer {
     std::map<std::string, Cost> costs;
     std::unordered_map<void*, Clock::time_point> started;
 
-    static int on_trace(unsigned type, void* self, void* p, void*) {
+    sqlite3* db = nullptr;
+
+    // SQLITE_TRACE_STMT also fires when a trigger starts, with the statement
+    // that fired it and a text "-- TRIGGER name": not a new start.
+    static int on_trace(unsigned type, void* self, void* p, void* x) {
         auto& t = *static_cast<Tracer*>(self);
         if (type == SQLITE_TRACE_STMT) {
-            t.started[p] = Clock::now();
+            const char* text = static_cast<const char*>(x);
+            if (text == nullptr || std::strncmp(text, "--", 2) != 0) t.started[p] = Clock::now();
         } else if (type == SQLITE_TRACE_PROFILE) {
+            const auto it = t.started.find(p);
+            if (it == t.started.end()) return 0;
             const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(p));
             Cost& c = t.costs[sql != nullptr ? std::string(sql).substr(0, 110) : std::string("?")];
             ++c.runs;
-            c.seconds += std::chrono::duration<double>(Clock::now() - t.started[p]).count();
+            c.seconds += std::chrono::duration<double>(Clock::now() - it->second).count();
+            t.started.erase(it);
         }
         return 0;
     }
-    void attach(sqlite3* db) { sqlite3_trace_v2(db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, &Tracer::on_trace, this); }
+    void attach(sqlite3* handle) {
+        db = handle;
+        sqlite3_trace_v2(db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, &Tracer::on_trace, this);
+    }
+    Tracer() = default;
+    Tracer(const Tracer&) = delete;
+    Tracer& operator=(const Tracer&) = delete;
+    ~Tracer() {
+        if (db != nullptr) sqlite3_trace_v2(db, 0, nullptr, nullptr);
+    }
 
     void print(double total, long calls) const {
         std::vector<std::pair<std::string, Cost>> rows(costs.begin(), costs.end());
@@ -156,10 +177,12 @@ void run_new_file(const std::string& dir, int n) {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "apply";
     const int n = argc > 2 ? std::max(1, std::atoi(argv[2])) : 3000;
-    const std::string dir = argc > 3 ? argv[3] : (fs::temp_directory_path() / "crm-sql-costs").string();
+    // Its own new directory inside DIR (default: the temp directory), removed at the end.
+    const fs::path base = argc > 3 ? fs::path(argv[3]) : fs::temp_directory_path();
+    const std::string dir = (base / ("crm-sql-costs-" + std::to_string(::getpid()))).string();
     try {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
+        fs::create_directories(base);
+        if (!fs::create_directory(dir)) throw std::runtime_error(dir + " exists already");
         if (mode == "apply") run_apply(dir, n);
         else if (mode == "update") run_update(dir, n, false);
         else if (mode == "update-txn") run_update(dir, n, true);
@@ -170,6 +193,8 @@ int main(int argc, char** argv) {
         }
         fs::remove_all(dir);
     } catch (const std::exception& e) {
+        std::error_code ec;
+        if (std::string(e.what()).find("exists already") == std::string::npos) fs::remove_all(dir, ec);
         std::fprintf(stderr, "crm-sql-costs: %s\n", e.what());
         return 1;
     }

@@ -175,6 +175,7 @@ void Database::check_is_crmlite_file(const std::string& path) {
 void Database::migrate() {
     const int current = schema_version();
     if (current >= latest_schema_version()) return;
+    if (current == 0) prepare_latest_schema();
     SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     // Re-read under the write lock: another connection may have migrated meanwhile.
     const int locked_current = schema_version();

@@ -29,9 +29,10 @@ struct SeedRows {
 };
 
 struct Template {
-    std::vector<std::string> tables;  // CREATE TABLE / CREATE VIRTUAL TABLE, in creation order
+    std::vector<std::string> tables;   // CREATE TABLE / CREATE VIRTUAL TABLE, in creation order
+    std::vector<std::string> indexes;  // CREATE INDEX, in creation order
     std::vector<SeedRows> seeds;
-    std::vector<std::string> rest;  // CREATE INDEX / VIEW / TRIGGER, in creation order
+    std::vector<std::string> rest;  // CREATE VIEW / TRIGGER, in creation order
     int version = 0;
 };
 
@@ -74,11 +75,17 @@ Template build_template() {
     Template t;
     t.version = db.execAndGet("PRAGMA user_version").getInt();
     // Tables a virtual table makes for itself (FTS5's data, index, config...)
-    // come back when the virtual table is created.
-    std::set<std::string> shadow;
+    // come back when the virtual table is created; rowid tables are told
+    // apart because a seed row's rowid is copied too.
+    std::set<std::string> shadow, virtual_tables, without_rowid;
     {
-        SQLite::Statement s(db, "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'");
-        while (s.executeStep()) shadow.insert(s.getColumn(0).getString());
+        SQLite::Statement s(db, "SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main'");
+        while (s.executeStep()) {
+            const std::string name = s.getColumn(0).getString(), type = s.getColumn(1).getString();
+            if (type == "shadow") shadow.insert(name);
+            if (type == "virtual") virtual_tables.insert(name);
+            if (s.getColumn(2).getInt() != 0) without_rowid.insert(name);
+        }
     }
     std::vector<std::string> ordinary;
     SQLite::Statement s(db,
@@ -90,13 +97,32 @@ Template build_template() {
         if (type == "table") {
             if (shadow.count(name) != 0) continue;
             t.tables.push_back(sql);
-            if (sql.rfind("CREATE VIRTUAL", 0) != 0) ordinary.push_back(name);
+            if (virtual_tables.count(name) == 0) ordinary.push_back(name);
+        } else if (type == "index") {
+            t.indexes.push_back(sql);
         } else {
             t.rest.push_back(sql);
         }
     }
     for (const auto& name : ordinary) {
-        SQLite::Statement rows(db, "SELECT * FROM " + quoted(name));
+        // The stored columns (generated ones are computed again), and the
+        // rowid of a rowid table unless a column is its alias (INTEGER PRIMARY KEY).
+        std::vector<std::string> columns;
+        int key_columns = 0;
+        bool integer_key = false;
+        SQLite::Statement info(db, "SELECT name, hidden, pk, upper(type) FROM pragma_table_xinfo(?)");
+        info.bind(1, name);
+        while (info.executeStep()) {
+            if (info.getColumn(2).getInt() > 0) {
+                ++key_columns;
+                integer_key = info.getColumn(3).getString() == "INTEGER";
+            }
+            if (info.getColumn(1).getInt() == 0) columns.push_back(quoted(info.getColumn(0).getString()));
+        }
+        if (without_rowid.count(name) == 0 && !(key_columns == 1 && integer_key)) columns.insert(columns.begin(), "rowid");
+        std::string list;
+        for (const auto& c : columns) list += (list.empty() ? "" : ", ") + c;
+        SQLite::Statement rows(db, "SELECT " + list + " FROM " + quoted(name));
         SeedRows seed;
         while (rows.executeStep()) {
             std::vector<Value> row;
@@ -104,8 +130,8 @@ Template build_template() {
             seed.rows.push_back(std::move(row));
         }
         if (seed.rows.empty()) continue;
-        seed.insert = "INSERT INTO " + quoted(name) + " VALUES (?";
-        for (int i = 1; i < rows.getColumnCount(); ++i) seed.insert += ", ?";
+        seed.insert = "INSERT INTO " + quoted(name) + "(" + list + ") VALUES (?";
+        for (std::size_t i = 1; i < columns.size(); ++i) seed.insert += ", ?";
         seed.insert += ")";
         t.seeds.push_back(std::move(seed));
     }
@@ -130,9 +156,14 @@ void run_migrations(SQLite::Database& db, int from) {
     }
 }
 
+void prepare_latest_schema() { (void)latest_template(); }
+
 void install_latest_schema(SQLite::Database& db) {
     const Template& t = latest_template();
     for (const auto& sql : t.tables) db.exec(sql);
+    for (const auto& sql : t.indexes) db.exec(sql);  // before the rows: a foreign key may need a unique index
+    // A seed row may name a parent seeded after it: checked at commit.
+    db.exec("PRAGMA defer_foreign_keys = ON");
     for (const auto& seed : t.seeds) {
         SQLite::Statement ins(db, seed.insert);
         for (const auto& row : seed.rows) {

@@ -17,9 +17,13 @@ namespace crmlite {
 void run_migrations(SQLite::Database& db, int from);
 
 // Builds the latest schema in an empty database (user_version 0), in the
-// caller's transaction: the in-memory template's tables, then their seed rows,
-// then indexes, views and triggers (so no trigger fires on the seed rows), and
-// finally user_version. The template is made on first use, once per process.
+// caller's transaction: the in-memory template's tables and indexes, then
+// their seed rows (with their rowids; foreign keys checked at commit), then
+// views and triggers (so no trigger fires on the seed rows), and finally
+// user_version. The template is made on first use, once per process.
 void install_latest_schema(SQLite::Database& db);
+
+// Makes the template now, so that it is not made while a new file is locked.
+void prepare_latest_schema();
 
 }  // namespace crmlite
