@@ -54,6 +54,9 @@ export -f run_chunk
 export out tmp log
 
 chunks=()
+# The two single long jobs first, so that they do not end the run alone.
+wants rebaseline && chunks+=("rebaseline-$((seeds / 10))|CRMLITE_SYNC_SEEDS=$seeds|[sync][rebaseline][property]")
+wants merge && chunks+=("merge-$((seeds / 25))|CRMLITE_SYNC_SEEDS=$seeds|[merge][sync][random]")
 add_range() {  # label kind test from last size
     local label=$1 kind=$2 test=$3 a=$4 last=$5 size=$6
     while [ "$a" -le "$last" ]; do
@@ -63,9 +66,6 @@ add_range() {  # label kind test from last size
         a=$((b + 1))
     done
 }
-wants sync && add_range sync SYNC "random operations and random syncs on several replicas converge" "$from" "$seeds" 2500
-wants model && add_range model MODEL "random operations over a faulty network with crashes end where the merge rules say" \
-    "$from" "$model_last" 500
 if wants share; then  # a fifth of the seeds, 500 per chunk (plus the three regression seeds it always runs)
     for ((a = 1; a <= seeds / 5; a += 500)); do
         n=$((seeds / 5 - a + 1))
@@ -73,8 +73,9 @@ if wants share; then  # a fifth of the seeds, 500 per chunk (plus the three regr
         chunks+=("share-$a-$((a + n - 1))|CRMLITE_SHARE_SEED_FROM=$a CRMLITE_SYNC_SEEDS=$((n * 5))|[sync][share][property]")
     done
 fi
-wants rebaseline && chunks+=("rebaseline-$((seeds / 10))|CRMLITE_SYNC_SEEDS=$seeds|[sync][rebaseline][property]")
-wants merge && chunks+=("merge-$((seeds / 25))|CRMLITE_SYNC_SEEDS=$seeds|[merge][sync][random]")
+wants sync && add_range sync SYNC "random operations and random syncs on several replicas converge" "$from" "$seeds" 2500
+wants model && add_range model MODEL "random operations over a faulty network with crashes end where the merge rules say" \
+    "$from" "$model_last" 500
 
 if [ ${#chunks[@]} -gt 0 ]; then
     echo "long-tests: ${#chunks[@]} chunks on $jobs workers, files in $tmp, log $log"
