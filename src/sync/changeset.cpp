@@ -155,6 +155,8 @@ std::string encode(const Changeset& cs) {
     put_u64le(out, cs.fingerprint);
     put_varint(out, static_cast<std::uint64_t>(cs.from_seq));
     put_varint(out, static_cast<std::uint64_t>(cs.through_seq - cs.from_seq));
+    if (cs.knows_through < -1) throw Error(CRM_ERROR, "changeset: bad knows_through");
+    put_varint(out, static_cast<std::uint64_t>(cs.knows_through + 1));  // 0: not said
     put_varint(out, cs.sites.size());
     for (const auto& s : cs.sites) out.append(static_cast<const char*>(s.data()), 16);
     put_varint(out, cs.names.size());
@@ -227,6 +229,7 @@ Changeset decode(std::string_view blob) {
     cs.fingerprint = in.u64le("schema fingerprint");
     cs.from_seq = static_cast<std::int64_t>(in.bounded("from_seq", INT64_MAX));
     cs.through_seq = cs.from_seq + static_cast<std::int64_t>(in.bounded("through_seq", static_cast<std::uint64_t>(INT64_MAX - cs.from_seq)));
+    if (format >= 4) cs.knows_through = static_cast<std::int64_t>(in.bounded("knows_through", INT64_MAX)) - 1;
     const auto n_sites = in.bounded("site count", kMaxSites);
     if (n_sites == 0) corrupt("no sender site");
     if (n_sites * 16 > in.remaining()) corrupt("truncated site list");
@@ -334,6 +337,7 @@ Json to_json(const Changeset& cs, const std::vector<std::string>& table_names) {
     std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(cs.fingerprint));
     Json out = {{"format", kFormatVersion}, {"schema_fingerprint", fp}, {"sender", cs.sites.at(0).str()},
                 {"from_seq", cs.from_seq}, {"through_seq", cs.through_seq}};
+    if (cs.knows_through >= 0) out["knows_through"] = cs.knows_through;
     Json records = Json::array();
     for (const auto& r : cs.records) {
         Json j = {{"table", table_name(r.table)}, {"id", r.id.str()}};

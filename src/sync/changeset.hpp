@@ -29,7 +29,9 @@ namespace crmlite::sync {
 
 // 2: a tombstone may carry fields (the ghost of a content-addressed record).
 // 3: a record whose fields share one site and clock writes them once (flag bit 2).
-constexpr std::uint64_t kFormatVersion = 3;
+// 4: the header says through which seq of the receiver the sender had applied
+//    the receiver's changes when it made the blob (knows_through).
+constexpr std::uint64_t kFormatVersion = 4;
 // Hard limits a decoder enforces on any input (hostile blobs included).
 constexpr std::size_t kMaxBlobBytes = std::size_t{1} << 30;
 constexpr std::size_t kMaxSites = 65535;
@@ -62,6 +64,12 @@ struct Changeset {
     std::uint64_t fingerprint = 0;  // of the synced schema (sync/schema)
     std::int64_t from_seq = 0;      // the sender's changes after this seq ...
     std::int64_t through_seq = 0;   // ... up to and including this one
+    // How far the sender held the receiver's changes when it made the blob
+    // (its cursor for that peer), -1 when it did not say (no known receiver,
+    // or a blob of format 3 or older). A hub refuses a device's changes to a
+    // customer it re-sent the device whole after that point: the device's
+    // copy dropped them (docs/sync.md, "A late device page after a reset").
+    std::int64_t knows_through = -1;
     std::vector<Uuid> sites;        // [0] = the sender
     std::vector<std::string> names;
     std::vector<RecordChange> records;

@@ -975,6 +975,8 @@ public:
                 held_.record(c, PeerShare::kReset, PeerShare::kReset, 0);
                 return "customer " + c.str() + " is outside the sender's write scope";
             }
+        for (const auto& c : owners)
+            if (predates_copy(c, Table::customers)) return "customer " + c.str() + predates_reason;
         return "";
     }
 
@@ -997,7 +999,23 @@ private:
                 held_.record(l, PeerShare::kReset, PeerShare::kReset, 0, Table::leads);
                 return "lead " + l.str() + " is outside the sender's write scope";
             }
+        for (const auto& l : leads)
+            if (predates_copy(l, Table::leads)) return "lead " + l.str() + predates_reason;
         return "";
+    }
+
+    // A change the sender made before it received the record whole again
+    // (it entered the sender's share, or was reset, after the hub changes
+    // the sender had applied when it made this blob: a page that arrives
+    // late): the sender's copy no longer has it, so the hub does not take it
+    // either, and both keep the copy the hub sent. Without this the hub would
+    // hold the change and never send it back (the sender's own), while the
+    // sender does not hold it. Blobs that do not say (format 3 and older)
+    // are not checked.
+    static constexpr const char* predates_reason =
+        " was sent to the sender whole after it made this change (a page that arrived late): its copy no longer has it";
+    bool predates_copy(const Uuid& id, Table table) {
+        return cs_.knows_through >= 0 && held_.entered_after(id, cs_.knows_through, table);
     }
 
     bool lead_allowed(const Uuid& lead) {
@@ -1222,6 +1240,9 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         }
     }
     Builder b(db, since, out.cursor, peer_idx);
+    // How far this replica holds the peer's own changes: a hub checks a
+    // device's page against the customers it re-sent the device since.
+    if (options.peer) b.changeset().knows_through = received_from(db, *options.peer);
     if (filtered) b.limit_ghosts_to([&held, &resets](const Uuid& c) { return held.count(c) > 0 && !resets.count(c); });
     if (options.mask) b.mask_values();
     std::vector<Uuid> audit_entries;

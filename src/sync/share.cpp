@@ -142,6 +142,17 @@ void PeerShare::note_held(const Uuid& id, Table table) {
     put.exec();
 }
 
+bool PeerShare::entered_after(const Uuid& id, std::int64_t cursor, Table table) {
+    const std::string key = share_key(table, id);
+    auto& st = db_.stmt("SELECT 1 FROM sync_shares WHERE peer = ? AND customer = ? AND held = 1 AND prev_held = 0 AND seq > ?");
+    st.bind(1, peer_);
+    st.bind(2, key.data(), static_cast<int>(key.size()));
+    st.bind(3, cursor);
+    const bool entered = st.executeStep();
+    st.reset();
+    return entered;
+}
+
 std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, const Value* incoming_customer) {
     const SyncedTable* t = find_table(table);
     if (!t || t->customer_column.empty()) return std::nullopt;

@@ -67,6 +67,11 @@ public:
     // was told to drop, whose change was written before it applied that (blobs
     // exchanged through files arrive late), is not there any more.
     void note_held(const Uuid& id, Table table = Table::customers);
+    // Whether the record was sent to the peer whole (entering its share, or
+    // again after a reset) in a page after `cursor`: a blob the peer made
+    // knowing the hub's changes only through `cursor` predates the copy it
+    // holds now, which dropped whatever the peer had changed in it before.
+    bool entered_after(const Uuid& id, std::int64_t cursor, Table table = Table::customers);
 
 private:
     Database& db_;

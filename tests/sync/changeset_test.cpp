@@ -90,6 +90,21 @@ TEST_CASE("a changeset survives encode and decode unchanged", "[sync][changeset]
     CHECK(j["records"][1]["deleted"]["site"] == cs.sites[1].str());
 }
 
+TEST_CASE("the header says how far the sender held the receiver's changes (format 4)", "[sync][changeset]") {
+    auto cs = sample();
+    CHECK(csync::decode(csync::encode(cs)).knows_through == -1);  // not said
+    CHECK_FALSE(csync::to_json(cs, {}).contains("knows_through"));
+    for (const std::int64_t k : {std::int64_t{0}, std::int64_t{1}, std::int64_t{300}, INT64_MAX - 1}) {
+        INFO(k);
+        cs.knows_through = k;
+        const auto blob = csync::encode(cs);
+        CHECK(csync::decode(blob).knows_through == k);
+        CHECK(csync::to_json(csync::decode(blob), {})["knows_through"] == k);
+    }
+    cs.knows_through = -2;
+    CHECK_THROWS_AS(csync::encode(cs), crmlite::Error);
+}
+
 TEST_CASE("a one-field update costs a few bytes beyond its id and value", "[sync][changeset]") {
     csync::Changeset cs;
     cs.site_index(Uuid::v7());
@@ -187,7 +202,7 @@ TEST_CASE("a clock delta of any size is refused without overflow", "[sync][chang
     // 1000, span 10 and one record whose one field's clock is min_hlc + delta:
     const auto blob_with = [](std::uint64_t zigzag_delta) {
         std::string b = "CRMS";
-        crmlite::put_varint(b, csync::kFormatVersion);
+        crmlite::put_varint(b, 3);  // a format-3 blob (no knows_through): still read
         b.append(8, '\0');  // schema fingerprint (apply checks it, decode does not)
         for (const std::uint64_t v : {0, 0, 1}) crmlite::put_varint(b, v);  // from_seq, seq span, one site
         b.append(static_cast<const char*>(Uuid::v7().data()), 16);
