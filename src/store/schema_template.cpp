@@ -16,7 +16,7 @@ namespace crmlite {
 
 namespace {
 
-struct Value {
+struct TemplateCell {
     int type = SQLITE_NULL;
     std::int64_t integer = 0;
     double real = 0;
@@ -25,7 +25,7 @@ struct Value {
 
 struct SeedRows {
     std::string insert;  // INSERT INTO "t" VALUES (?, ...)
-    std::vector<std::vector<Value>> rows;
+    std::vector<std::vector<TemplateCell>> rows;
 };
 
 struct Template {
@@ -45,8 +45,8 @@ std::string quoted(const std::string& name) {
     return out + "\"";
 }
 
-Value read_value(const SQLite::Column& c) {
-    Value v;
+TemplateCell read_cell(const SQLite::Column& c) {
+    TemplateCell v;
     v.type = c.getType();
     if (v.type == SQLITE_INTEGER) v.integer = c.getInt64();
     else if (v.type == SQLITE_FLOAT) v.real = c.getDouble();
@@ -55,7 +55,7 @@ Value read_value(const SQLite::Column& c) {
     return v;
 }
 
-void bind_value(SQLite::Statement& st, int i, const Value& v) {
+void bind_cell(SQLite::Statement& st, int i, const TemplateCell& v) {
     switch (v.type) {
         case SQLITE_INTEGER: st.bind(i, static_cast<std::int64_t>(v.integer)); break;
         case SQLITE_FLOAT: st.bind(i, v.real); break;
@@ -125,8 +125,8 @@ Template build_template() {
         SQLite::Statement rows(db, "SELECT " + list + " FROM " + quoted(name));
         SeedRows seed;
         while (rows.executeStep()) {
-            std::vector<Value> row;
-            for (int i = 0; i < rows.getColumnCount(); ++i) row.push_back(read_value(rows.getColumn(i)));
+            std::vector<TemplateCell> row;
+            for (int i = 0; i < rows.getColumnCount(); ++i) row.push_back(read_cell(rows.getColumn(i)));
             seed.rows.push_back(std::move(row));
         }
         if (seed.rows.empty()) continue;
@@ -167,7 +167,7 @@ void install_latest_schema(SQLite::Database& db) {
     for (const auto& seed : t.seeds) {
         SQLite::Statement ins(db, seed.insert);
         for (const auto& row : seed.rows) {
-            for (std::size_t i = 0; i < row.size(); ++i) bind_value(ins, static_cast<int>(i) + 1, row[i]);
+            for (std::size_t i = 0; i < row.size(); ++i) bind_cell(ins, static_cast<int>(i) + 1, row[i]);
             ins.exec();
             ins.reset();
         }
