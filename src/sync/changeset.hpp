@@ -3,10 +3,10 @@
 // applied. Layout (docs/sync.md has the full grammar):
 //
 //   magic "CRMS" | varint format | u64le schema fingerprint | varint from_seq
-//   | varint (through_seq - from_seq)
-//   | site dictionary (16-byte site ids; [0] is the sender)
-//   | field-name dictionary (each name once) | varint min_hlc | varint hlc span
-//   | records ... | u32le CRC-32C of everything before it
+//   | varint (through_seq - from_seq) | varint (knows_through + 1) (format 4)
+//   | varint site count, 16-byte site ids ([0] is the sender)
+//   | varint name count, field names (each once) | varint min_hlc | varint hlc span
+//   | varint record count, records ... | u32le CRC-32C of everything before it
 //
 // A record: varint table | 16-byte id | flags (bit 0: tombstone, bit 1: evict, bit 2: shared stamp)
 // | tombstone: clock + site | fields (a tombstone's: its record's last state): count, [shared stamp: site

@@ -63,9 +63,10 @@ struct ApplyOptions {
     // make every later local edit lose to it.
     std::int64_t max_clock_skew_ms = 24LL * 3600 * 1000;
     // The sender's write scope (at a hub: the share of the principal the device
-    // is signed in as). Empty: no restriction. A record outside it (a customer
-    // not in the scope before the change, or a new one not in it after) is
-    // refused and reported; the rest of the blob applies.
+    // is signed in as). Empty: no restriction. A change to a customer (or
+    // lead) that exists here outside the scope is refused and reported; a new
+    // one may be made for anyone (it leaves the device at its next pull); the
+    // rest of the blob applies. Evict records are obeyed only without a scope.
     Filter scope;
     // Whether the sender may write rules (assignment, tag and follow-up rules:
     // the "manage_rules" permission of the principal a device is signed in
@@ -76,8 +77,9 @@ struct ApplyOptions {
 };
 
 // Returns {"records","fields_applied","fields_known","fields_superseded",
-// "deleted","evicted","conflicts","unknown_fields","erased","dropped":[...],
-// "refused":[...], "sender", "through_seq"}, with "audit" (sync/audit_records.hpp)
+// "deleted","evicted","conflicts","missing_parent","incomplete","unknown_fields",
+// "erased","dropped":[...],"refused":[...],"sender","from_seq","through_seq",
+// "received_through"}, with "audit" (sync/audit_records.hpp)
 // when the blob carried audit entries and "scrub" (subject::scrub) when an
 // erasure it carried was scrubbed from the file after the commit. Throws CRM_ESTALE for a blob from
 // a peer declared stale by garbage collection.
