@@ -968,6 +968,14 @@ public:
             if (const auto* u = std::get_if<Uuid>(incoming)) owners.push_back(*u);
         for (const auto& c : owners)
             if (!rc.tombstone && marked_.insert(c).second) held_.note_held(c);
+        // What else the change reaches: a merge's losers (its redirect is
+        // keyed by the loser; a merge record lists them), which the hub would
+        // delete into the survivor, and a person's company, which would join
+        // the sender's share.
+        std::vector<Uuid> reached;
+        if (t.table == Table::customer_redirects && !rc.tombstone) reached.push_back(rc.id);
+        if (t.table == Table::customer_merges)
+            if (const auto* losers = incoming_text(rc, "losers")) reached = uuid_list(*losers);
         for (const auto& c : owners)
             if (!allowed(c)) {
                 // The sender's copy of it now differs from what the hub holds:
@@ -975,12 +983,63 @@ public:
                 held_.record(c, PeerShare::kReset, PeerShare::kReset, 0);
                 return "customer " + c.str() + " is outside the sender's write scope";
             }
+        for (const auto& c : reached)
+            if (!allowed(c)) {
+                // The sender's survivor (or person) has what the hub refuses.
+                for (const auto& o : owners) held_.record(o, PeerShare::kReset, PeerShare::kReset, 0);
+                return "merges customer " + c.str() + ", which is outside the sender's write scope";
+            }
+        if (t.table == Table::customers && !rc.tombstone)
+            if (const auto* co = incoming_value(rc, "company_id"))
+                if (const auto* c = std::get_if<Uuid>(co)) {
+                    std::string why;
+                    if (!allowed(*c)) why = " is outside the sender's write scope";
+                    else if (!is_company_or_new(*c)) why = " is not a company";
+                    if (!why.empty()) {
+                        held_.record(rc.id, PeerShare::kReset, PeerShare::kReset, 0);
+                        return "company_id: customer " + c->str() + why;
+                    }
+                }
         for (const auto& c : owners)
             if (predates_copy(c, Table::customers)) return "customer " + c.str() + predates_reason;
         return "";
     }
 
 private:
+    const Value* incoming_value(const RecordChange& rc, const std::string& name) const {
+        for (const auto& f : rc.fields)
+            if (cs_.names[f.name] == name) return &f.value;
+        return nullptr;
+    }
+
+    const std::string* incoming_text(const RecordChange& rc, const std::string& name) const {
+        const Value* v = incoming_value(rc, name);
+        return v ? std::get_if<std::string>(v) : nullptr;
+    }
+
+    // A merge record's losers: a JSON array of ids. Anything else names no
+    // customer the check could clear, so it is refused as unreadable.
+    static std::vector<Uuid> uuid_list(const std::string& json) {
+        std::vector<Uuid> out;
+        const Json list = Json::parse(json, nullptr, false);
+        if (!list.is_array()) throw Error(CRM_ECORRUPT, "changeset: customer_merges.losers is not a list of ids");
+        for (const auto& e : list) {
+            Uuid u;
+            if (!e.is_string() || !Uuid::try_parse(e.get<std::string>(), u))
+                throw Error(CRM_ECORRUPT, "changeset: customer_merges.losers is not a list of ids");
+            out.push_back(u);
+        }
+        return out;
+    }
+
+    bool is_company_or_new(const Uuid& id) {
+        auto& st = db_.stmt("SELECT kind = 'company' FROM customers WHERE id = ?");
+        st.bind(1, id.data(), Uuid::size());
+        const bool ok = !st.executeStep() || st.getColumn(0).getInt() != 0;
+        st.reset();
+        return ok;
+    }
+
     // Leads (issue 7): the same rules, by the lead's owner (or region) instead
     // of a customer; an event follows its lead.
     std::string check_lead(const RecordChange& rc) {
@@ -1311,6 +1370,13 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
                                       {"reason", "rules need the manage_rules permission"}});
             continue;
         }
+        // Removing a tag takes it off every customer (the C ABI asks for the
+        // same permission), so a sender without it may not.
+        if (!options.rules && rc.tombstone && rc.table == static_cast<int>(Table::tags)) {
+            report.refused.push_back({{"table", "tags"}, {"id", rc.id.str()},
+                                      {"reason", "removing a tag needs the manage_rules permission"}});
+            continue;
+        }
         if (scope) {
             const auto why = scope->check(rc);
             if (!why.empty()) {
@@ -1320,8 +1386,18 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
         }
         order.push_back(&rc);
     }
-    // Parents before children: by table, and tags by depth (a parent tag first).
-    const auto depth = [&cs](const RecordChange* r) -> std::int64_t {
+    // Parents before children: by table, tags by depth (a parent tag first),
+    // and a company a person of the blob is linked to before the people (a
+    // filtered pull sends a person's new company_id in the page's changes and
+    // the company, entering the share, whole after them).
+    std::set<Uuid> companies;
+    for (const auto* r : order)
+        if (r->table == static_cast<int>(Table::customers))
+            for (const auto& f : r->fields)
+                if (cs.names[f.name] == "company_id")
+                    if (const auto* u = std::get_if<Uuid>(&f.value)) companies.insert(*u);
+    const auto depth = [&cs, &companies](const RecordChange* r) -> std::int64_t {
+        if (r->table == static_cast<int>(Table::customers)) return companies.count(r->id) ? 0 : 1;
         if (r->table != static_cast<int>(Table::tags)) return 0;
         for (const auto& f : r->fields)
             if (cs.names[f.name] == "level")

@@ -1,0 +1,215 @@
+// Filtered replication, found by reading the hub's code (2026-12-07): crafted
+// blobs that reached outside the sender's write scope through a merge, a
+// company link or the delete of a shared tag, and the ordering of a page that
+// links a held person to a company entering the share.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "customers/customers.hpp"
+#include "interactions/interactions.hpp"
+#include "merge/merge.hpp"
+#include "sync/changeset.hpp"
+#include "sync/engine.hpp"
+#include "sync/peers.hpp"
+#include "tags/tags.hpp"
+#include "support/sync_helpers.hpp"
+#include "support/temp_db.hpp"
+
+using crmlite::Database;
+using crmlite::Json;
+using crmlite::OpenOptions;
+using crmlite::Uuid;
+using crmlite::testing::Star;
+using crmlite::testing::TempDir;
+using crmlite::testing::scalar;
+namespace customers = crmlite::customers;
+namespace interactions = crmlite::interactions;
+namespace csync = crmlite::sync;
+
+namespace {
+
+std::string hex(const Uuid& u) {
+    std::string s = u.str();
+    s.erase(std::remove(s.begin(), s.end(), '-'), s.end());
+    return s;
+}
+
+Uuid person(Database& db, const std::string& name, const std::string& owner) {
+    const Uuid id = customers::create(db, Json{{"display_name", name}, {"owner", owner}, {"phones", {{{"value", "13800000000"}}}}});
+    interactions::add(db, Json{{"customer_id", id.str()}, {"kind", "call"}, {"subject", name + " call"}});
+    return id;
+}
+
+Uuid company(Database& db, const std::string& name, const std::string& owner) {
+    return customers::create(db, Json{{"display_name", name}, {"kind", "company"}, {"owner", owner}});
+}
+
+// A file holding all of the hub's data: what a forger who once had it would hold.
+struct Forger {
+    TempDir dir;
+    Database db{dir.path("forger.db"), OpenOptions{}};
+    explicit Forger(Database& hub) { csync::apply(db, csync::changes_since(hub, 0, 100000).blob, {}); }
+
+    // Its changes the hub has not received, applied there within `scope`.
+    Json push(Database& hub, const csync::Filter& scope, bool rules = true) {
+        csync::ChangesOptions o;
+        o.peer = hub.site_id();
+        const auto blob = csync::changes_since(db, csync::received_from(hub, db.site_id()), o).blob;
+        csync::ApplyOptions a;
+        a.scope = scope;
+        a.rules = rules;
+        return csync::apply(hub, blob, a);
+    }
+};
+
+bool refused(const Json& report, const std::string& table) {
+    for (const auto& r : report["refused"])
+        if (r["table"] == table) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a crafted merge cannot merge away a customer outside the sender's write scope", "[sync][share][merge]") {
+    Star s;
+    const Uuid mine = person(s.hub, "王小明", "alice");
+    const Uuid theirs = person(s.hub, "王小明 (Bob's)", "bob");
+    Forger f(s.hub);
+    crmlite::merge::merge(f.db, mine, {theirs}, Json());
+    REQUIRE_FALSE(customers::exists(f.db, theirs));
+    const Json r = f.push(s.hub, s.share());
+    CHECK(refused(r, "customer_redirects"));
+    CHECK(refused(r, "customer_merges"));
+    // Bob's customer is untouched: still there, still holding its call.
+    CHECK(customers::exists(s.hub, theirs));
+    CHECK(scalar(s.hub, "SELECT count(*) FROM customer_redirects") == 0);
+    CHECK(scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(theirs) + "'") == 1);
+    CHECK(scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(mine) + "'") == 1);
+
+    // (The forged merge gave alice's customer Bob's values, owner included: a
+    // rep may hand her own customer to anyone.) A merge of two customers the
+    // sender holds goes through.
+    const Uuid keep = person(s.hub, "周杰", "alice");
+    const Uuid dup = person(s.hub, "周杰 重复", "alice");
+    s.pull();
+    crmlite::merge::merge(s.alice, keep, {dup}, Json());
+    const Json ok = s.push();
+    INFO(ok["refused"].dump());
+    CHECK(ok["refused"].empty());
+    CHECK_FALSE(customers::exists(s.hub, dup));
+    CHECK(scalar(s.hub, "SELECT count(*) FROM customer_redirects") == 1);
+}
+
+TEST_CASE("a crafted company link cannot pull a customer outside the scope into the sender's share", "[sync][share]") {
+    Star s;
+    const Uuid mine = person(s.hub, "李雷", "alice");
+    const Uuid other = person(s.hub, "韩梅梅", "alice");
+    const Uuid bobs_co = company(s.hub, "Bob Co", "bob");
+    s.pull();
+    REQUIRE_FALSE(customers::exists(s.alice, bobs_co));
+
+    // A company of someone else's, which the sender does not hold.
+    Forger f(s.hub);
+    customers::update(f.db, mine, Json{{"company_id", bobs_co.str()}});
+    const Json r = f.push(s.hub, s.share());
+    CHECK(refused(r, "customers"));
+    CHECK(customers::get(s.hub, mine)["company_id"].is_null());
+    s.pull();
+    CHECK_FALSE(customers::exists(s.alice, bobs_co));
+
+    // A person (not a company) in the sender's own share, set as a company by
+    // a hand-made blob: refused too.
+    Forger g(s.hub);
+    const Uuid own_co = company(g.db, "Alice Co", "alice");
+    customers::update(g.db, mine, Json{{"company_id", own_co.str()}});
+    csync::ChangesOptions o;
+    o.peer = s.hub.site_id();
+    auto cs = csync::decode(csync::changes_since(g.db, csync::received_from(s.hub, g.db.site_id()), o).blob);
+    bool patched = false;
+    for (auto& rc : cs.records)
+        if (rc.id == mine)
+            for (auto& field : rc.fields)
+                if (cs.names[field.name] == "company_id") {
+                    field.value = other;
+                    patched = true;
+                }
+    REQUIRE(patched);
+    csync::ApplyOptions a;
+    a.scope = s.share();
+    const Json r2 = csync::apply(s.hub, csync::encode(cs), a);
+    CHECK(refused(r2, "customers"));
+    CHECK(customers::get(s.hub, mine)["company_id"].is_null());
+
+    // A company the sender holds (or makes) may be linked.
+    customers::update(s.alice, mine, Json{{"company_id", customers::create(s.alice, Json{{"display_name", "新公司"}, {"kind", "company"}, {"owner", "alice"}}).str()}});
+    const Json ok = s.push();
+    CHECK(ok["refused"].empty());
+    CHECK_FALSE(customers::get(s.hub, mine)["company_id"].is_null());
+}
+
+TEST_CASE("a device without the manage_rules permission cannot delete a shared tag at the hub", "[sync][share]") {
+    Star s;
+    const Uuid mine = person(s.hub, "张伟", "alice");
+    const Uuid theirs = person(s.hub, "赵敏", "bob");
+    crmlite::tags::assign(s.hub, mine, "客户/VIP");
+    crmlite::tags::assign(s.hub, theirs, "客户/VIP");
+    s.pull();
+    crmlite::tags::remove(s.alice, "客户/VIP");
+    csync::ChangesOptions o;
+    o.peer = s.hub.site_id();
+    const auto blob = csync::changes_since(s.alice, csync::received_from(s.hub, s.alice.site_id()), o).blob;
+    csync::ApplyOptions a;
+    a.scope = s.share();
+    a.rules = false;
+    const Json r = csync::apply(s.hub, blob, a);
+    CHECK(refused(r, "tags"));
+    CHECK(scalar(s.hub, "SELECT count(*) FROM tags WHERE path = '客户/VIP'") == 1);
+    CHECK(scalar(s.hub, "SELECT count(*) FROM customer_tags WHERE customer_id = x'" + hex(theirs) + "'") == 1);
+    // With the permission, the delete is the sender's to make.
+    a.rules = true;
+    const Json ok = csync::apply(s.hub, blob, a);
+    CHECK_FALSE(refused(ok, "tags"));
+    CHECK(scalar(s.hub, "SELECT count(*) FROM tags WHERE path = '客户/VIP'") == 0);
+}
+
+TEST_CASE("a held person linked to a company entering the share keeps the link on the device", "[sync][share]") {
+    Star s;
+    const Uuid p = person(s.hub, "陈静", "alice");
+    const Uuid acme = company(s.hub, "Acme", "bob");
+    customers::update(s.hub, p, Json{{"company_id", acme.str()}});
+    s.pull();
+    REQUIRE(customers::get(s.alice, p)["company_id"] == acme.str());
+    // The hub moves her to a company of Bob's that alice's device does not
+    // hold: the one-field change and the company arrive in the same page.
+    const Uuid beta = company(s.hub, "Beta", "bob");
+    customers::update(s.hub, p, Json{{"company_id", beta.str()}});
+    s.pull();  // checks nothing arrived without its parent
+    CHECK(customers::exists(s.alice, beta));
+    CHECK(customers::get(s.alice, p)["company_id"] == beta.str());
+    CHECK_FALSE(customers::exists(s.alice, acme));  // no longer anyone's company there
+}
+
+TEST_CASE("a company reset on a device does not lose its people's link to it", "[sync][share]") {
+    Star s;
+    const Uuid p = person(s.hub, "刘洋", "alice");
+    const Uuid acme = company(s.hub, "Acme", "bob");
+    customers::update(s.hub, p, Json{{"company_id", acme.str()}});
+    s.pull();
+    REQUIRE(customers::exists(s.alice, acme));
+    // Alice edits the company offline; meanwhile the hub gives her person to
+    // Bob, so her edit of Acme is outside her scope and refused (a reset).
+    customers::update(s.alice, acme, Json{{"city", "上海"}});
+    customers::update(s.hub, p, Json{{"owner", "bob"}});
+    const Json r = s.push();
+    CHECK(refused(r, "customers"));
+    // The person comes back to her before she pulls again.
+    customers::update(s.hub, p, Json{{"owner", "alice"}});
+    s.pull();
+    CHECK(customers::exists(s.alice, acme));
+    CHECK(customers::get(s.alice, acme)["city"].is_null());
+    CHECK(customers::get(s.alice, p)["company_id"] == acme.str());
+    CHECK(customers::get(s.hub, p)["company_id"] == acme.str());
+}
