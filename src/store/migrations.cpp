@@ -640,11 +640,22 @@ void v17_versions_in_rows(SQLite::Database& db) {
             " UNION ALL SELECT seq, tbl, id FROM sync_older_seqs");
 }
 
+// v18: a filtered peer's rows remember the page that last sent the record
+// whole (entered; prev_entered: the one before, for when that page is lost and
+// undone). The row keeps only the latest transition, so a later eviction page
+// hid the whole copy a late device page predates (sync/share.hpp,
+// PeerShare::entered_after). Existing rows: their latest transition, if whole.
+constexpr const char* kV18 = R"sql(
+ALTER TABLE sync_shares ADD COLUMN entered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_shares ADD COLUMN prev_entered INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_shares SET entered = seq WHERE held = 1 AND prev_held = 0;
+)sql";
+
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
                                                {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}, {16, kV16},
-                                               {17, "", &v17_versions_in_rows}};
+                                               {17, "", &v17_versions_in_rows}, {18, kV18}};
     return all;
 }
 

@@ -1232,7 +1232,10 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         ps.emplace(db, *peer_idx);
         // A transition sent in a page the peer has not confirmed (its cursor is
         // before that page) is undone: it is judged again below.
-        auto& undo = db.stmt("UPDATE sync_shares SET held = prev_held WHERE peer = ? AND seq > ?");
+        // A whole send undone gives back the one before it.
+        auto& undo = db.stmt(
+            "UPDATE sync_shares SET held = prev_held, "
+            "entered = CASE WHEN entered = seq THEN prev_entered ELSE entered END WHERE peer = ? AND seq > ?");
         undo.bind(1, *peer_idx);
         undo.bind(2, since);
         undo.exec();

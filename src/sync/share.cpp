@@ -125,7 +125,13 @@ int prune_shares(Database& db) {
 
 void PeerShare::record(const Uuid& id, int held_before, int held_now, std::int64_t seq, Table table) {
     const std::string key = share_key(table, id);
-    auto& put = db_.stmt("INSERT OR REPLACE INTO sync_shares(peer, customer, held, prev_held, seq) VALUES (?, ?, ?, ?, ?)");
+    // A whole send (not held -> held) is remembered past later transitions.
+    auto& put = db_.stmt(
+        "INSERT INTO sync_shares(peer, customer, held, prev_held, seq, entered) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?3 = 1 AND ?4 = 0 THEN ?5 ELSE 0 END) "
+        "ON CONFLICT(peer, customer) DO UPDATE SET held = excluded.held, prev_held = excluded.prev_held, "
+        "seq = excluded.seq, prev_entered = CASE WHEN excluded.entered <> 0 THEN entered ELSE prev_entered END, "
+        "entered = CASE WHEN excluded.entered <> 0 THEN excluded.entered ELSE entered END");
     put.bind(1, peer_);
     put.bind(2, key.data(), static_cast<int>(key.size()));
     put.bind(3, held_now);
@@ -144,7 +150,7 @@ void PeerShare::note_held(const Uuid& id, Table table) {
 
 bool PeerShare::entered_after(const Uuid& id, std::int64_t cursor, Table table) {
     const std::string key = share_key(table, id);
-    auto& st = db_.stmt("SELECT 1 FROM sync_shares WHERE peer = ? AND customer = ? AND held = 1 AND prev_held = 0 AND seq > ?");
+    auto& st = db_.stmt("SELECT 1 FROM sync_shares WHERE peer = ? AND customer = ? AND entered > ?");
     st.bind(1, peer_);
     st.bind(2, key.data(), static_cast<int>(key.size()));
     st.bind(3, cursor);

@@ -1,5 +1,6 @@
 // Sets a file back to before migration 17 (store/migrations.cpp), for tests of
-// older migrations: versions move from the records' rows back into the
+// older migrations: migration 18 is undone first (sync_shares loses its
+// whole-send columns), then versions move from the records' rows back into the
 // sync_versions table and every seq into sync_log, as schema 16 kept them.
 #pragma once
 
@@ -11,7 +12,13 @@
 
 namespace crmlite::testing {
 
+inline void undo_migration_18(SQLite::Database& db) {
+    db.exec("ALTER TABLE sync_shares DROP COLUMN prev_entered; ALTER TABLE sync_shares DROP COLUMN entered; "
+            "PRAGMA user_version = 17");
+}
+
 inline void undo_migration_17(SQLite::Database& db) {
+    undo_migration_18(db);
     db.exec("CREATE TEMP TABLE v17_versions AS SELECT * FROM sync_versions; "
             "CREATE TEMP TABLE v17_log AS SELECT * FROM sync_log; "
             "DROP VIEW sync_versions; DROP VIEW sync_log; DROP TABLE sync_older_seqs; "

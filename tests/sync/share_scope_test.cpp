@@ -17,6 +17,7 @@
 #include "tags/tags.hpp"
 #include "support/sync_helpers.hpp"
 #include "support/temp_db.hpp"
+#include "support/undo_migrations.hpp"
 
 using crmlite::Database;
 using crmlite::Json;
@@ -212,4 +213,65 @@ TEST_CASE("a company reset on a device does not lose its people's link to it", "
     CHECK(customers::get(s.alice, acme)["city"].is_null());
     CHECK(customers::get(s.alice, p)["company_id"] == acme.str());
     CHECK(customers::get(s.hub, p)["company_id"] == acme.str());
+}
+
+TEST_CASE("a late device page is refused after a whole copy even when a later eviction page was lost", "[sync][share]") {
+    // The sibling of share seed 11,585: the device's copy was sent whole after
+    // it made the page, then an eviction page went missing, so the hub's
+    // latest record of the customer there is not the whole send any more.
+    Star s;
+    const Uuid c = person(s.hub, "孙丽", "alice");
+    s.pull();
+    customers::update(s.alice, c, Json{{"city", "苏州"}});
+    csync::ChangesOptions o;
+    o.peer = s.hub.site_id();
+    const auto late = csync::changes_since(s.alice, csync::received_from(s.hub, s.alice.site_id()), o).blob;
+    customers::update(s.hub, c, Json{{"owner", "bob"}});
+    CHECK(s.pull()["evicted"] == 1);  // her copy, and her edit, go
+    customers::update(s.hub, c, Json{{"owner", "alice"}});
+    s.pull();  // back whole, without the edit
+    REQUIRE(customers::get(s.alice, c)["city"].is_null());
+    customers::update(s.hub, c, Json{{"owner", "bob"}});
+    (void)s.page();  // the eviction page is lost
+    customers::update(s.hub, c, Json{{"owner", "alice"}});
+    csync::ApplyOptions a;
+    a.scope = s.share();
+    const Json r = csync::apply(s.hub, late, a);
+    INFO(r.dump());
+    CHECK(refused(r, "customers"));
+    CHECK(r["fields_applied"] == 0);
+    s.pull();
+    CHECK(customers::get(s.hub, c)["city"] == customers::get(s.alice, c)["city"]);
+    CHECK(customers::get(s.hub, c)["city"].is_null());
+}
+
+TEST_CASE("migration 18 gives a filtered peer's rows the whole send they last had", "[sync][share][migration]") {
+    TempDir dir;
+    const std::string hub_path = dir.path("hub.db");
+    std::int64_t rows = 0;
+    {
+        Database hub(hub_path, OpenOptions{});
+        Database device(dir.path("device.db"), OpenOptions{});
+        person(hub, "吴磊", "alice");
+        const Uuid away = person(hub, "郑爽", "alice");
+        csync::ChangesOptions o;
+        o.peer = device.site_id();
+        o.filter.owners = {"alice"};
+        csync::apply(device, csync::changes_since(hub, 0, o).blob, {});
+        customers::update(hub, away, Json{{"owner", "bob"}});
+        csync::apply(device, csync::changes_since(hub, csync::received_from(device, hub.site_id()), o).blob, {});
+        rows = scalar(hub, "SELECT count(*) FROM sync_shares");
+        REQUIRE(rows == 2);
+        REQUIRE(scalar(hub, "SELECT count(*) FROM sync_shares WHERE entered > 0") == 2);
+    }
+    {
+        SQLite::Database raw(hub_path, SQLite::OPEN_READWRITE);
+        crmlite::testing::undo_migration_18(raw);
+    }
+    Database hub(hub_path, OpenOptions{});
+    CHECK(hub.schema_version() == Database::latest_schema_version());
+    // The held one's latest transition was its whole send; the evicted one's
+    // was its eviction, so the whole send before it is not known any more.
+    CHECK(scalar(hub, "SELECT count(*) FROM sync_shares WHERE held = 1 AND entered = seq AND seq > 0") == 1);
+    CHECK(scalar(hub, "SELECT count(*) FROM sync_shares WHERE held = 0 AND entered = 0") == 1);
 }
