@@ -155,17 +155,26 @@ public:
         rc.id = id;
         std::int64_t min_seq = INT64_MAX;
         for (const auto& v : (*versions)) min_seq = std::min(min_seq, v.seq);
+        // A filtered peer may not have held the customer a record was moved
+        // from (a merge repoints the loser's records to the survivor): one
+        // whose customer changed in this page goes whole, echoes included.
+        bool moved = false;
+        if (whole_when_moved_ && !t.customer_column.empty() && t.table != Table::customers) {
+            const int cc = column_index(t, t.customer_column);
+            for (const auto& v : (*versions)) moved = moved || (v.field == cc && v.seq > since_ && v.seq <= until_);
+        }
+        const bool full = whole || moved;
         // Every field goes when the peer cannot have the record (all of it is
         // newer than its cursor: it could not make the record from the fields of
         // one page), and for content-addressed records, which a peer may have
         // deleted and can only make again whole.
-        const bool all = whole || t.recreatable || min_seq > since_;
+        const bool all = full || t.recreatable || min_seq > since_;
         const FieldVersion* first = nullptr;
         const std::uint64_t masked_here = held_masked_.held(t.table, id);
         for (const auto& v : (*versions)) {
             if (v.field >= static_cast<int>(t.columns.size())) continue;
             if (held_masked(masked_here, v)) continue;
-            if (!whole && !t.recreatable && v.site == echo_) continue;  // the peer made it (a content-addressed record it deleted since must come back whole)
+            if (!full && !t.recreatable && v.site == echo_) continue;  // the peer made it (a content-addressed record it deleted since must come back whole)
             if (!all && (v.seq <= since_ || v.seq > until_)) continue;
             if (!first || v.stamp < first->stamp) first = &v;
             const auto& col = t.columns[static_cast<std::size_t>(v.field)];
@@ -212,11 +221,23 @@ public:
     }
 
     // The customer left the peer's share (or a child of one being reset).
-    void add_evict(const Uuid& id, Table table = Table::customers) {
+    // `beside_tombstone`: it was merged into a customer outside the share, so
+    // its tombstone (which would wait there for the redirect, not the peer's
+    // to hold) is followed by an eviction of it and everything under it.
+    void add_evict(const Uuid& id, Table table = Table::customers, bool beside_tombstone = false) {
         const auto [it, added] = index_.emplace(std::pair<int, Uuid>{static_cast<int>(table), id}, cs_.records.size());
         if (!added) {  // its last changes (say, the new owner) do not matter to the peer any more
             auto& rc = cs_.records[it->second];
-            if (rc.tombstone) return;  // deleted: the tombstone removes it anyway
+            if (rc.tombstone) {  // deleted: the tombstone removes it anyway, unless merged away
+                if (beside_tombstone) {
+                    RecordChange ev;
+                    ev.table = static_cast<int>(table);
+                    ev.id = id;
+                    ev.evict = true;
+                    cs_.records.push_back(std::move(ev));
+                }
+                return;
+            }
             rc.fields.clear();
             rc.evict = true;
             return;
@@ -252,6 +273,9 @@ public:
     // Which customers' records may travel with their values (a filtered peer:
     // those it holds); unset: all.
     void limit_ghosts_to(std::function<bool(const Uuid&)> may_see) { may_see_ = std::move(may_see); }
+
+    // A filtered peer: records moved to another customer go whole (add_record).
+    void whole_when_moved() { whole_when_moved_ = true; }
 
     Changeset& changeset() { return cs_; }
 
@@ -334,6 +358,7 @@ private:
     std::function<bool(const Uuid&)> may_see_;
     MaskedFields held_masked_;
     bool mask_ = false;
+    bool whole_when_moved_ = false;
 };
 
 // ------------------------------------------------------------------- apply
@@ -942,6 +967,19 @@ void validate(const Changeset& cs) {
     }
 }
 
+// Where a customer merged away lives on: its redirects followed to the end
+// (nullopt when it was not merged away here).
+std::optional<Uuid> merge_survivor(Database& db, const Uuid& id) {
+    std::optional<Uuid> at;
+    Uuid cur = id;
+    for (int hop = 0; hop < 64; ++hop) {
+        const auto next = db.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", cur);
+        if (!next || *next == id) break;
+        at = cur = *next;
+    }
+    return at;
+}
+
 // Which records of the blob the sender may write, judged on this file's state
 // before the blob: an existing customer must be in the scope; a new one may be
 // made for anyone (a rep may create a lead for a colleague: it then leaves the
@@ -1092,8 +1130,12 @@ private:
     bool allowed(const Uuid& customer) {
         const auto known = verdict_.find(customer);
         if (known != verdict_.end()) return known->second;
-        // Not here: new (or deleted here, which the merge itself handles).
-        const bool ok = !customers::exists(db_, customer) || share_.contains(customer);
+        // Not here: new (or deleted here, which the merge itself handles),
+        // or merged away: then it is judged by where it lives on (a change to
+        // it is carried to the survivor).
+        bool ok = true;
+        if (customers::exists(db_, customer)) ok = share_.contains(customer);
+        else if (const auto survivor = merge_survivor(db_, customer)) ok = !customers::exists(db_, *survivor) || share_.contains(*survivor);
         verdict_.emplace(customer, ok);
         return ok;
     }
@@ -1126,6 +1168,7 @@ struct Move {
     Uuid id;
     int before, after;
 };
+
 
 // The records of a peer's share that are not yet there, or no longer belong:
 // roots (customers, or leads) entering arrive whole with everything under them
@@ -1164,10 +1207,13 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
             if (!t.customer_column.empty() && t.table != Table::customers)
                 for (const auto& k : children_of(db, t, id)) each(t, k);
     };
+    const auto members = Share(db, filter).members();
+    const std::set<Uuid> member_set(members.begin(), members.end());
     return transitions(
-        b, held, resets, Share(db, filter).members(), budget, moved,
+        b, held, resets, members, budget, moved,
         [&](const Uuid& id, bool reset) {
-            b.add_evict(id);
+            const auto survivor = merge_survivor(db, id);
+            b.add_evict(id, Table::customers, survivor && !member_set.count(*survivor));
             if (reset) under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_evict(k, t.table); });
         },
         [&](const Uuid& id) {
@@ -1305,7 +1351,10 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     // How far this replica holds the peer's own changes: a hub checks a
     // device's page against the customers it re-sent the device since.
     if (options.peer) b.changeset().knows_through = received_from(db, *options.peer);
-    if (filtered) b.limit_ghosts_to([&held, &resets](const Uuid& c) { return held.count(c) > 0 && !resets.count(c); });
+    if (filtered) {
+        b.limit_ghosts_to([&held, &resets](const Uuid& c) { return held.count(c) > 0 && !resets.count(c); });
+        b.whole_when_moved();
+    }
     if (options.mask) b.mask_values();
     std::vector<Uuid> audit_entries;
     for (const auto& e : entries) {

@@ -275,3 +275,39 @@ TEST_CASE("migration 18 gives a filtered peer's rows the whole send they last ha
     CHECK(scalar(hub, "SELECT count(*) FROM sync_shares WHERE held = 1 AND entered = seq AND seq > 0") == 1);
     CHECK(scalar(hub, "SELECT count(*) FROM sync_shares WHERE held = 0 AND entered = 0") == 1);
 }
+
+TEST_CASE("a hub merge of a device's customer into one outside its share leaves nothing of it there", "[sync][share][merge]") {
+    Star s;
+    const Uuid loser = person(s.hub, "何静", "alice");
+    const Uuid survivor = person(s.hub, "何静 (Bob's)", "bob");
+    s.pull();
+    REQUIRE(customers::exists(s.alice, loser));
+    // Her offline edit of it, made before she learns of the merge, would be
+    // carried into Bob's survivor: refused.
+    customers::update(s.alice, loser, Json{{"city", "厦门"}});
+    crmlite::merge::merge(s.hub, survivor, {loser}, Json{{"fields", {{"owner", "survivor"}}}});
+    REQUIRE(customers::get(s.hub, survivor)["owner"] == "bob");
+    const Json pushed = s.push();
+    INFO(pushed.dump());
+    CHECK(refused(pushed, "customers"));
+    CHECK(customers::get(s.hub, survivor)["city"].is_null());
+    s.pull();
+    CHECK_FALSE(customers::exists(s.alice, loser));
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customers") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM contact_points") == 0);
+}
+
+TEST_CASE("a hub merge of a customer outside a device's share into one it holds brings the merged history", "[sync][share][merge]") {
+    Star s;
+    const Uuid survivor = person(s.hub, "冯军", "alice");
+    const Uuid loser = person(s.hub, "冯军 (Bob's)", "bob");
+    interactions::add(s.hub, Json{{"customer_id", loser.str()}, {"kind", "visit"}, {"subject", "Bob 的拜访"}});
+    s.pull();
+    REQUIRE_FALSE(customers::exists(s.alice, loser));
+    crmlite::merge::merge(s.hub, survivor, {loser}, Json{{"fields", {{"owner", "survivor"}}}});
+    REQUIRE(customers::get(s.hub, survivor)["owner"] == "alice");
+    s.pull();  // checks nothing arrived incomplete
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == scalar(s.hub, "SELECT count(*) FROM interactions"));
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions WHERE subject = 'Bob 的拜访'") == 1);
+}
