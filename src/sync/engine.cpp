@@ -181,8 +181,13 @@ public:
             const Value& value = row->values[static_cast<std::size_t>(v.field)];
             rc.fields.push_back({cs_.name_index(col.name), site(v.site), v.stamp, value, v.base});
             if (col.ref_table != 0)
-                if (const auto* ref = std::get_if<Uuid>(&value)) refs_.emplace_back(col.ref_table, *ref);
+                if (const auto* ref = std::get_if<Uuid>(&value)) {
+                    refs_.emplace_back(col.ref_table, *ref);
+                    if (col.ref_table == static_cast<int>(Table::customers) && t.table == Table::customers)
+                        linked_.push_back(*ref);  // a person's company
+                }
         }
+        if (whole_when_moved_ && t.table == Table::customer_redirects) merged_losers_.push_back(id);
         if (!mask_) add_extras(t, id, whole, rc);  // a newer version's fields: what they hold is unknown
         if (rc.fields.empty()) return false;
         // The peer may lack this record (or, content-addressed, have deleted
@@ -277,6 +282,29 @@ public:
     // A filtered peer: records moved to another customer go whole (add_record).
     void whole_when_moved() { whole_when_moved_ = true; }
 
+    // A filtered peer learning that a customer was merged into one it holds
+    // may not have held the loser: the merges into the loser (redirects and
+    // merge records, which now end at the survivor) come along whole.
+    void add_merged_into_losers() {
+        const SyncedTable& redirects = *find_table(static_cast<int>(Table::customer_redirects));
+        const SyncedTable& merges = *find_table(static_cast<int>(Table::customer_merges));
+        std::set<Uuid> done;
+        while (!merged_losers_.empty()) {
+            const Uuid loser = merged_losers_.back();
+            merged_losers_.pop_back();
+            if (!done.insert(loser).second) continue;
+            for (const auto& r : records_under(db_, redirects, loser)) add_record(redirects, r, true);
+            for (const auto& m : records_under(db_, merges, loser)) add_record(merges, m, true);
+        }
+    }
+
+    // The companies the customers added so far link to (company_id), once each.
+    std::vector<Uuid> take_linked() {
+        std::vector<Uuid> out;
+        out.swap(linked_);
+        return out;
+    }
+
     Changeset& changeset() { return cs_; }
 
 private:
@@ -355,6 +383,7 @@ private:
     std::map<std::pair<int, Uuid>, std::size_t> index_;  // record -> position in cs_.records
     std::set<std::pair<int, Uuid>> whole_;
     std::vector<std::pair<int, Uuid>> refs_;
+    std::vector<Uuid> linked_, merged_losers_;
     std::function<bool(const Uuid&)> may_see_;
     MaskedFields held_masked_;
     bool mask_ = false;
@@ -403,10 +432,17 @@ private:
             return;
         }
         const SyncedTable& t = *find_table(rc.table);
-        if (t.table == Table::customers && customers::exists(db_, rc.id)) {
-            customers::forget(db_, rc.id);
-            forget_dependents(db_, rc.id);
-            ++report_.evicted;
+        if (t.table == Table::customers) {
+            if (customers::exists(db_, rc.id)) {
+                customers::forget(db_, rc.id);
+                forget_dependents(db_, rc.id);
+                ++report_.evicted;
+            } else if (!db_.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", rc.id)) {
+                // Deleted here already (not pushed yet): what arrived under it
+                // since (its merge records, say) goes too. (One merged away
+                // here: what was under it is its survivor's now.)
+                forget_dependents(db_, rc.id);
+            }
         }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
             forget_lead(db_, rc.id);
@@ -1014,17 +1050,25 @@ public:
         if (t.table == Table::customer_redirects && !rc.tombstone) reached.push_back(rc.id);
         if (t.table == Table::customer_merges)
             if (const auto* losers = incoming_text(rc, "losers")) reached = uuid_list(*losers);
+        // A refused merge leaves the sender without the losers it merged away,
+        // which the hub keeps: those in its scope are sent to it again whole.
+        const auto reset_losers = [&] {
+            for (const auto& l : reached)
+                if (customers::exists(db_, l) && allowed(l)) held_.record(l, PeerShare::kReset, PeerShare::kReset, 0);
+        };
         for (const auto& c : owners)
             if (!allowed(c)) {
                 // The sender's copy of it now differs from what the hub holds:
                 // it is evicted there and, while in the share, sent again whole.
                 held_.record(c, PeerShare::kReset, PeerShare::kReset, 0);
+                reset_losers();
                 return "customer " + c.str() + " is outside the sender's write scope";
             }
         for (const auto& c : reached)
             if (!allowed(c)) {
                 // The sender's survivor (or person) has what the hub refuses.
                 for (const auto& o : owners) held_.record(o, PeerShare::kReset, PeerShare::kReset, 0);
+                reset_losers();
                 return "merges customer " + c.str() + ", which is outside the sender's write scope";
             }
         if (t.table == Table::customers && !rc.tombstone)
@@ -1155,14 +1199,7 @@ struct Entry {
     std::int64_t hlc, site;
 };
 
-std::vector<Uuid> children_of(Database& db, const SyncedTable& t, const Uuid& customer) {
-    auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?");
-    st.bind(1, customer.data(), Uuid::size());
-    std::vector<Uuid> kids;
-    while (st.executeStep()) kids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
-    st.reset();
-    return kids;
-}
+std::vector<Uuid> children_of(Database& db, const SyncedTable& t, const Uuid& customer) { return records_under(db, t, customer); }
 
 struct Move {
     Uuid id;
@@ -1199,14 +1236,41 @@ bool transitions(Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& r
     return true;
 }
 
+template <class Each>
+void under_customer(Database& db, const Uuid& id, Each each) {
+    for (const auto& t : synced_tables())
+        if (!t.customer_column.empty() && t.table != Table::customers)
+            for (const auto& k : children_of(db, t, id)) each(t, k);
+}
+
+// A customer entering a peer's share: it and everything under it, whole.
+void send_whole(Database& db, Builder& b, const Uuid& id) {
+    b.add_record(*find_table(static_cast<int>(Table::customers)), id, true);
+    under_customer(db, id, [&](const SyncedTable& t, const Uuid& k) { b.add_record(t, k, true); });
+}
+
+// The companies a filtered page's people link to that the peer does not hold
+// (a person's new company, or one the peer never had): each comes along whole
+// in the same page, as a customer entering the share, so that no page delivers
+// a person before the company it names. Returns them (now held there).
+std::vector<Uuid> pull_in_companies(Database& db, Builder& b, std::set<Uuid>& held, const Filter& filter) {
+    std::vector<Uuid> pulled;
+    Share share(db, filter);
+    for (auto linked = b.take_linked(); !linked.empty(); linked = b.take_linked())
+        for (const auto& c : linked) {
+            // One outside the share is linked only by people leaving it (evicted
+            // at the end of this catch-up).
+            if (held.count(c) || !customers::exists(db, c) || !share.contains(c)) continue;
+            held.insert(c);
+            pulled.push_back(c);
+            send_whole(db, b, c);
+        }
+    return pulled;
+}
+
 bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& resets,
                        const Filter& filter, std::size_t budget, std::vector<Move>& moved) {
-    const SyncedTable& customers_table = *find_table(static_cast<int>(Table::customers));
-    const auto under = [&](const Uuid& id, auto each) {
-        for (const auto& t : synced_tables())
-            if (!t.customer_column.empty() && t.table != Table::customers)
-                for (const auto& k : children_of(db, t, id)) each(t, k);
-    };
+    const auto under = [&](const Uuid& id, auto each) { under_customer(db, id, each); };
     const auto members = Share(db, filter).members();
     const std::set<Uuid> member_set(members.begin(), members.end());
     return transitions(
@@ -1216,10 +1280,7 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
             b.add_evict(id, Table::customers, survivor && !member_set.count(*survivor));
             if (reset) under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_evict(k, t.table); });
         },
-        [&](const Uuid& id) {
-            b.add_record(customers_table, id, true);
-            under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_record(t, k, true); });
-        });
+        [&](const Uuid& id) { send_whole(db, b, id); });
 }
 
 // The same for leads (issue 7): a lead's events are under it.
@@ -1268,6 +1329,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     std::optional<WriteScope> w;
     std::optional<std::int64_t> peer_idx;
     std::optional<PeerShare> ps;
+    std::optional<Share> share;
     std::set<Uuid> held, resets, held_leads, lead_resets;
     if (options.peer) {
         w.emplace(db);
@@ -1287,6 +1349,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         undo.exec();
         held = ps->held_at(since, &resets);
         held_leads = ps->held_at(since, &lead_resets, Table::leads);
+        share.emplace(db, options.filter);
     }
     Changes out;
     out.cursor = since;
@@ -1335,9 +1398,21 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                 // delete of a child of a customer it had already lost).
                 const SyncedTable* t = find_table(e.table);
                 if (t && !t->customer_column.empty()) {
-                    const auto customer = owning_customer(db, e.table, e.id, nullptr);
+                    const auto customer = share_owner(db, e.table, e.id);
                     if (!customer || !held.count(*customer) || resets.count(*customer)) continue;
                 }
+                // A person the peer holds, linked to a company it may not get (one
+                // outside the share: the person is leaving it too): its change
+                // could not be applied there, so its copy is reset instead
+                // (evicted at the end of this catch-up, and sent whole while in
+                // the share).
+                if (e.table == static_cast<int>(Table::customers))
+                    if (const auto co = db.id_at("SELECT company_id FROM customers WHERE id = ?", e.id))
+                        if (!held.count(*co) && !share->contains(*co)) {
+                            ps->record(e.id, PeerShare::kReset, PeerShare::kReset, 0);
+                            resets.insert(e.id);
+                            continue;
+                        }
                 // ... and of leads it holds (issue 7).
                 if (e.table == static_cast<int>(Table::leads) || e.table == static_cast<int>(Table::lead_events)) {
                     const auto lead = owning_lead(db, e.table, e.id, nullptr);
@@ -1368,15 +1443,25 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         else b.add_record(*t, e.id);
     }
     add_audit_records(db, b.changeset(), audit_entries);
+    if (filtered) b.add_merged_into_losers();
     b.close_references();
-    if (filtered && !out.more) {
+    if (filtered) {
         std::vector<Move> moved, moved_leads;
-        out.more = !share_transitions(db, b, held, resets, options.filter, options.max_records, moved);
-        if (!out.more)
-            out.more = !lead_transitions(db, b, held_leads, lead_resets, options.filter, options.max_records, moved_leads);
+        for (const auto& c : pull_in_companies(db, b, held, options.filter)) moved.push_back({c, 0, 1});
+        b.close_references();
+        if (!out.more) {
+            const std::size_t before = moved.size();
+            out.more = !share_transitions(db, b, held, resets, options.filter, options.max_records, moved);
+            if (!out.more)
+                out.more = !lead_transitions(db, b, held_leads, lead_resets, options.filter, options.max_records, moved_leads);
+            if (moved.size() > before || !moved_leads.empty()) {
+                // A fresh seq marks the page: the peer confirms it by asking from it.
+                out.cursor = w->seq();
+            }
+        }
+        // Companies pulled in by this page's entries are confirmed with the page
+        // (its cursor is after `since`: the page has entries).
         if (!moved.empty() || !moved_leads.empty()) {
-            // A fresh seq marks the page: the peer confirms it by asking from it.
-            out.cursor = w->seq();
             for (const auto& m : moved) ps->record(m.id, m.before, m.after, out.cursor);
             for (const auto& m : moved_leads) ps->record(m.id, m.before, m.after, out.cursor, Table::leads);
         }
@@ -1456,8 +1541,22 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
                 if (const auto* v = std::get_if<std::int64_t>(&f.value)) return *v;
         return 0;
     };
+    // A survivor new here (a filtered device: it enters the share with the
+    // merge) goes before the merge records and redirects, which move the
+    // loser's records into it.
+    std::set<Uuid> new_survivors;
+    for (const auto* r : order)
+        if (r->table == static_cast<int>(Table::customer_redirects) && !r->tombstone)
+            for (const auto& f : r->fields)
+                if (cs.names[f.name] == "survivor_id")
+                    if (const auto* u = std::get_if<Uuid>(&f.value))
+                        if (!customers::exists(db, *u)) new_survivors.insert(*u);
+    const auto rank = [&](const RecordChange* r) {
+        if (r->table == static_cast<int>(Table::customers) && !r->tombstone && !r->evict && new_survivors.count(r->id)) return -100;
+        return find_table(r->table)->apply_order;
+    };
     std::stable_sort(order.begin(), order.end(), [&](const RecordChange* a, const RecordChange* b) {
-        const int ta = find_table(a->table)->apply_order, tb = find_table(b->table)->apply_order;
+        const int ta = rank(a), tb = rank(b);
         return ta != tb ? ta < tb : depth(a) < depth(b);
     });
     // Evictions last: a customer leaving the share goes after its last changes.

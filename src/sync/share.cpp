@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "customers/customers.hpp"
 #include "sync/schema.hpp"
 
 namespace crmlite::sync {
@@ -168,6 +169,40 @@ std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, con
     return db.id_at("SELECT " + t->customer_column + " FROM " + t->name + " WHERE id = ?", id);
 }
 
+std::optional<Uuid> share_owner(Database& db, int table, const Uuid& id) {
+    auto owner = owning_customer(db, table, id, nullptr);
+    if (!owner || (table != static_cast<int>(Table::customer_redirects) && table != static_cast<int>(Table::customer_merges)))
+        return owner;
+    std::set<Uuid> seen;
+    while (!customers::exists(db, *owner) && seen.insert(*owner).second) {
+        const auto next = db.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", *owner);
+        if (!next) break;
+        owner = next;
+    }
+    return owner;
+}
+
+std::vector<Uuid> records_under(Database& db, const SyncedTable& t, const Uuid& customer) {
+    // Redirects into the customer, and into losers merged away into it (which
+    // no longer exist here), to the end of every chain; merge records whose
+    // survivor is one of those.
+    static const std::string chain =
+        "WITH RECURSIVE chain(id) AS (SELECT ?1 UNION SELECT r.id FROM customer_redirects r JOIN chain c "
+        "ON r.survivor_id = c.id WHERE c.id = ?1 OR NOT EXISTS (SELECT 1 FROM customers WHERE id = c.id)) ";
+    std::string sql;
+    if (t.table == Table::customer_redirects) sql = chain + "SELECT id FROM chain WHERE id <> ?1";
+    else if (t.table == Table::customer_merges)
+        sql = chain + "SELECT m.id FROM customer_merges m WHERE m.survivor_id IN (SELECT id FROM chain WHERE id = ?1 OR "
+                      "NOT EXISTS (SELECT 1 FROM customers WHERE customers.id = chain.id))";
+    else sql = "SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?1";
+    auto& st = db.stmt(sql);
+    st.bind(1, customer.data(), Uuid::size());
+    std::vector<Uuid> ids;
+    while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    st.reset();
+    return ids;
+}
+
 std::optional<Uuid> owning_lead(Database& db, int table, const Uuid& id, const Value* incoming_lead) {
     if (table == static_cast<int>(Table::leads)) return id;
     if (table != static_cast<int>(Table::lead_events)) return std::nullopt;
@@ -209,12 +244,7 @@ void forget_dependents(Database& db, const Uuid& customer) {
         case Table::interactions: continue;  // customers::forget's own
         default: break;
         }
-        auto& st = db.stmt("SELECT id FROM " + t.name + " WHERE " + t.customer_column + " = ?");
-        st.bind(1, customer.data(), Uuid::size());
-        std::vector<Uuid> ids;
-        while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
-        st.reset();
-        for (const auto& id : ids) {
+        for (const auto& id : records_under(db, t, customer)) {
             w.drop_versions(t.table, id);
             auto& del = db.stmt("DELETE FROM " + t.name + " WHERE id = ?");
             del.bind(1, id.data(), Uuid::size());

@@ -24,6 +24,8 @@
 
 namespace crmlite::sync {
 
+struct SyncedTable;
+
 struct Filter {
     std::vector<std::string> owners, regions, tags;  // a customer matching any of them is in the share
     bool empty() const { return owners.empty() && regions.empty() && tags.empty(); }
@@ -98,6 +100,15 @@ void forget_lead(Database& db, const Uuid& lead);
 // The customer a synced record belongs to, from its incoming fields or its row
 // here; nullopt for records that belong to none (tags) or when unknown.
 std::optional<Uuid> owning_customer(Database& db, int table, const Uuid& id, const Value* incoming_customer);
+
+// The customer whose share a record belongs to: owning_customer, except that a
+// merge redirect or merge record whose survivor was itself merged away belongs
+// to where the chain of redirects ends (the first survivor that exists here).
+std::optional<Uuid> share_owner(Database& db, int table, const Uuid& id);
+
+// The records of table `t` under a customer (its customer column names it;
+// for merge redirects and merge records, every chain of merges ending there).
+std::vector<Uuid> records_under(Database& db, const SyncedTable& t, const Uuid& customer);
 
 // A customer left this replica (eviction, a filtered snapshot): the records of
 // the capability tables that follow it (opportunities, tasks, campaign

@@ -338,24 +338,57 @@ namespace {
 // The hub's canonical state restricted to the customers owned by `owner` and
 // everything under them (tag definitions whole; tombstones left out: a device
 // receives every tombstone, holding ids and clocks only).
+// Where a chain of merges ends: redirects followed while the survivor is
+// itself merged away (no longer a customer).
+std::string final_survivor(const Json& all, std::string id) {
+    const auto& t = *csync::find_table(static_cast<int>(crmlite::Table::customer_redirects));
+    const auto sc = static_cast<std::size_t>(csync::column_index(t, "survivor_id")) + 1;
+    std::set<std::string> seen;
+    while (!all["customers"].contains(id) && all["customer_redirects"].contains(id) && seen.insert(id).second)
+        id = all["customer_redirects"][id][sc].get<std::string>();
+    return id;
+}
+
 Json restricted(Database& hub, const std::string& owner) {
     Json all = Json::parse(csync::canonical_dump(hub));
     Json out = Json::object();
     std::set<std::string> members;
-    const int owner_col = csync::column_index(*csync::find_table(static_cast<int>(crmlite::Table::customers)), "owner");
+    const auto& customers_table = *csync::find_table(static_cast<int>(crmlite::Table::customers));
+    const auto owner_col = static_cast<std::size_t>(csync::column_index(customers_table, "owner")) + 1;
+    const auto company_col = static_cast<std::size_t>(csync::column_index(customers_table, "company_id")) + 1;
+    // The owner's customers and the companies their people work at.
     for (auto it = all["customers"].begin(); it != all["customers"].end(); ++it)
-        if (it.value()[static_cast<std::size_t>(owner_col) + 1] == owner) members.insert(it.key());
+        if (it.value()[owner_col] == owner) {
+            members.insert(it.key());
+            if (it.value()[company_col].is_string()) members.insert(it.value()[company_col].get<std::string>());
+        }
     for (const auto& t : csync::synced_tables()) {
         Json rows = Json::object();
         const int cc = t.customer_column.empty() || t.table == crmlite::Table::customers ? -1 : csync::column_index(t, t.customer_column);
         for (auto it = all[t.name].begin(); it != all[t.name].end(); ++it) {
             std::string customer = it.key();
             if (cc >= 0) customer = it.value()[static_cast<std::size_t>(cc) + 1].get<std::string>();
+            if (t.table == crmlite::Table::customer_redirects || t.table == crmlite::Table::customer_merges)
+                customer = final_survivor(all, customer);
             if (t.customer_column.empty() || members.count(customer)) rows[it.key()] = it.value();
         }
         out[t.name] = rows;
     }
     return out;
+}
+
+// Merge redirects and merge records of a customer deleted at the hub stay, as
+// at the hub, on the devices that held it, and no device that did not gets
+// them: they are left out of the comparison on both sides.
+void drop_orphan_merges(Json& dump, const Json& hub_all) {
+    for (const char* name : {"customer_redirects", "customer_merges"}) {
+        const auto& t = *csync::find_table(static_cast<int>(name[9] == 'r' ? crmlite::Table::customer_redirects : crmlite::Table::customer_merges));
+        const auto sc = static_cast<std::size_t>(csync::column_index(t, "survivor_id")) + 1;
+        Json kept = Json::object();
+        for (auto it = dump[name].begin(); it != dump[name].end(); ++it)
+            if (hub_all["customers"].contains(final_survivor(hub_all, it.value()[sc].get<std::string>()))) kept[it.key()] = it.value();
+        dump[name] = kept;
+    }
 }
 
 // Traced runs (CRMLITE_SHARE_TRACE): who holds what after each sync, ids
@@ -377,6 +410,7 @@ void print_state(Database& hub, const std::vector<std::unique_ptr<Database>>& de
         const char* r = reps[d].c_str();
         std::printf("    %s customers%s\n    %s calls%s\n", r, list(*dev[d], cust).c_str(), r, list(*dev[d], calls).c_str());
         std::printf("    %s log%s\n    %s tombstones%s\n", r, list(*dev[d], log).c_str(), r, list(*dev[d], tombs).c_str());
+        std::printf("    %s redirects%s\n", r, list(*dev[d], "SELECT substr(lower(hex(id)), 27, 6) || '>' || substr(lower(hex(survivor_id)), 27, 6) FROM customer_redirects ORDER BY 1").c_str());
     }
     std::printf("    hub tombstones%s\n", list(hub, tombs).c_str());
     std::printf("    hub shares%s\n",
@@ -490,8 +524,44 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
             if (trace) state();
         };
         if (trace) std::printf("sites: hub %s alice %s bob %s\n", hub.site_id().str().c_str(), dev[0]->site_id().str().c_str(), dev[1]->site_id().str().c_str());
-        std::vector<Uuid> ids, calls;
+        std::vector<Uuid> ids, calls, companies;
         const char* cities[] = {"杭州", "Berlin", "上海"};
+        // Companies, merges and pulls that stop at a lost page (the hub's next
+        // changes come before the device asks again): a third generator, off for
+        // the regression seeds, which replay step for step as they failed.
+        const bool regression_seed = seed == 1953 || seed == 2537 || seed == 4854 || seed == 11585;
+        std::mt19937_64 extra_rng(static_cast<std::uint64_t>(seed) * 15485863 + 7);
+        const auto extra = [&](std::size_t who, int step) {
+            Database& db = who < 2 ? *dev[who] : hub;
+            const std::string own = who < 2 ? reps[who] : reps[extra_rng() % 2];
+            const auto any = [&](const std::vector<Uuid>& v) { return v[extra_rng() % v.size()]; };
+            try {
+                switch (extra_rng() % 4) {
+                case 0:
+                    companies.push_back(customers::create(db, Json{{"display_name", "公司" + std::to_string(step)}, {"kind", "company"}, {"owner", own}}));
+                    if (trace) std::printf("  extra on %zu: company %s owner %s\n", who, companies.back().str().c_str(), own.c_str());
+                    break;
+                case 1:
+                case 2:
+                    if (!ids.empty() && !companies.empty()) {
+                        const Uuid p = any(ids), c = any(companies);
+                        if (trace) std::printf("  extra on %zu: %s works at %s\n", who, p.str().c_str(), c.str().c_str());
+                        customers::update(db, p, Json{{"company_id", c.str()}});
+                    }
+                    break;
+                default:
+                    if (ids.size() >= 2) {
+                        const Uuid keep = any(ids), gone = any(ids);
+                        if (keep == gone) break;
+                        if (trace) std::printf("  extra on %zu: merge %s into %s\n", who, gone.str().c_str(), keep.str().c_str());
+                        crmlite::merge::merge(db, keep, {gone}, Json());
+                    }
+                    break;
+                }
+            } catch (const crmlite::Error& e) {
+                if (e.code() != CRM_ENOTFOUND && e.code() != CRM_EINVAL && e.code() != CRM_ECONFLICT) throw;
+            }
+        };
         for (int step = 0; step < 50; ++step) {
             const std::size_t who = rng() % 3;  // 0, 1: a device; 2: the hub
             Database& db = who < 2 ? *dev[who] : hub;
@@ -540,10 +610,20 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
             } catch (const crmlite::Error& e) {
                 if (e.code() != CRM_ENOTFOUND && e.code() != CRM_EINVAL) throw;
             }
+            if (!regression_seed && extra_rng() % 4 == 0) extra(extra_rng() % 3, step);
             if (rng() % 3 == 0) {
                 const std::size_t d = rng() % 2;
                 if (rng() % 2) push(d, 1 + rng() % 10);
                 else pull(d, 1 + rng() % 10, rng() % 4 == 0);
+            }
+            if (!regression_seed && extra_rng() % 8 == 0) {  // a pull whose page is lost; the device asks again later
+                const std::size_t d = extra_rng() % 2;
+                csync::ChangesOptions o;
+                o.max_records = 1 + extra_rng() % 10;
+                o.peer = dev[d]->site_id();
+                o.filter = share(d);
+                if (trace) std::printf("pull %zu: a page lost, asked again later\n", d);
+                (void)csync::changes_since(hub, csync::received_from(*dev[d], hub.site_id()), o);
             }
             if (!late.empty() && late_rng() % 3 == 0) deliver_late(late_rng() % late.size());
         }
@@ -566,7 +646,10 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
         CHECK(incomplete == 0);
         for (std::size_t d = 0; d < 2; ++d) {
             INFO("device " << reps[d]);
-            const Json want = restricted(hub, reps[d]), got = without_tombstones(*dev[d]);
+            Json want = restricted(hub, reps[d]), got = without_tombstones(*dev[d]);
+            const Json hub_all = Json::parse(csync::canonical_dump(hub));
+            drop_orphan_merges(want, hub_all);
+            drop_orphan_merges(got, hub_all);
             if (got.dump(1) != want.dump(1) && std::getenv("CRMLITE_SYNC_DUMP")) {
                 std::ofstream(std::string(std::getenv("CRMLITE_SYNC_DUMP")) + ".want") << want.dump(1);
                 std::ofstream(std::string(std::getenv("CRMLITE_SYNC_DUMP")) + ".got") << got.dump(1);
