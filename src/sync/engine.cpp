@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -184,7 +185,7 @@ public:
                 if (const auto* ref = std::get_if<Uuid>(&value)) {
                     refs_.emplace_back(col.ref_table, *ref);
                     if (col.ref_table == static_cast<int>(Table::customers) && t.table == Table::customers)
-                        linked_.push_back(*ref);  // a person's company
+                        linked_.emplace_back(id, *ref);  // a person and its company
                 }
         }
         if (whole_when_moved_ && t.table == Table::customer_redirects) merged_losers_.push_back(id);
@@ -215,6 +216,9 @@ public:
             refs_.pop_back();
             const SyncedTable* t = find_table(table);
             if (!t || whole_.count({table, id})) continue;
+            // A filtered peer: not a customer it does not hold, or whose copy is
+            // being reset (a company it lacks is pulled in by changes_since).
+            if (t->table == Table::customers && may_see_ && !may_see_(id)) continue;
             const auto versions = db_.versions(t->table, id);
             if (!versions) continue;
             bool pending = false;
@@ -298,9 +302,9 @@ public:
         }
     }
 
-    // The companies the customers added so far link to (company_id), once each.
-    std::vector<Uuid> take_linked() {
-        std::vector<Uuid> out;
+    // The people added so far and the companies they link to (company_id).
+    std::vector<std::pair<Uuid, Uuid>> take_linked() {
+        std::vector<std::pair<Uuid, Uuid>> out;
         out.swap(linked_);
         return out;
     }
@@ -383,7 +387,8 @@ private:
     std::map<std::pair<int, Uuid>, std::size_t> index_;  // record -> position in cs_.records
     std::set<std::pair<int, Uuid>> whole_;
     std::vector<std::pair<int, Uuid>> refs_;
-    std::vector<Uuid> linked_, merged_losers_;
+    std::vector<std::pair<Uuid, Uuid>> linked_;
+    std::vector<Uuid> merged_losers_;
     std::function<bool(const Uuid&)> may_see_;
     MaskedFields held_masked_;
     bool mask_ = false;
@@ -433,6 +438,24 @@ private:
         }
         const SyncedTable& t = *find_table(rc.table);
         if (t.table == Table::customers) {
+            // Deletes here of records under it go too (not erasures): the hub
+            // refuses them from now on (out of scope, or made before the copy
+            // it sends if the customer comes back), and a copy sent whole
+            // again must not lose those records to them.
+            auto& under = db_.stmt("SELECT tbl, id FROM sync_tombstones WHERE customer = ? AND tbl <> ? AND erased = 0");
+            under.bind(1, rc.id.data(), Uuid::size());
+            under.bind(2, static_cast<int>(Table::customers));
+            std::vector<std::pair<int, Uuid>> deletes;
+            while (under.executeStep())
+                deletes.emplace_back(under.getColumn(0).getInt(), Uuid::from_blob(under.getColumn(1).getBlob(), under.getColumn(1).getBytes()));
+            under.reset();
+            for (const auto& [tbl, id] : deletes) {
+                auto& gone = db_.stmt("DELETE FROM sync_tombstones WHERE tbl = ? AND id = ?");
+                gone.bind(1, tbl);
+                gone.bind(2, id.data(), Uuid::size());
+                gone.exec();
+                drop_ghost(db_, static_cast<Table>(tbl), id);
+            }
             if (customers::exists(db_, rc.id)) {
                 customers::forget(db_, rc.id);
                 forget_dependents(db_, rc.id);
@@ -1071,20 +1094,26 @@ public:
                 reset_losers();
                 return "merges customer " + c.str() + ", which is outside the sender's write scope";
             }
-        if (t.table == Table::customers && !rc.tombstone)
-            if (const auto* co = incoming_value(rc, "company_id"))
-                if (const auto* c = std::get_if<Uuid>(co)) {
-                    std::string why;
-                    if (!allowed(*c)) why = " is outside the sender's write scope";
-                    else if (!is_company_or_new(*c)) why = " is not a company";
-                    if (!why.empty()) {
-                        held_.record(rc.id, PeerShare::kReset, PeerShare::kReset, 0);
-                        return "company_id: customer " + c->str() + why;
-                    }
-                }
         for (const auto& c : owners)
             if (predates_copy(c, Table::customers)) return "customer " + c.str() + predates_reason;
         return "";
+    }
+
+    // A person's company the sender may not link (one outside its scope, or
+    // not a company): the change goes without that field (a new person is
+    // still made), and the sender's copy, which has the link, is reset.
+    // Empty when the link is allowed; else why not.
+    std::string company_link(const RecordChange& rc) {
+        if (rc.table != static_cast<int>(Table::customers) || rc.tombstone || rc.evict) return "";
+        const auto* co = incoming_value(rc, "company_id");
+        const auto* c = co ? std::get_if<Uuid>(co) : nullptr;
+        if (!c) return "";
+        std::string why;
+        if (!allowed(*c)) why = " is outside the sender's write scope";
+        else if (!is_company_or_new(*c)) why = " is not a company";
+        if (why.empty()) return "";
+        held_.record(rc.id, PeerShare::kReset, PeerShare::kReset, 0);
+        return "company_id: customer " + c->str() + why;
     }
 
 private:
@@ -1252,15 +1281,23 @@ void send_whole(Database& db, Builder& b, const Uuid& id) {
 // The companies a filtered page's people link to that the peer does not hold
 // (a person's new company, or one the peer never had): each comes along whole
 // in the same page, as a customer entering the share, so that no page delivers
-// a person before the company it names. Returns them (now held there).
-std::vector<Uuid> pull_in_companies(Database& db, Builder& b, std::set<Uuid>& held, const Filter& filter) {
+// a person before the company it names. Returns them (now held there). A
+// company outside the share is linked only by people leaving it: such a person
+// is evicted in this page instead and its copy reset (sent whole again while
+// in the share).
+std::vector<Uuid> pull_in_companies(Database& db, Builder& b, std::set<Uuid>& held, std::set<Uuid>& resets,
+                                    PeerShare& ps, const Filter& filter) {
     std::vector<Uuid> pulled;
     Share share(db, filter);
     for (auto linked = b.take_linked(); !linked.empty(); linked = b.take_linked())
-        for (const auto& c : linked) {
-            // One outside the share is linked only by people leaving it (evicted
-            // at the end of this catch-up).
-            if (held.count(c) || !customers::exists(db, c) || !share.contains(c)) continue;
+        for (const auto& [person, c] : linked) {
+            if (held.count(c) || !customers::exists(db, c)) continue;
+            if (!share.contains(c)) {
+                ps.record(person, PeerShare::kReset, PeerShare::kReset, 0);
+                resets.insert(person);
+                b.add_evict(person);
+                continue;
+            }
             held.insert(c);
             pulled.push_back(c);
             send_whole(db, b, c);
@@ -1447,7 +1484,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     b.close_references();
     if (filtered) {
         std::vector<Move> moved, moved_leads;
-        for (const auto& c : pull_in_companies(db, b, held, options.filter)) moved.push_back({c, 0, 1});
+        for (const auto& c : pull_in_companies(db, b, held, resets, *ps, options.filter)) moved.push_back({c, 0, 1});
         b.close_references();
         if (!out.more) {
             const std::size_t before = moved.size();
@@ -1493,6 +1530,7 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
                                     " s ahead of this machine's (more than the allowed skew); nothing applied");
     note_push(db, sender, w.now());
     std::vector<const RecordChange*> order, audit_entries;
+    std::deque<RecordChange> stripped;  // changes applied without a field the sender may not write
     std::optional<ScopeCheck> scope;
     if (!options.scope.empty()) scope.emplace(db, cs, options.scope, db.site_index(sender));
     for (const auto& rc : cs.records) {
@@ -1518,6 +1556,13 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
             const auto why = scope->check(rc);
             if (!why.empty()) {
                 report.refused.push_back({{"table", find_table(rc.table)->name}, {"id", rc.id.str()}, {"reason", why}});
+                continue;
+            }
+            if (const auto link = scope->company_link(rc); !link.empty()) {
+                report.refused.push_back({{"table", "customers"}, {"id", rc.id.str()}, {"field", "company_id"}, {"reason", link}});
+                RecordChange rest = rc;
+                std::erase_if(rest.fields, [&](const FieldChange& f) { return cs.names[f.name] == "company_id"; });
+                if (!rest.fields.empty()) order.push_back(&stripped.emplace_back(std::move(rest)));
                 continue;
             }
         }
