@@ -302,6 +302,12 @@ public:
         }
     }
 
+    // Whether the page evicts the customer (or deletes it).
+    bool evicting(const Uuid& id) const {
+        const auto it = index_.find({static_cast<int>(Table::customers), id});
+        return it != index_.end() && (cs_.records[it->second].evict || cs_.records[it->second].tombstone);
+    }
+
     // The people added so far and the companies they link to (company_id).
     std::vector<std::pair<Uuid, Uuid>> take_linked() {
         std::vector<std::pair<Uuid, Uuid>> out;
@@ -1273,9 +1279,20 @@ void under_customer(Database& db, const Uuid& id, Each each) {
 }
 
 // A customer entering a peer's share: it and everything under it, whole.
-void send_whole(Database& db, Builder& b, const Uuid& id) {
-    b.add_record(*find_table(static_cast<int>(Table::customers)), id, true);
+// The people the peer holds who work at it go again too: a company evicted
+// from the peer (a reset) left their company_id empty there (ON DELETE SET
+// NULL), with the version of the link unchanged.
+void send_whole(Database& db, Builder& b, const Uuid& id, const std::set<Uuid>& held) {
+    const SyncedTable& customers_table = *find_table(static_cast<int>(Table::customers));
+    b.add_record(customers_table, id, true);
     under_customer(db, id, [&](const SyncedTable& t, const Uuid& k) { b.add_record(t, k, true); });
+    auto& staff = db.stmt("SELECT id FROM customers WHERE company_id = ?");
+    staff.bind(1, id.data(), Uuid::size());
+    std::vector<Uuid> people;
+    while (staff.executeStep()) people.push_back(Uuid::from_blob(staff.getColumn(0).getBlob(), staff.getColumn(0).getBytes()));
+    staff.reset();
+    for (const auto& p : people)
+        if (held.count(p) && !b.evicting(p)) b.add_record(customers_table, p, true);
 }
 
 // The companies a filtered page's people link to that the peer does not hold
@@ -1300,7 +1317,7 @@ std::vector<Uuid> pull_in_companies(Database& db, Builder& b, std::set<Uuid>& he
             }
             held.insert(c);
             pulled.push_back(c);
-            send_whole(db, b, c);
+            send_whole(db, b, c, held);
         }
     return pulled;
 }
@@ -1317,7 +1334,7 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
             b.add_evict(id, Table::customers, survivor && !member_set.count(*survivor));
             if (reset) under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_evict(k, t.table); });
         },
-        [&](const Uuid& id) { send_whole(db, b, id); });
+        [&](const Uuid& id) { send_whole(db, b, id, held); });
 }
 
 // The same for leads (issue 7): a lead's events are under it.
