@@ -263,10 +263,10 @@ TEST_CASE("migration 18 gives a filtered peer's rows the whole send they last ha
         rows = scalar(hub, "SELECT count(*) FROM sync_shares");
         REQUIRE(rows == 2);
         REQUIRE(scalar(hub, "SELECT count(*) FROM sync_shares WHERE entered > 0") == 2);
-    }
-    {
-        SQLite::Database raw(hub_path, SQLite::OPEN_READWRITE);
-        crmlite::testing::undo_migration_18(raw);
+        // Back to schema 17 through the handle's own connection (an encrypted
+        // file, in the encryption pass, opens only with its key).
+        hub.reset_statements();
+        crmlite::testing::undo_migration_18(hub.sql());
     }
     Database hub(hub_path, OpenOptions{});
     CHECK(hub.schema_version() == Database::latest_schema_version());
