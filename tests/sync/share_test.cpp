@@ -448,10 +448,11 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
         // allowed change cancelled the reset a refused one had asked for; 11585: a device page
         // made before the customer was sent to it whole again arrived late and was applied, and
         // the device, whose copy had dropped the change, never got it back (blob format 4).
-        // 167, 787, 4966, 15780 failed once companies were simulated (2026-12-07): a person
-        // linked to a company the device could not get, a refused link dropping a new person, a
-        // device's old deletes winning over a customer sent whole again.
-        for (const int regression : {1953, 2537, 4854, 11585, 167, 787, 4966, 15780})
+        // 167, 787, 4966, 15780, 17551 failed once companies were simulated (2026-12-07): a
+        // person linked to a company the device could not get, a refused link dropping a new
+        // person, a device's old deletes winning over a customer sent whole again, a company
+        // reset emptying its people's link.
+        for (const int regression : {1953, 2537, 4854, 11585, 167, 787, 4966, 15780, 17551})
             if (regression < first || regression >= first + count) seeds.push_back(regression);
     }
     for (const int seed : seeds) {
