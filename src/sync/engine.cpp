@@ -1245,7 +1245,8 @@ struct Move {
 // The records of a peer's share that are not yet there, or no longer belong:
 // roots (customers, or leads) entering arrive whole with everything under them
 // (send); roots leaving are evicted (evict: the root, and when it was reset the
-// records under it, whose deleted copies there come back too). Returns false
+// records under it, whose deleted copies there come back too; it returns
+// false for a root that stays held for now). Returns false
 // when another page must follow: the page filled up before all entered, or a
 // root still in the share was reset (evicted here, sent whole in the next
 // page, once the peer has confirmed this one).
@@ -1257,7 +1258,7 @@ bool transitions(Builder& b, const std::set<Uuid>& held, const std::set<Uuid>& r
     for (const auto& id : held) {
         const bool reset = resets.count(id) > 0;
         if (member_set.count(id) && !reset) continue;
-        evict(id, reset);
+        if (!evict(id, reset)) continue;  // still held: it leaves another way, later
         moved.push_back({id, reset ? PeerShare::kReset : 1, 0});
         again = again || (reset && member_set.count(id));
     }
@@ -1331,8 +1332,16 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
         b, held, resets, members, budget, moved,
         [&](const Uuid& id, bool reset) {
             const auto survivor = merge_survivor(db, id);
+            // Merged into a customer of the share: not evicted, which would drop
+            // what the peer made under it and has not sent yet (say, a merge of
+            // another customer into it). Its redirect, sent with the survivor,
+            // moves it and all that to the survivor there. It stays held until
+            // the survivor is (sent whole in this page or a later one; if the
+            // survivor leaves the share first, the loser is evicted then).
+            if (!reset && survivor && member_set.count(*survivor)) return held.count(*survivor) > 0;
             b.add_evict(id, Table::customers, survivor && !member_set.count(*survivor));
             if (reset) under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_evict(k, t.table); });
+            return true;
         },
         [&](const Uuid& id) { send_whole(db, b, id, held); });
 }
@@ -1356,6 +1365,7 @@ bool lead_transitions(Database& db, Builder& b, const std::set<Uuid>& held, cons
             b.add_evict(id, Table::leads);
             if (reset)
                 for (const auto& e : events_of(id)) b.add_evict(e, Table::lead_events);
+            return true;
         },
         [&](const Uuid& id) {
             b.add_record(leads_table, id, true);
@@ -1588,13 +1598,22 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
     // Parents before children: by table, tags by depth (a parent tag first),
     // and a company a person of the blob is linked to before the people (a
     // filtered pull sends a person's new company_id in the page's changes and
-    // the company, entering the share, whole after them).
-    std::set<Uuid> companies;
-    for (const auto* r : order)
-        if (r->table == static_cast<int>(Table::customers))
-            for (const auto& f : r->fields)
-                if (cs.names[f.name] == "company_id")
-                    if (const auto* u = std::get_if<Uuid>(&f.value)) companies.insert(*u);
+    // the company, entering the share, whole after them). A survivor new here
+    // (a filtered device: it enters the share with the merge) goes before the
+    // merge records and redirects, which move the loser's records into it; so
+    // do the companies the blob links people to, still before those people.
+    std::set<Uuid> companies, new_survivors;
+    for (const auto* r : order) {
+        const bool person = r->table == static_cast<int>(Table::customers);
+        const bool redirect = r->table == static_cast<int>(Table::customer_redirects) && !r->tombstone;
+        if (!person && !redirect) continue;
+        for (const auto& f : r->fields) {
+            const auto* u = std::get_if<Uuid>(&f.value);
+            if (!u) continue;
+            if (person && cs.names[f.name] == "company_id") companies.insert(*u);
+            if (redirect && cs.names[f.name] == "survivor_id" && !customers::exists(db, *u)) new_survivors.insert(*u);
+        }
+    }
     const auto depth = [&cs, &companies](const RecordChange* r) -> std::int64_t {
         if (r->table == static_cast<int>(Table::customers)) return companies.count(r->id) ? 0 : 1;
         if (r->table != static_cast<int>(Table::tags)) return 0;
@@ -1603,18 +1622,10 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
                 if (const auto* v = std::get_if<std::int64_t>(&f.value)) return *v;
         return 0;
     };
-    // A survivor new here (a filtered device: it enters the share with the
-    // merge) goes before the merge records and redirects, which move the
-    // loser's records into it.
-    std::set<Uuid> new_survivors;
-    for (const auto* r : order)
-        if (r->table == static_cast<int>(Table::customer_redirects) && !r->tombstone)
-            for (const auto& f : r->fields)
-                if (cs.names[f.name] == "survivor_id")
-                    if (const auto* u = std::get_if<Uuid>(&f.value))
-                        if (!customers::exists(db, *u)) new_survivors.insert(*u);
     const auto rank = [&](const RecordChange* r) {
-        if (r->table == static_cast<int>(Table::customers) && !r->tombstone && !r->evict && new_survivors.count(r->id)) return -100;
+        if (r->table == static_cast<int>(Table::customers) && !r->tombstone && !r->evict &&
+            (new_survivors.count(r->id) || (!new_survivors.empty() && companies.count(r->id))))
+            return -100;
         return find_table(r->table)->apply_order;
     };
     std::stable_sort(order.begin(), order.end(), [&](const RecordChange* a, const RecordChange* b) {

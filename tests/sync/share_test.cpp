@@ -469,6 +469,7 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
             return f;
         };
         const bool trace = std::getenv("CRMLITE_SHARE_TRACE") != nullptr;
+        const bool blobs = trace && std::getenv("CRMLITE_SHARE_BLOBS") != nullptr;  // every blob, as JSON
         const auto state = [&]() { print_state(hub, dev, reps); };
         const auto pull = [&](std::size_t d, std::size_t page, bool lose_one) {
             if (trace) std::printf("pull %zu page %zu lose %d\n", d, page, lose_one ? 1 : 0);
@@ -482,6 +483,7 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
                     lose_one = false;
                     continue;
                 }
+                if (blobs) std::printf("pull blob to %zu: %s\n", d, csync::to_json(csync::decode(ch.blob), {}).dump().c_str());
                 const Json r = csync::apply(*dev[d], ch.blob, {});
                 if (trace && r["evicted"] != 0) std::printf("evicted on the device: %s\n", r["evicted"].dump().c_str());
                 if (trace && r["missing_parent"] != 0) std::printf("missing parent on device pull: %s\n%s\n", r.dump().c_str(), csync::to_json(csync::decode(ch.blob), {}).dump().c_str());
@@ -502,7 +504,9 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
             if (trace) std::printf("late push %zu arrives\n", late[i].first);
             csync::ApplyOptions a;
             a.scope = share(late[i].first);
-            missing_parent += csync::apply(hub, late[i].second, a)["missing_parent"].get<std::int64_t>();
+            const Json r = csync::apply(hub, late[i].second, a);
+            if (trace && !r["refused"].empty()) std::printf("refused at the hub: %s\n", r["refused"].dump().c_str());
+            missing_parent += r["missing_parent"].get<std::int64_t>();
             late.erase(late.begin() + static_cast<std::ptrdiff_t>(i));
         };
         const auto push = [&](std::size_t d, std::size_t page) {
@@ -512,6 +516,7 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
                 o.max_records = page;
                 o.peer = hub.site_id();
                 auto ch = csync::changes_since(*dev[d], csync::received_from(hub, dev[d]->site_id()), o);
+                if (blobs) std::printf("push blob from %zu: %s\n", d, csync::to_json(csync::decode(ch.blob), {}).dump().c_str());
                 if (!settling && late.size() < 3 && late_rng() % 6 == 0) {  // this page travels slowly; the device stops here
                     if (trace) std::printf("push %zu: a page held back\n", d);
                     late.emplace_back(d, std::move(ch.blob));
