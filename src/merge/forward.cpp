@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <set>
 
 #include "customers/contact_points.hpp"
 #include "customers/customers.hpp"
@@ -282,6 +283,28 @@ bool forward_delete(WriteScope& w, const Changeset& cs, const RecordChange& rc, 
     return true;
 }
 
+// A merge made here into a customer this replica no longer holds and has not
+// deleted (it left a filtered device's share), which the sender of `cs` has not
+// received yet: the hub judges it when it arrives (and sends the loser back
+// whole if it refuses it, or moves its records if it takes it).
+bool unsent_merge_into_absent(Database& db, const Changeset& cs, const Redirect& r) {
+    if (cs.knows_through < 0) return false;
+    Uuid end = r.survivor;
+    std::set<Uuid> visited{r.loser};
+    while (!customers::exists(db, end)) {
+        if (!visited.insert(end).second) return false;
+        const auto next = redirect_of(db, end);
+        if (!next) break;
+        end = next->survivor;
+    }
+    if (customers::exists(db, end) || customer_tombstone(db, end)) return false;
+    const auto versions = db.versions(Table::customer_redirects, r.loser);
+    if (!versions) return false;
+    for (const auto& v : *versions)
+        if (v.site == db.local_site() && v.seq > cs.knows_through) return true;
+    return false;
+}
+
 }  // namespace
 
 bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const Apply& apply) {
@@ -330,6 +353,8 @@ bool forward(WriteScope& w, const Changeset& cs, const RecordChange& rc, const A
         }
         return false;
     }
+    // Not applied here: it arrives again with the loser if the hub refuses the merge.
+    if (unsent_merge_into_absent(db, cs, *r)) return true;
     RecordChange to = rc;
     const auto text = [&](const char* name) -> std::string {
         for (const auto& f : rc.fields)

@@ -170,12 +170,24 @@ public:
         // one page), and for content-addressed records, which a peer may have
         // deleted and can only make again whole.
         const bool all = full || t.recreatable || min_seq > since_;
+        // The peer's own versions are not sent back to it (it made them), except
+        // on a merge survivor here and the records under it: a version carried
+        // over by a merge (merge/redirects.hpp, carried_stamp) keeps its
+        // original's site, with a stamp the peer may never have computed (the
+        // merge reached it in another order, or it is part of a merge cycle).
+        bool echo_back = full || t.recreatable;
+        if (!echo_back && echo_)
+            for (const auto& v : (*versions))
+                if (v.site == *echo_) {
+                    echo_back = survivor_here(t, id, *row);
+                    break;
+                }
         const FieldVersion* first = nullptr;
         const std::uint64_t masked_here = held_masked_.held(t.table, id);
         for (const auto& v : (*versions)) {
             if (v.field >= static_cast<int>(t.columns.size())) continue;
             if (held_masked(masked_here, v)) continue;
-            if (!full && !t.recreatable && v.site == echo_) continue;  // the peer made it (a content-addressed record it deleted since must come back whole)
+            if (!echo_back && v.site == echo_) continue;  // the peer made it (a content-addressed record it deleted since must come back whole)
             if (!all && (v.seq <= since_ || v.seq > until_)) continue;
             if (!first || v.stamp < first->stamp) first = &v;
             const auto& col = t.columns[static_cast<std::size_t>(v.field)];
@@ -227,6 +239,23 @@ public:
             whole_.insert({table, id});
             add_record(*t, id, true);
         }
+    }
+
+    // Whether the customer of a record (a customer: itself) is a merge
+    // survivor here (a redirect points to it).
+    bool survivor_here(const SyncedTable& t, const Uuid& id, const Row& row) {
+        const Uuid* customer = &id;
+        if (t.table != Table::customers) {
+            if (t.customer_column.empty()) return false;
+            const int c = column_index(t, t.customer_column);
+            customer = c >= 0 ? std::get_if<Uuid>(&row.values[static_cast<std::size_t>(c)]) : nullptr;
+            if (!customer) return false;
+        }
+        auto& st = db_.stmt("SELECT 1 FROM customer_redirects WHERE survivor_id = ? LIMIT 1");
+        st.bind(1, customer->data(), Uuid::size());
+        const bool yes = st.executeStep();
+        st.reset();
+        return yes;
     }
 
     // The customer left the peer's share (or a child of one being reset).
@@ -462,15 +491,28 @@ private:
                 gone.exec();
                 drop_ghost(db_, static_cast<Table>(tbl), id);
             }
+            // A merge made here into it and not sent yet stays (the hub judges it).
+            std::optional<std::int64_t> unsent_after;
+            if (cs_.knows_through >= 0) unsent_after = cs_.knows_through;
             if (customers::exists(db_, rc.id)) {
                 customers::forget(db_, rc.id);
-                forget_dependents(db_, rc.id);
+                forget_dependents(db_, rc.id, unsent_after);
                 ++report_.evicted;
-            } else if (!db_.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", rc.id)) {
+            } else if (const auto survivor = db_.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", rc.id)) {
+                // Merged away here: what was under it is its survivor's now. Unless
+                // the survivor is not here either (evicted: the hub refused the merge
+                // and sends this customer back whole): then the merge is forgotten.
+                if (!merge::resolve(db_, rc.id)) {
+                    w_.drop_versions(Table::customer_redirects, rc.id);
+                    auto& gone = db_.stmt("DELETE FROM customer_redirects WHERE id = ?");
+                    gone.bind(1, rc.id.data(), Uuid::size());
+                    gone.exec();
+                    drop_ghost(db_, Table::customers, rc.id);
+                }
+            } else {
                 // Deleted here already (not pushed yet): what arrived under it
-                // since (its merge records, say) goes too. (One merged away
-                // here: what was under it is its survivor's now.)
-                forget_dependents(db_, rc.id);
+                // since (its merge records, say) goes too.
+                forget_dependents(db_, rc.id, unsent_after);
             }
         }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
@@ -1069,8 +1111,14 @@ public:
         if (const auto here = owning_customer(db_, rc.table, rc.id, nullptr)) owners.push_back(*here);
         if (incoming)
             if (const auto* u = std::get_if<Uuid>(incoming)) owners.push_back(*u);
+        // The sender holds what it names. A child's change that does not name
+        // its customer says nothing of where the sender holds it: a hub merge
+        // the sender has not seen may have moved it to a survivor it lacks.
         for (const auto& c : owners)
-            if (!rc.tombstone && marked_.insert(c).second) held_.note_held(c);
+            if (!rc.tombstone && (incoming || t.table == Table::customers || t.table == Table::customer_redirects ||
+                                  t.table == Table::customer_merges) &&
+                marked_.insert(c).second)
+                held_.note_held(c);
         // What else the change reaches: a merge's losers (its redirect is
         // keyed by the loser; a merge record lists them), which the hub would
         // delete into the survivor, and a person's company, which would join
@@ -1339,7 +1387,9 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
             // the survivor is (sent whole in this page or a later one; if the
             // survivor leaves the share first, the loser is evicted then).
             if (!reset && survivor && member_set.count(*survivor)) return held.count(*survivor) > 0;
-            b.add_evict(id, Table::customers, survivor && !member_set.count(*survivor));
+            // A reset goes even beside the customer's tombstone: the copy there
+            // holds what the hub refused, which must not move to its survivor.
+            b.add_evict(id, Table::customers, reset || (survivor && !member_set.count(*survivor)));
             if (reset) under(id, [&](const SyncedTable& t, const Uuid& k) { b.add_evict(k, t.table); });
             return true;
         },
@@ -1633,7 +1683,14 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
         return ta != tb ? ta < tb : depth(a) < depth(b);
     });
     // Evictions last: a customer leaving the share goes after its last changes.
-    std::stable_partition(order.begin(), order.end(), [](const RecordChange* r) { return !r->evict; });
+    // But one deleted in the same blob goes first: its copy here is dropped
+    // (with what the hub refused of it) before its tombstone would merge it
+    // into a survivor.
+    std::set<std::pair<int, Uuid>> deleted;
+    for (const auto* r : order)
+        if (r->tombstone) deleted.emplace(r->table, r->id);
+    std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return r->evict && deleted.count({r->table, r->id}); });
+    std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return !r->evict || deleted.count({r->table, r->id}); });
     Applier applier(w, cs, report, options.scope.empty());
     for (const auto* rc : order) applier.record(*rc);
     const Json audit = audit_entries.empty() ? Json() : apply_audit_records(db, cs, audit_entries);

@@ -232,8 +232,19 @@ void forget_lead(Database& db, const Uuid& lead) {
     w.commit();
 }
 
-void forget_dependents(Database& db, const Uuid& customer) {
+void forget_dependents(Database& db, const Uuid& customer, std::optional<std::int64_t> unsent_after) {
     WriteScope w(db);
+    const auto unsent = [&](Table table, const Uuid& id) {
+        if (!unsent_after || table != Table::customer_redirects) return false;
+        const auto versions = db.versions(table, id);
+        if (!versions) return false;
+        for (const auto& v : *versions)
+            if (v.site == db.local_site() && v.seq > *unsent_after) return true;
+        return false;
+    };
+    // All of them first: the merge records under it are found through the
+    // redirects, which go too.
+    std::vector<std::pair<const SyncedTable*, Uuid>> gone;
     for (const auto& t : synced_tables()) {
         if (t.customer_column.empty()) continue;
         switch (t.table) {
@@ -244,12 +255,14 @@ void forget_dependents(Database& db, const Uuid& customer) {
         case Table::interactions: continue;  // customers::forget's own
         default: break;
         }
-        for (const auto& id : records_under(db, t, customer)) {
-            w.drop_versions(t.table, id);
-            auto& del = db.stmt("DELETE FROM " + t.name + " WHERE id = ?");
-            del.bind(1, id.data(), Uuid::size());
-            del.exec();
-        }
+        for (const auto& id : records_under(db, t, customer))
+            if (!unsent(t.table, id)) gone.emplace_back(&t, id);
+    }
+    for (const auto& [t, id] : gone) {
+        w.drop_versions(t->table, id);
+        auto& del = db.stmt("DELETE FROM " + t->name + " WHERE id = ?");
+        del.bind(1, id.data(), Uuid::size());
+        del.exec();
     }
     w.commit();
 }

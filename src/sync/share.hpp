@@ -113,7 +113,11 @@ std::vector<Uuid> records_under(Database& db, const SyncedTable& t, const Uuid& 
 // A customer left this replica (eviction, a filtered snapshot): the records of
 // the capability tables that follow it (opportunities, tasks, campaign
 // members, ...: every synced table with a customer column beyond those
-// customers::forget knows) go too, without tombstones.
-void forget_dependents(Database& db, const Uuid& customer);
+// customers::forget knows) go too, without tombstones. `unsent_after`: a
+// redirect into it that this replica wrote after that seq of its own (not yet
+// received by the peer evicting it: a merge made here offline) stays, to be
+// sent; the peer judges that merge (a hub refuses one into a customer outside
+// the sender's scope, and sends the loser back whole).
+void forget_dependents(Database& db, const Uuid& customer, std::optional<std::int64_t> unsent_after = std::nullopt);
 
 }  // namespace crmlite::sync
