@@ -13,6 +13,7 @@
 #include "store/removal.hpp"
 #include "sync/pseudo_fields.hpp"
 #include "sync/schema.hpp"
+#include "sync/share.hpp"
 #include "tags/tags.hpp"
 
 namespace crmlite::merge {
@@ -298,11 +299,7 @@ bool unsent_merge_into_absent(Database& db, const Changeset& cs, const Redirect&
         end = next->survivor;
     }
     if (customers::exists(db, end) || customer_tombstone(db, end)) return false;
-    const auto versions = db.versions(Table::customer_redirects, r.loser);
-    if (!versions) return false;
-    for (const auto& v : *versions)
-        if (v.site == db.local_site() && v.seq > cs.knows_through) return true;
-    return false;
+    return sync::written_here_after(db, Table::customer_redirects, r.loser, cs.knows_through);
 }
 
 }  // namespace

@@ -473,6 +473,13 @@ private:
         }
         const SyncedTable& t = *find_table(rc.table);
         if (t.table == Table::customers) {
+            // A merge made here into it that the hub has not received yet: it
+            // stays until the hub has judged that merge (a refusal evicts it
+            // again), or the loser's records would be nowhere in between. Merges
+            // into one already deleted here stay too, to be sent.
+            std::optional<std::int64_t> unsent_after;
+            if (cs_.knows_through >= 0) unsent_after = cs_.knows_through;
+            if (unsent_after && customers::exists(db_, rc.id) && unsent_merge_into(db_, rc.id, *unsent_after)) return;
             // Deletes here of records under it go too (not erasures): the hub
             // refuses them from now on (out of scope, or made before the copy
             // it sends if the customer comes back), and a copy sent whole
@@ -491,9 +498,6 @@ private:
                 gone.exec();
                 drop_ghost(db_, static_cast<Table>(tbl), id);
             }
-            // A merge made here into it and not sent yet stays (the hub judges it).
-            std::optional<std::int64_t> unsent_after;
-            if (cs_.knows_through >= 0) unsent_after = cs_.knows_through;
             if (customers::exists(db_, rc.id)) {
                 customers::forget(db_, rc.id);
                 forget_dependents(db_, rc.id, unsent_after);

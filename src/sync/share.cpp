@@ -232,15 +232,25 @@ void forget_lead(Database& db, const Uuid& lead) {
     w.commit();
 }
 
+bool written_here_after(Database& db, Table table, const Uuid& id, std::int64_t after) {
+    const auto versions = db.versions(table, id);
+    if (!versions) return false;
+    for (const auto& v : *versions)
+        if (v.site == db.local_site() && v.seq > after) return true;
+    return false;
+}
+
+bool unsent_merge_into(Database& db, const Uuid& customer, std::int64_t after) {
+    const SyncedTable& redirects = *find_table(static_cast<int>(Table::customer_redirects));
+    for (const auto& id : records_under(db, redirects, customer))
+        if (written_here_after(db, Table::customer_redirects, id, after)) return true;
+    return false;
+}
+
 void forget_dependents(Database& db, const Uuid& customer, std::optional<std::int64_t> unsent_after) {
     WriteScope w(db);
     const auto unsent = [&](Table table, const Uuid& id) {
-        if (!unsent_after || table != Table::customer_redirects) return false;
-        const auto versions = db.versions(table, id);
-        if (!versions) return false;
-        for (const auto& v : *versions)
-            if (v.site == db.local_site() && v.seq > *unsent_after) return true;
-        return false;
+        return unsent_after && table == Table::customer_redirects && written_here_after(db, table, id, *unsent_after);
     };
     // All of them first: the merge records under it are found through the
     // redirects, which go too.

@@ -110,6 +110,14 @@ std::optional<Uuid> share_owner(Database& db, int table, const Uuid& id);
 // for merge redirects and merge records, every chain of merges ending there).
 std::vector<Uuid> records_under(Database& db, const SyncedTable& t, const Uuid& customer);
 
+// Whether this replica wrote a version of the record after its own seq `after`
+// (a change a peer that has received through `after` does not have yet).
+bool written_here_after(Database& db, Table table, const Uuid& id, std::int64_t after);
+
+// Whether a merge this replica made into `customer` (a redirect into it) is
+// not yet received by a peer that has received through `after`.
+bool unsent_merge_into(Database& db, const Uuid& customer, std::int64_t after);
+
 // A customer left this replica (eviction, a filtered snapshot): the records of
 // the capability tables that follow it (opportunities, tasks, campaign
 // members, ...: every synced table with a customer column beyond those

@@ -66,6 +66,14 @@ struct Forger {
     }
 };
 
+// A replica's synced records, without tombstones (a device receives every
+// delete, holding ids and clocks only).
+std::string state(Database& db) {
+    Json j = Json::parse(csync::canonical_dump(db));
+    j.erase("tombstones");
+    return j.dump(1);
+}
+
 bool refused(const Json& report, const std::string& table) {
     for (const auto& r : report["refused"])
         if (r["table"] == table) return true;
@@ -310,4 +318,80 @@ TEST_CASE("a hub merge of a customer outside a device's share into one it holds 
     s.pull();  // checks nothing arrived incomplete
     CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == scalar(s.hub, "SELECT count(*) FROM interactions"));
     CHECK(scalar(s.alice, "SELECT count(*) FROM interactions WHERE subject = 'Bob 的拜访'") == 1);
+}
+
+// Merges made offline on a device meeting merges and reassignments at the hub
+// (found by the share simulation with merges, 2026-12-07).
+
+TEST_CASE("a device's merge into a customer the hub merged into one entering its share keeps the device's work", "[sync][share][merge]") {
+    Star s;
+    const Uuid kept = person(s.hub, "陈立", "alice");
+    const Uuid gone = person(s.hub, "陈立 (2)", "alice");
+    const Uuid bobs = person(s.hub, "陈立 (Bob's)", "bob");
+    s.pull();
+    // Offline, Alice merges one of hers into another; meanwhile the hub merges
+    // that survivor into Bob's customer and then gives it to Alice.
+    crmlite::merge::merge(s.alice, kept, {gone}, Json());
+    crmlite::merge::merge(s.hub, bobs, {kept}, Json{{"fields", {{"owner", "survivor"}}}});
+    customers::update(s.hub, bobs, Json{{"owner", "alice"}});
+    s.pull();  // checks nothing arrived incomplete or without its parent
+    REQUIRE(customers::exists(s.alice, bobs));
+    CHECK_FALSE(customers::exists(s.alice, kept));
+    // Her merge's effect (the call of the customer she merged away) was not
+    // dropped with an eviction: it moved on to the final survivor.
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == 3);
+    CHECK(s.push()["refused"].empty());
+    s.pull();
+    CHECK_FALSE(customers::exists(s.hub, gone));
+    CHECK(scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = (SELECT id FROM customers WHERE display_name LIKE '陈立%')") == 3);
+    CHECK(state(s.alice) == state(s.hub));
+}
+
+TEST_CASE("a device's merge into a customer reassigned away meanwhile is refused and the loser comes back whole", "[sync][share][merge]") {
+    Star s;
+    const Uuid survivor = person(s.hub, "林芳", "alice");
+    const Uuid loser = person(s.hub, "林芳 (2)", "alice");
+    s.pull();
+    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
+    // Meanwhile at the hub: the survivor goes to Bob, the loser gets a call and a city.
+    customers::update(s.hub, survivor, Json{{"owner", "bob"}});
+    interactions::add(s.hub, Json{{"customer_id", loser.str()}, {"kind", "visit"}, {"subject", "上门"}});
+    customers::update(s.hub, loser, Json{{"city", "福州"}});
+    // Her pull does not evict the survivor yet (the hub has not judged her
+    // merge into it), and nothing arrives incomplete.
+    s.pull();
+    CHECK(customers::exists(s.alice, survivor));
+    const Json pushed = s.push();
+    INFO(pushed.dump());
+    CHECK(refused(pushed, "customer_redirects"));
+    CHECK(customers::exists(s.hub, loser));
+    s.pull();
+    CHECK_FALSE(customers::exists(s.alice, survivor));
+    REQUIRE(customers::exists(s.alice, loser));
+    CHECK(customers::get(s.alice, loser)["city"] == "福州");
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == 2);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") ==
+          scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(loser) + "'"));
+}
+
+TEST_CASE("a version a device carried over in a merge cycle reaches the hub", "[sync][share][merge]") {
+    Star s;
+    const Uuid first = person(s.hub, "赵雷", "alice");
+    const Uuid second = person(s.hub, "赵雷 (2)", "alice");
+    REQUIRE(first < second);  // the smallest id of a cycle survives
+    s.pull();
+    // Alice merges the first into the second; the hub, the second into the
+    // first, and edits the first. The cycle keeps the first everywhere.
+    crmlite::merge::merge(s.alice, second, {first}, Json());
+    crmlite::merge::merge(s.hub, first, {second}, Json());
+    customers::update(s.hub, first, Json{{"city", "南昌"}});
+    s.pull();
+    s.push();
+    s.pull();
+    s.push();
+    REQUIRE(customers::exists(s.hub, first));
+    REQUIRE(customers::exists(s.alice, first));
+    CHECK(customers::get(s.alice, first)["city"] == "南昌");
+    CHECK(state(s.alice) == state(s.hub));
 }

@@ -416,6 +416,8 @@ void print_state(Database& hub, const std::vector<std::unique_ptr<Database>>& de
         std::printf("    %s redirects%s\n", r, list(*dev[d], "SELECT substr(lower(hex(id)), 27, 6) || '>' || substr(lower(hex(survivor_id)), 27, 6) FROM customer_redirects ORDER BY 1").c_str());
     }
     std::printf("    hub tombstones%s\n", list(hub, tombs).c_str());
+    std::printf("    hub redirects%s\n", list(hub, "SELECT substr(lower(hex(id)), 27, 6) || '>' || substr(lower(hex(survivor_id)), 27, 6) FROM customer_redirects ORDER BY 1").c_str());
+    std::printf("    hub merges%s\n", list(hub, "SELECT substr(lower(hex(id)), 27, 6) || '>' || substr(lower(hex(survivor_id)), 27, 6) || ':' || status FROM customer_merges ORDER BY 1").c_str());
     std::printf("    hub shares%s\n",
                 list(hub, "SELECT peer || ':' || substr(lower(hex(customer)), 27, 6) || '=' || held || '/' || prev_held || '@' || seq "
                           "FROM sync_shares ORDER BY 1").c_str());
@@ -452,7 +454,9 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
         // person linked to a company the device could not get, a refused link dropping a new
         // person, a device's old deletes winning over a customer sent whole again, a company
         // reset emptying its people's link.
-        for (const int regression : {1953, 2537, 4854, 11585, 167, 787, 4966, 15780, 17551})
+        // 267, 299, 301, 307, 323, 616, 729, 1181 failed once merges were simulated (2026-12-07,
+        // docs/sync.md "Merges under filtered replication").
+        for (const int regression : {1953, 2537, 4854, 11585, 167, 787, 4966, 15780, 17551, 267, 299, 301, 307, 323, 616, 729, 1181})
             if (regression < first || regression >= first + count) seeds.push_back(regression);
     }
     for (const int seed : seeds) {
@@ -542,9 +546,12 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
         // changes come before the device asks again): a third generator, off for
         // the regression seeds, which replay step for step as they failed.
         const bool regression_seed = seed == 1953 || seed == 2537 || seed == 4854 || seed == 11585;
-        // Merges under filtered replication still fail a few seeds in a hundred
-        // (docs/sync.md, "Known gaps"): on only with CRMLITE_SHARE_MERGES=1.
-        const bool merges = std::getenv("CRMLITE_SHARE_MERGES") != nullptr;
+        // Merges of customers (on any replica): off for the seeds that failed
+        // before merges were simulated (they replay as they failed), and with
+        // CRMLITE_SHARE_MERGES=0.
+        const char* merges_env = std::getenv("CRMLITE_SHARE_MERGES");
+        const bool merges = !(merges_env && std::string(merges_env) == "0") && seed != 167 && seed != 787 &&
+                            seed != 4966 && seed != 15780 && seed != 17551;
         std::mt19937_64 extra_rng(static_cast<std::uint64_t>(seed) * 15485863 + 7);
         const auto extra = [&](std::size_t who, int step) {
             Database& db = who < 2 ? *dev[who] : hub;
