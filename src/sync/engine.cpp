@@ -158,11 +158,12 @@ public:
         for (const auto& v : (*versions)) min_seq = std::min(min_seq, v.seq);
         // A filtered peer may not have held the customer a record was moved
         // from (a merge repoints the loser's records to the survivor): one
-        // whose customer changed in this page goes whole, echoes included.
+        // whose customer changed since the peer's cursor (in this page, or in
+        // a later one: its other fields are sent now) goes whole, echoes included.
         bool moved = false;
         if (whole_when_moved_ && !t.customer_column.empty() && t.table != Table::customers) {
             const int cc = column_index(t, t.customer_column);
-            for (const auto& v : (*versions)) moved = moved || (v.field == cc && v.seq > since_ && v.seq <= until_);
+            for (const auto& v : (*versions)) moved = moved || (v.field == cc && v.seq > since_);
         }
         const bool full = whole || moved;
         // Every field goes when the peer cannot have the record (all of it is
@@ -1115,14 +1116,14 @@ public:
         if (const auto here = owning_customer(db_, rc.table, rc.id, nullptr)) owners.push_back(*here);
         if (incoming)
             if (const auto* u = std::get_if<Uuid>(incoming)) owners.push_back(*u);
-        // The sender holds what it names. A child's change that does not name
-        // its customer says nothing of where the sender holds it: a hub merge
-        // the sender has not seen may have moved it to a survivor it lacks.
-        for (const auto& c : owners)
-            if (!rc.tombstone && (incoming || t.table == Table::customers || t.table == Table::customer_redirects ||
-                                  t.table == Table::customer_merges) &&
-                marked_.insert(c).second)
-                held_.note_held(c);
+        // The sender holds what it names: the customer a child's change names,
+        // not the one it is under here (a hub merge the sender has not seen
+        // may have moved it to a survivor the sender lacks); a child's change
+        // that names none says nothing of where the sender holds it.
+        const bool names_itself = t.table == Table::customers || t.table == Table::customer_redirects || t.table == Table::customer_merges;
+        const Uuid* named = incoming ? std::get_if<Uuid>(incoming) : nullptr;
+        if (!named && names_itself && !owners.empty()) named = &owners.front();
+        if (!rc.tombstone && named && marked_.insert(*named).second) held_.note_held(*named);
         // What else the change reaches: a merge's losers (its redirect is
         // keyed by the loser; a merge record lists them), which the hub would
         // delete into the survivor, and a person's company, which would join
