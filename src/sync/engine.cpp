@@ -442,8 +442,12 @@ struct Report {
 
 class Applier {
 public:
-    Applier(WriteScope& w, const Changeset& cs, Report& report, bool accept_evictions)
-        : w_(w), db_(w.db()), cs_(cs), report_(report), accept_evictions_(accept_evictions), masks_(w.db()) {
+    // `deleted_in_blob`: the records the blob deletes (a parent deleted later
+    // in it is reported as deleted, not as missing).
+    Applier(WriteScope& w, const Changeset& cs, Report& report, bool accept_evictions,
+            const std::set<std::pair<int, Uuid>>* deleted_in_blob = nullptr)
+        : w_(w), db_(w.db()), cs_(cs), report_(report), accept_evictions_(accept_evictions),
+          deleted_in_blob_(deleted_in_blob), masks_(w.db()) {
         for (const auto& s : cs.sites) sites_.push_back(db_.site_index(s));
     }
 
@@ -456,7 +460,7 @@ public:
         // redirect or merge record, who lives follows the redirects in force
         // (undone merges, merge cycles).
         const merge::Apply carry = [this](const Changeset& extra) {
-            Applier carried(w_, extra, report_, accept_evictions_);
+            Applier carried(w_, extra, report_, accept_evictions_, deleted_in_blob_);
             for (const auto& r : extra.records) carried.record(r);
         };
         if (merge::forward(w_, cs_, rc, carry)) return;
@@ -628,7 +632,8 @@ private:
             const bool present = st.executeStep();
             st.reset();
             if (present) continue;
-            const bool deleted = load_tombstone(db_, parent.table, *ref).has_value();
+            const bool deleted = load_tombstone(db_, parent.table, *ref).has_value() ||
+                                 (deleted_in_blob_ && deleted_in_blob_->count({static_cast<int>(parent.table), *ref}));
             if (deleted && !col.required) {
                 cleared |= std::uint64_t{1} << c;
                 continue;
@@ -1003,6 +1008,7 @@ private:
     const Changeset& cs_;
     Report& report_;
     bool accept_evictions_;
+    const std::set<std::pair<int, Uuid>>* deleted_in_blob_;
     std::vector<std::int64_t> sites_;  // changeset site index -> local sync_sites index
     std::map<std::int64_t, Uuid> site_ids_;
     MaskedFields masks_;
@@ -1153,9 +1159,23 @@ public:
                 reset_losers();
                 return "merges customer " + c.str() + ", which is outside the sender's write scope";
             }
+        // A child the hub moved to another customer (a merge) after the sender
+        // last heard from it was held there under its old customer, whose copy
+        // the whole send of the new one did not replace: not judged by it.
+        const bool moved_since = t.table != Table::customers && moved_after(t, rc.id, cs_.knows_through);
         for (const auto& c : owners)
-            if (predates_copy(c, Table::customers)) return "customer " + c.str() + predates_reason;
+            if (!moved_since && predates_copy(c, Table::customers)) return "customer " + c.str() + predates_reason;
         return "";
+    }
+
+    bool moved_after(const SyncedTable& t, const Uuid& id, std::int64_t seq) {
+        if (seq < 0) return false;
+        const int cc = column_index(t, t.customer_column);
+        const auto versions = db_.versions(t.table, id);
+        if (cc < 0 || !versions) return false;
+        for (const auto& v : *versions)
+            if (v.field == cc && v.seq > seq) return true;
+        return false;
     }
 
     // A person's company the sender may not link (one outside its scope, or
@@ -1696,7 +1716,7 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
         if (r->tombstone) deleted.emplace(r->table, r->id);
     std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return r->evict && deleted.count({r->table, r->id}); });
     std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return !r->evict || deleted.count({r->table, r->id}); });
-    Applier applier(w, cs, report, options.scope.empty());
+    Applier applier(w, cs, report, options.scope.empty(), &deleted);
     for (const auto* rc : order) applier.record(*rc);
     const Json audit = audit_entries.empty() ? Json() : apply_audit_records(db, cs, audit_entries);
     // What this replica holds of the sender's changes: contiguous pages only
