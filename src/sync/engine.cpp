@@ -507,23 +507,15 @@ private:
                 customers::forget(db_, rc.id);
                 forget_dependents(db_, rc.id, unsent_after);
                 ++report_.evicted;
-            } else if (const auto merge_id = db_.id_at("SELECT merge_id FROM customer_redirects WHERE id = ?", rc.id)) {
-                // Merged away. By a merge made here: the hub's view of this device
-                // holds no such merge (it refused it: the customer left the device's
-                // scope, or its survivor did): the merge is forgotten, its redirect
-                // and its merge record; the customer comes back whole while in the
-                // share. By a merge from elsewhere: what was under it is its
-                // survivor's now (unless that is not here either).
-                const bool own = written_here_after(db_, Table::customer_redirects, rc.id, -1);
-                if (own || !merge::resolve(db_, rc.id)) {
-                    std::vector<std::pair<Table, Uuid>> gone{{Table::customer_redirects, rc.id}};
-                    if (own) gone.emplace_back(Table::customer_merges, *merge_id);
-                    for (const auto& [table, id] : gone) {
-                        w_.drop_versions(table, id);
-                        auto& del = db_.stmt(std::string("DELETE FROM ") + find_table(static_cast<int>(table))->name + " WHERE id = ?");
-                        del.bind(1, id.data(), Uuid::size());
-                        del.exec();
-                    }
+            } else if (db_.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", rc.id)) {
+                // Merged away here: what was under it is its survivor's now. Unless
+                // the survivor is not here either (evicted: the hub refused the merge
+                // and sends this customer back whole): then the merge is forgotten.
+                if (!merge::resolve(db_, rc.id)) {
+                    w_.drop_versions(Table::customer_redirects, rc.id);
+                    auto& gone = db_.stmt("DELETE FROM customer_redirects WHERE id = ?");
+                    gone.bind(1, rc.id.data(), Uuid::size());
+                    gone.exec();
                     drop_ghost(db_, Table::customers, rc.id);
                 }
             } else {

@@ -490,6 +490,11 @@ TEST_CASE("filtered devices end holding exactly the hub's state restricted to th
                 if (blobs) std::printf("pull blob to %zu: %s\n", d, csync::to_json(csync::decode(ch.blob), {}).dump().c_str());
                 const Json r = csync::apply(*dev[d], ch.blob, {});
                 if (trace && r["evicted"] != 0) std::printf("evicted on the device: %s\n", r["evicted"].dump().c_str());
+                if (blobs) {
+                    std::printf("pull report: %s\n", r.dump().c_str());
+                    SQLite::Statement q(dev[d]->sql(), "SELECT group_concat(substr(lower(hex(id)), 27, 6) || '@' || substr(lower(hex(customer_id)), 27, 6), ' ') FROM interactions");
+                    if (q.executeStep()) std::printf("  calls now: %s\n", q.getColumn(0).getString().c_str());
+                }
                 if (trace && r["missing_parent"] != 0) std::printf("missing parent on device pull: %s\n%s\n", r.dump().c_str(), csync::to_json(csync::decode(ch.blob), {}).dump().c_str());
                 if (trace && r["incomplete"] != 0) std::printf("incomplete on device pull: %s\n%s\n", r.dump().c_str(), csync::to_json(csync::decode(ch.blob), {}).dump().c_str());
                 missing_parent += r["missing_parent"].get<std::int64_t>();
