@@ -524,6 +524,14 @@ private:
                 forget_dependents(db_, rc.id, unsent_after);
             }
         }
+        if ((t.table == Table::customer_redirects || t.table == Table::customer_merges) && load_row(db_, t, rc.id)) {
+            // A merge of this device's that the hub refused (or under a customer
+            // being reset): it goes, without a tombstone.
+            w_.drop_versions(t.table, rc.id);
+            auto& gone = db_.stmt("DELETE FROM " + t.name + " WHERE id = ?");
+            gone.bind(1, rc.id.data(), Uuid::size());
+            gone.exec();
+        }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
             forget_lead(db_, rc.id);
             ++report_.evicted;
@@ -1110,6 +1118,14 @@ public:
     ScopeCheck(Database& db, const Changeset& cs, const Filter& scope, std::int64_t sender)
         : db_(db), cs_(cs), share_(db, scope), held_(db, sender) {}
 
+    // A refused merge (its redirect or merge record) stays on the sender's
+    // device: the hub evicts that record there at its next pull.
+    void refused(const RecordChange& rc) {
+        if (!rc.tombstone && (rc.table == static_cast<int>(Table::customer_redirects) ||
+                              rc.table == static_cast<int>(Table::customer_merges)))
+            held_.record(rc.id, PeerShare::kReset, PeerShare::kReset, 0, static_cast<Table>(rc.table));
+    }
+
     // Empty when allowed, else why not.
     std::string check(const RecordChange& rc) {
         const SyncedTable& t = *find_table(rc.table);
@@ -1586,6 +1602,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     b.close_references();
     if (filtered) {
         std::vector<Move> moved, moved_leads;
+        std::vector<std::pair<Table, Uuid>> moved_refused;
         for (const auto& c : pull_in_companies(db, b, held, resets, *ps, options.filter)) moved.push_back({c, 0, 1});
         b.close_references();
         if (!out.more) {
@@ -1593,16 +1610,27 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
             out.more = !share_transitions(db, b, held, resets, options.filter, options.max_records, moved);
             if (!out.more)
                 out.more = !lead_transitions(db, b, held_leads, lead_resets, options.filter, options.max_records, moved_leads);
-            if (moved.size() > before || !moved_leads.empty()) {
+            // Merges the hub refused from the peer: their records are evicted there.
+            if (!out.more)
+                for (const Table table : {Table::customer_redirects, Table::customer_merges}) {
+                    std::set<Uuid> refused;
+                    (void)ps->held_at(since, &refused, table);
+                    for (const auto& id : refused) {
+                        b.add_evict(id, table);
+                        moved_refused.push_back({table, id});
+                    }
+                }
+            if (moved.size() > before || !moved_leads.empty() || !moved_refused.empty()) {
                 // A fresh seq marks the page: the peer confirms it by asking from it.
                 out.cursor = w->seq();
             }
         }
         // Companies pulled in by this page's entries are confirmed with the page
         // (its cursor is after `since`: the page has entries).
-        if (!moved.empty() || !moved_leads.empty()) {
+        if (!moved.empty() || !moved_leads.empty() || !moved_refused.empty()) {
             for (const auto& m : moved) ps->record(m.id, m.before, m.after, out.cursor);
             for (const auto& m : moved_leads) ps->record(m.id, m.before, m.after, out.cursor, Table::leads);
+            for (const auto& [table, id] : moved_refused) ps->record(id, PeerShare::kReset, 0, out.cursor, table);
         }
     }
     auto& cs = b.changeset();
@@ -1658,6 +1686,7 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
             const auto why = scope->check(rc);
             if (!why.empty()) {
                 report.refused.push_back({{"table", find_table(rc.table)->name}, {"id", rc.id.str()}, {"reason", why}});
+                scope->refused(rc);
                 continue;
             }
             if (const auto link = scope->company_link(rc); !link.empty()) {
