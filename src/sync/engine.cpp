@@ -1587,6 +1587,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     }
     if (options.mask) b.mask_values();
     std::vector<Uuid> audit_entries;
+    std::vector<Uuid> reset_now;  // held copies being reset that this page deletes
     for (const auto& e : entries) {
         if (e.table == kAuditTable) {
             audit_entries.push_back(e.id);
@@ -1596,6 +1597,18 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         if (!t) continue;
         if (e.tombstone) b.add_tombstone(t->table, e.id, e.hlc, e.site);
         else b.add_record(*t, e.id);
+        // A customer the peer holds, whose copy there is being reset, deleted
+        // here (merged away, say): its eviction goes with the delete, which the
+        // peer applies after it, so that its copy (holding what the hub
+        // refused) is not merged into the survivor there.
+        if (filtered && e.tombstone && t->table == Table::customers && held.count(e.id) && resets.count(e.id)) {
+            b.add_evict(e.id, Table::customers, true);
+            reset_now.push_back(e.id);
+        }
+    }
+    for (const auto& id : reset_now) {
+        held.erase(id);
+        resets.erase(id);
     }
     add_audit_records(db, b.changeset(), audit_entries);
     if (filtered) b.add_merged_into_losers();
@@ -1603,6 +1616,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     if (filtered) {
         std::vector<Move> moved, moved_leads;
         std::vector<std::pair<Table, Uuid>> moved_refused;
+        for (const auto& id : reset_now) moved.push_back({id, PeerShare::kReset, 0});
         for (const auto& c : pull_in_companies(db, b, held, resets, *ps, options.filter)) moved.push_back({c, 0, 1});
         b.close_references();
         if (!out.more) {
