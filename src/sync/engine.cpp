@@ -1118,12 +1118,16 @@ public:
     ScopeCheck(Database& db, const Changeset& cs, const Filter& scope, std::int64_t sender)
         : db_(db), cs_(cs), share_(db, scope), held_(db, sender) {}
 
-    // A refused merge (its redirect or merge record) stays on the sender's
-    // device: the hub evicts that record there at its next pull.
+    // A refused merge of the sender's (its redirect or merge record, which the
+    // hub does not hold) stays on the sender's device: the hub evicts that
+    // record there at its next pull. (One the hub holds is its own, or was
+    // taken from another device: the sender echoed it back.)
     void refused(const RecordChange& rc) {
-        if (!rc.tombstone && (rc.table == static_cast<int>(Table::customer_redirects) ||
-                              rc.table == static_cast<int>(Table::customer_merges)))
-            held_.record(rc.id, PeerShare::kReset, PeerShare::kReset, 0, static_cast<Table>(rc.table));
+        if (rc.tombstone || (rc.table != static_cast<int>(Table::customer_redirects) &&
+                             rc.table != static_cast<int>(Table::customer_merges)))
+            return;
+        if (load_row(db_, *find_table(rc.table), rc.id)) return;
+        held_.record(rc.id, PeerShare::kReset, PeerShare::kReset, 0, static_cast<Table>(rc.table));
     }
 
     // Empty when allowed, else why not.
