@@ -394,3 +394,29 @@ TEST_CASE("a version a device carried over in a merge cycle reaches the hub", "[
     CHECK(customers::get(s.alice, first)["city"] == "南昌");
     CHECK(state(s.alice) == state(s.hub));
 }
+
+TEST_CASE("a device's merge of a customer reassigned away meanwhile is refused and leaves nothing on the device", "[sync][share][merge]") {
+    Star s;
+    const Uuid kept = person(s.hub, "周敏", "alice");
+    const Uuid moved = person(s.hub, "周敏 (2)", "alice");
+    const Uuid last = person(s.hub, "周敏 (3)", "alice");
+    s.pull();
+    // Offline, Alice merges one of hers into another and that one into a third;
+    // meanwhile the first goes to Bob.
+    crmlite::merge::merge(s.alice, kept, {moved}, Json());
+    crmlite::merge::merge(s.alice, last, {kept}, Json());
+    customers::update(s.hub, moved, Json{{"owner", "bob"}});
+    const Json pushed = s.push();
+    INFO(pushed.dump());
+    CHECK(refused(pushed, "customer_redirects"));
+    s.pull();
+    // The hub keeps Bob's customer with its call; Alice keeps her second merge
+    // and nothing of the refused one (it used to stay on her device for good).
+    CHECK(customers::exists(s.hub, moved));
+    CHECK(scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(moved) + "'") == 1);
+    CHECK_FALSE(customers::exists(s.alice, moved));
+    CHECK(customers::exists(s.alice, last));
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects WHERE id = x'" + hex(moved) + "'") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects") == scalar(s.hub, "SELECT count(*) FROM customer_redirects"));
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_merges") == scalar(s.hub, "SELECT count(*) FROM customer_merges"));
+}
