@@ -512,10 +512,7 @@ private:
                 // the survivor is not here either (evicted: the hub refused the merge
                 // and sends this customer back whole): then the merge is forgotten.
                 if (!merge::resolve(db_, rc.id)) {
-                    w_.drop_versions(Table::customer_redirects, rc.id);
-                    auto& gone = db_.stmt("DELETE FROM customer_redirects WHERE id = ?");
-                    gone.bind(1, rc.id.data(), Uuid::size());
-                    gone.exec();
+                    forget_record(db_, Table::customer_redirects, rc.id);
                     drop_ghost(db_, Table::customers, rc.id);
                 }
             } else {
@@ -524,13 +521,18 @@ private:
                 forget_dependents(db_, rc.id, unsent_after);
             }
         }
-        if ((t.table == Table::customer_redirects || t.table == Table::customer_merges) && load_row(db_, t, rc.id)) {
+        if (t.table == Table::customer_redirects || t.table == Table::customer_merges) {
             // A merge of this device's that the hub refused (or under a customer
             // being reset): it goes, without a tombstone.
-            w_.drop_versions(t.table, rc.id);
-            auto& gone = db_.stmt("DELETE FROM " + t.name + " WHERE id = ?");
-            gone.bind(1, rc.id.data(), Uuid::size());
-            gone.exec();
+            forget_record(db_, t.table, rc.id);
+        } else if (t.table != Table::customers && !t.customer_column.empty()) {
+            // A record under a customer being reset at the hub. Those under the
+            // same customer here went with it; one here under another customer
+            // (moved by a merge made here that the hub refused) goes too, once
+            // the hub has judged what this replica wrote to it: a move not sent
+            // yet is the hub's to judge first.
+            const bool unsent = cs_.knows_through < 0 || written_here_after(db_, t.table, rc.id, cs_.knows_through);
+            if (!unsent) forget_record(db_, t.table, rc.id);
         }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
             forget_lead(db_, rc.id);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "customers/customers.hpp"
+#include "search/index_queue.hpp"
 #include "sync/schema.hpp"
 
 namespace crmlite::sync {
@@ -215,21 +216,44 @@ void forget_lead(Database& db, const Uuid& lead) {
     WriteScope w(db);
     auto& st = db.stmt("SELECT id FROM lead_events WHERE lead_id = ?");
     st.bind(1, lead.data(), Uuid::size());
-    std::vector<std::pair<Table, Uuid>> gone;
-    while (st.executeStep()) gone.emplace_back(Table::lead_events, Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    std::vector<Uuid> events;
+    while (st.executeStep()) events.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
     st.reset();
-    gone.emplace_back(Table::leads, lead);
-    for (const auto& [table, id] : gone) {
-        w.drop_versions(table, id);
-        auto& unmask = db.stmt("DELETE FROM sync_masked WHERE tbl = ? AND id = ?");  // sync/masked.hpp
-        unmask.bind(1, static_cast<int>(table));
-        unmask.bind(2, id.data(), Uuid::size());
-        unmask.exec();
-        auto& del = db.stmt(std::string("DELETE FROM ") + (table == Table::leads ? "leads" : "lead_events") + " WHERE id = ?");
-        del.bind(1, id.data(), Uuid::size());
-        del.exec();
-    }
+    for (const auto& e : events) forget_record(db, Table::lead_events, e);
+    forget_record(db, Table::leads, lead);
     w.commit();
+}
+
+bool forget_record(Database& db, Table table, const Uuid& id) {
+    const SyncedTable& t = *find_table(static_cast<int>(table));
+    // The first column of the first row of `sql` with the id bound.
+    const auto rid_at = [&](const std::string& sql, const Uuid& key) -> std::optional<std::int64_t> {
+        auto& st = db.stmt(sql);
+        st.bind(1, key.data(), Uuid::size());
+        std::optional<std::int64_t> rid;
+        if (st.executeStep()) rid = st.getColumn(0).getInt64();
+        st.reset();
+        return rid;
+    };
+    if (!rid_at("SELECT 1 FROM " + t.name + " WHERE id = ?", id)) return false;
+    WriteScope w(db);
+    if (table == Table::interactions) {
+        if (const auto rid = rid_at("SELECT rid FROM interactions WHERE id = ?", id)) search::before_change(db, search::Doc::interaction, *rid);
+        w.count("interactions", -1);
+    } else if (table == Table::contact_points) {  // part of its customer's search document
+        if (const auto c = db.id_at("SELECT customer_id FROM contact_points WHERE id = ?", id))
+            if (const auto rid = rid_at("SELECT rid FROM customers WHERE id = ?", *c)) search::before_change(db, search::Doc::customer, *rid);
+    }
+    w.drop_versions(table, id);
+    auto& unmask = db.stmt("DELETE FROM sync_masked WHERE tbl = ? AND id = ?");  // sync/masked.hpp
+    unmask.bind(1, static_cast<int>(table));
+    unmask.bind(2, id.data(), Uuid::size());
+    unmask.exec();
+    auto& del = db.stmt("DELETE FROM " + t.name + " WHERE id = ?");
+    del.bind(1, id.data(), Uuid::size());
+    del.exec();
+    w.commit();
+    return true;
 }
 
 bool written_here_after(Database& db, Table table, const Uuid& id, std::int64_t after) {
@@ -268,12 +292,7 @@ void forget_dependents(Database& db, const Uuid& customer, std::optional<std::in
         for (const auto& id : records_under(db, t, customer))
             if (!unsent(t.table, id)) gone.emplace_back(&t, id);
     }
-    for (const auto& [t, id] : gone) {
-        w.drop_versions(t->table, id);
-        auto& del = db.stmt("DELETE FROM " + t->name + " WHERE id = ?");
-        del.bind(1, id.data(), Uuid::size());
-        del.exec();
-    }
+    for (const auto& [t, id] : gone) forget_record(db, t->table, id);
     w.commit();
 }
 

@@ -118,6 +118,12 @@ bool written_here_after(Database& db, Table table, const Uuid& id, std::int64_t 
 // not yet received by a peer that has received through `after`.
 bool unsent_merge_into(Database& db, const Uuid& customer, std::int64_t after);
 
+// One record left this replica (an eviction): its row, versions and masked
+// values go, without a tombstone and without anything that syncs; the search
+// index and counters follow. Dependents go by the schema's ON DELETE rules.
+// False when the record was not here.
+bool forget_record(Database& db, Table table, const Uuid& id);
+
 // A customer left this replica (eviction, a filtered snapshot): the records of
 // the capability tables that follow it (opportunities, tasks, campaign
 // members, ...: every synced table with a customer column beyond those
