@@ -288,6 +288,17 @@ public:
         cs_.records.push_back(std::move(rc));
     }
 
+    // The peer's copy of the record is replaced by this file's, whole: an
+    // eviction (applied first there) and the record.
+    void add_replacement(const SyncedTable& t, const Uuid& id) {
+        RecordChange ev;
+        ev.table = static_cast<int>(t.table);
+        ev.id = id;
+        ev.evict = true;
+        cs_.records.push_back(std::move(ev));
+        add_record(t, id, true);
+    }
+
     void add_tombstone(Table table, const Uuid& id, std::int64_t hlc, std::int64_t site_idx) {
         if (!index_.emplace(std::pair<int, Uuid>{static_cast<int>(table), id}, cs_.records.size()).second) return;
         RecordChange rc;
@@ -521,17 +532,17 @@ private:
                 forget_dependents(db_, rc.id, unsent_after);
             }
         }
+        // What this replica wrote to a record that the hub has not received
+        // yet is the hub's to judge first: such a record stays.
+        const bool unsent = cs_.knows_through < 0 || written_here_after(db_, t.table, rc.id, cs_.knows_through);
         if (t.table == Table::customer_redirects || t.table == Table::customer_merges) {
             // A merge of this device's that the hub refused (or under a customer
-            // being reset): it goes, without a tombstone.
-            forget_record(db_, t.table, rc.id);
+            // being reset, or leading out of the share): it goes, without a tombstone.
+            if (!unsent) forget_record(db_, t.table, rc.id);
         } else if (t.table != Table::customers && !t.customer_column.empty()) {
             // A record under a customer being reset at the hub. Those under the
             // same customer here went with it; one here under another customer
-            // (moved by a merge made here that the hub refused) goes too, once
-            // the hub has judged what this replica wrote to it: a move not sent
-            // yet is the hub's to judge first.
-            const bool unsent = cs_.knows_through < 0 || written_here_after(db_, t.table, rc.id, cs_.knows_through);
+            // (moved by a merge made here that the hub refused) goes too.
             if (!unsent) forget_record(db_, t.table, rc.id);
         }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
@@ -1515,6 +1526,9 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
     Changes out;
     out.cursor = since;
     std::vector<Entry> entries;
+    // Losers whose new redirect (a merge of one already deleted here, say)
+    // leads outside the peer's share: the chains ending at them end there now.
+    std::vector<Uuid> rerouted;
     {
         // Every field change is in the page of its own seq, and a page ends on
         // a seq boundary: the cursor means "everything up to here was sent".
@@ -1560,7 +1574,12 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                 const SyncedTable* t = find_table(e.table);
                 if (t && !t->customer_column.empty()) {
                     const auto customer = share_owner(db, e.table, e.id);
-                    if (!customer || !held.count(*customer) || resets.count(*customer)) continue;
+                    if (!customer || !held.count(*customer) || resets.count(*customer)) {
+                        if (e.table == static_cast<int>(Table::customer_redirects) && customer && !held.count(*customer) &&
+                            customers::exists(db, *customer) && !share->contains(*customer))
+                            rerouted.push_back(e.id);
+                        continue;
+                    }
                 }
                 // A person the peer holds, linked to a company it may not get (one
                 // outside the share: the person is leaving it too): its change
@@ -1616,6 +1635,12 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
         held.erase(id);
         resets.erase(id);
     }
+    // Merges into a loser whose new redirect leads outside the peer's share
+    // (their chain ends there now) leave the peer, as a customer leaving it
+    // takes its merges. A no-op where the peer never had them.
+    for (const auto& loser : rerouted)
+        for (const Table table : {Table::customer_redirects, Table::customer_merges})
+            for (const auto& k : records_under(db, *find_table(static_cast<int>(table)), loser)) b.add_evict(k, table);
     add_audit_records(db, b.changeset(), audit_entries);
     if (filtered) b.add_merged_into_losers();
     b.close_references();
@@ -1636,7 +1661,13 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                     std::set<Uuid> refused;
                     (void)ps->held_at(since, &refused, table);
                     for (const auto& id : refused) {
-                        b.add_evict(id, table);
+                        // One of this file's own by that id since (a merge of the
+                        // same loser made here) replaces the peer's, where the
+                        // peer holds its survivor.
+                        const auto owner = share_owner(db, static_cast<int>(table), id);
+                        const SyncedTable& t = *find_table(static_cast<int>(table));
+                        if (owner && held.count(*owner) && !resets.count(*owner) && load_row(db, t, id)) b.add_replacement(t, id);
+                        else b.add_evict(id, table);
                         moved_refused.push_back({table, id});
                     }
                 }
@@ -1759,12 +1790,18 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
     // Evictions last: a customer leaving the share goes after its last changes.
     // But one deleted in the same blob goes first: its copy here is dropped
     // (with what the hub refused of it) before its tombstone would merge it
-    // into a survivor.
+    // into a survivor. So does a merge of this replica's the hub refused (its
+    // redirect or merge record): the loser, sent back whole, must not follow
+    // that redirect into the survivor.
     std::set<std::pair<int, Uuid>> deleted;
     for (const auto* r : order)
         if (r->tombstone) deleted.emplace(r->table, r->id);
-    std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return r->evict && deleted.count({r->table, r->id}); });
-    std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return !r->evict || deleted.count({r->table, r->id}); });
+    const auto evict_first = [&](const RecordChange* r) {
+        return r->evict && (deleted.count({r->table, r->id}) || r->table == static_cast<int>(Table::customer_redirects) ||
+                            r->table == static_cast<int>(Table::customer_merges));
+    };
+    std::stable_partition(order.begin(), order.end(), evict_first);
+    std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return !r->evict || evict_first(r); });
     Applier applier(w, cs, report, options.scope.empty(), &deleted);
     for (const auto* rc : order) applier.record(*rc);
     const Json audit = audit_entries.empty() ? Json() : apply_audit_records(db, cs, audit_entries);
