@@ -202,6 +202,12 @@ public:
                 }
         }
         if (whole_when_moved_ && t.table == Table::customer_redirects) merged_losers_.push_back(id);
+        // A merge's survivor is no reference (a chain's may be gone), but one
+        // deleted after the page's end goes deleted with it: the receiver
+        // moves the loser's records to a survivor it knows is gone.
+        if (t.table == Table::customer_redirects || t.table == Table::customer_merges)
+            if (const auto* survivor = std::get_if<Uuid>(&row->values[static_cast<std::size_t>(column_index(t, t.customer_column))]))
+                add_later_tombstone(Table::customers, *survivor);
         if (!mask_) add_extras(t, id, whole, rc);  // a newer version's fields: what they hold is unknown
         if (rc.fields.empty()) return false;
         // The peer may lack this record (or, content-addressed, have deleted
@@ -233,7 +239,13 @@ public:
             // being reset (a company it lacks is pulled in by changes_since).
             if (t->table == Table::customers && may_see_ && !may_see_(id)) continue;
             const auto versions = db_.versions(t->table, id);
-            if (!versions) continue;
+            if (!versions) {
+                // Deleted after the page's end (a survivor deleted after the
+                // merge into it, say): its tombstone comes now, so the receiver
+                // finds it deleted, not missing.
+                add_later_tombstone(t->table, id);
+                continue;
+            }
             bool pending = false;
             for (const auto& v : (*versions)) pending = pending || v.seq > until_;
             if (!pending) continue;
@@ -286,6 +298,17 @@ public:
         rc.id = id;
         rc.evict = true;
         cs_.records.push_back(std::move(rc));
+    }
+
+    // The record's tombstone, when written after the page's end.
+    void add_later_tombstone(Table table, const Uuid& id) {
+        auto& st = db_.stmt("SELECT hlc, site, seq FROM sync_tombstones WHERE tbl = ? AND id = ?");
+        st.bind(1, static_cast<int>(table));
+        st.bind(2, id.data(), Uuid::size());
+        std::optional<std::pair<std::int64_t, std::int64_t>> tomb;
+        if (st.executeStep() && st.getColumn(2).getInt64() > until_) tomb = {st.getColumn(0).getInt64(), st.getColumn(1).getInt64()};
+        st.reset();
+        if (tomb) add_tombstone(table, id, tomb->first, tomb->second);
     }
 
     // The peer's copy of the record is replaced by this file's, whole: an
