@@ -74,6 +74,12 @@ std::string state(Database& db) {
     return j.dump(1);
 }
 
+// Where the replica's redirect of `loser` points ("" when it has none).
+std::string db_redirect_to(Database& db, const Uuid& loser) {
+    const auto to = db.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", loser);
+    return to ? to->str() : "";
+}
+
 bool refused(const Json& report, const std::string& table) {
     for (const auto& r : report["refused"])
         if (r["table"] == table) return true;
@@ -419,4 +425,139 @@ TEST_CASE("a device's merge of a customer reassigned away meanwhile is refused a
     CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects WHERE id = x'" + hex(moved) + "'") == 0);
     CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects") == scalar(s.hub, "SELECT count(*) FROM customer_redirects"));
     CHECK(scalar(s.alice, "SELECT count(*) FROM customer_merges") == scalar(s.hub, "SELECT count(*) FROM customer_merges"));
+}
+
+// Refused merges, resets and deletes meeting merges elsewhere (found by the
+// share simulation with merges, seeds 6820, 7161, 18328, 18338; 2026-12-07).
+
+TEST_CASE("a call a device's refused merge moved leaves the device with the customer it was refused for", "[sync][share][merge]") {
+    Star s;
+    const Uuid survivor = person(s.hub, "郑华", "alice");
+    const Uuid loser = person(s.hub, "郑华 (2)", "alice");
+    const Uuid third = person(s.hub, "郑华 (3)", "alice");
+    s.pull();
+    // Offline, Alice merges the second into the first (its call moves with
+    // it); meanwhile the hub gives the second to Bob.
+    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
+    customers::update(s.hub, loser, Json{{"owner", "bob"}});
+    const Json pushed = s.push();
+    INFO(pushed.dump());
+    CHECK(refused(pushed, "customer_redirects"));
+    CHECK(refused(pushed, "interactions"));
+    // Before her next pull she merges the third into the first: her copy of
+    // the first stays until the hub has that merge, holding the moved call.
+    crmlite::merge::merge(s.alice, survivor, {third}, Json());
+    s.pull();
+    CHECK(s.push()["refused"].empty());
+    s.pull();
+    // The call stays under Bob's customer at the hub and leaves Alice's device
+    // (it used to stay there under her customer, refused at every push).
+    CHECK(scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(loser) + "'") == 1);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == 2);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") ==
+          scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(survivor) + "'"));
+    CHECK(s.push()["refused"].empty());
+}
+
+TEST_CASE("a loser sent back whole after a refused merge does not follow the refused redirect", "[sync][share][merge]") {
+    Star s;
+    const Uuid survivor = person(s.hub, "钱进", "alice");
+    const Uuid loser = person(s.hub, "钱进 (2)", "alice");
+    const Uuid third = person(s.hub, "钱进 (3)", "alice");
+    s.pull();
+    // Offline, Alice merges the second into the first; meanwhile the hub gives
+    // the first to Bob and edits the second.
+    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
+    customers::update(s.hub, survivor, Json{{"owner", "bob"}});
+    customers::update(s.hub, loser, Json{{"city", "温州"}});
+    const Json pushed = s.push();
+    INFO(pushed.dump());
+    CHECK(refused(pushed, "customer_redirects"));
+    // A merge into the first she has not sent keeps it on her device while
+    // the second comes back whole, with the eviction of her refused redirect
+    // in the same page (listed after it).
+    crmlite::merge::merge(s.alice, survivor, {third}, Json());
+    s.pull();
+    REQUIRE(customers::exists(s.alice, loser));
+    CHECK(customers::get(s.alice, loser)["city"] == "温州");
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects WHERE id = x'" + hex(loser) + "'") == 0);
+}
+
+TEST_CASE("merges into a customer leave a device when that customer's own merge leads out of its share", "[sync][share][merge]") {
+    Star s;
+    Database office{s.dir.path("office.db"), OpenOptions{}};  // a replica holding everything (an admin's)
+    const Uuid survivor = person(s.hub, "吴刚", "alice");
+    const Uuid loser = person(s.hub, "吴刚 (2)", "alice");
+    const Uuid bobs = person(s.hub, "吴刚 (Bob's)", "bob");
+    crmlite::merge::merge(s.hub, survivor, {loser}, Json());
+    s.pull();
+    crmlite::testing::pull(office, s.hub);
+    REQUIRE(scalar(s.alice, "SELECT count(*) FROM customer_redirects") == 1);
+    // Offline, the office merges Alice's customer into Bob's; meanwhile the
+    // hub deletes it, and Alice learns of the delete. The office's merge
+    // arrives after: the chain of merges into it ends at Bob's customer now.
+    crmlite::merge::merge(office, bobs, {survivor}, Json());
+    customers::remove(s.hub, survivor);
+    s.pull();
+    crmlite::testing::pull(s.hub, office);
+    REQUIRE(scalar(s.hub, "SELECT count(*) FROM customer_redirects WHERE id = x'" + hex(survivor) + "'") == 1);
+    s.pull();
+    // Nothing of that chain stays on Alice's device (it used to stay for good).
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_redirects") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customer_merges") == 0);
+}
+
+TEST_CASE("the hub's own merge of a loser replaces a device's refused merge of it", "[sync][share][merge]") {
+    Star s;
+    const Uuid gone_away = person(s.hub, "冯涛", "alice");
+    const Uuid loser = person(s.hub, "冯涛 (2)", "alice");
+    const Uuid survivor = person(s.hub, "冯涛 (3)", "alice");
+    s.pull();
+    // Offline, Alice merges the second into the first, which the hub gives to
+    // Bob meanwhile: refused. Then the hub merges the second into the third.
+    crmlite::merge::merge(s.alice, gone_away, {loser}, Json());
+    customers::update(s.hub, gone_away, Json{{"owner", "bob"}});
+    const Json pushed = s.push();
+    INFO(pushed.dump());
+    CHECK(refused(pushed, "customer_redirects"));
+    crmlite::merge::merge(s.hub, survivor, {loser}, Json());
+    s.pull();
+    // Her redirect of the second (same id as the hub's) goes; the hub's stays
+    // (it used to be evicted with hers).
+    CHECK(db_redirect_to(s.alice, loser) == survivor.str());
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(survivor) + "'") == 2);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") ==
+          scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(survivor) + "'"));
+}
+
+TEST_CASE("a device's merge into a customer it deleted later reaches the hub without a missing parent", "[sync][share][merge]") {
+    Star s;
+    const Uuid loser = person(s.hub, "孙丽", "alice");
+    s.pull();
+    // Offline, Alice makes a customer, merges hers into it (its call moves
+    // along), then deletes the new one.
+    const Uuid survivor = customers::create(s.alice, Json{{"display_name", "孙丽 (新)"}, {"owner", "alice"}});
+    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
+    customers::remove(s.alice, survivor);
+    // Her changes go in pages of one record: the survivor's delete is after
+    // the merge's page.
+    csync::ChangesOptions o;
+    o.peer = s.hub.site_id();
+    o.max_records = 1;
+    csync::ApplyOptions a;
+    a.scope = s.share();
+    for (int pages = 0; pages < 20; ++pages) {
+        const auto ch = csync::changes_since(s.alice, csync::received_from(s.hub, s.alice.site_id()), o);
+        const Json r = csync::apply(s.hub, ch.blob, a);
+        INFO(r.dump());
+        CHECK(r["missing_parent"] == 0);
+        CHECK(r["refused"].empty());
+        if (!ch.more) break;
+    }
+    CHECK_FALSE(customers::exists(s.hub, loser));
+    CHECK_FALSE(customers::exists(s.hub, survivor));
+    CHECK(scalar(s.hub, "SELECT count(*) FROM interactions") == 0);
+    s.pull();  // checks nothing arrived without its parent
+    CHECK(scalar(s.alice, "SELECT count(*) FROM customers") == 0);
+    CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") == 0);
 }
