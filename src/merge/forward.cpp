@@ -290,15 +290,8 @@ bool forward_delete(WriteScope& w, const Changeset& cs, const RecordChange& rc, 
 // whole if it refuses it, or moves its records if it takes it).
 bool unsent_merge_into_absent(Database& db, const Changeset& cs, const Redirect& r) {
     if (cs.knows_through < 0) return false;
-    Uuid end = r.survivor;
-    std::set<Uuid> visited{r.loser};
-    while (!customers::exists(db, end)) {
-        if (!visited.insert(end).second) return false;
-        const auto next = redirect_of(db, end);
-        if (!next) break;
-        end = next->survivor;
-    }
-    if (customers::exists(db, end) || customer_tombstone(db, end)) return false;
+    const ChainEnd chain = follow(db, r.survivor, true);
+    if (chain.closed || chain.end == r.loser || customers::exists(db, chain.end) || customer_tombstone(db, chain.end)) return false;
     return sync::written_here_after(db, Table::customer_redirects, r.loser, cs.knows_through);
 }
 

@@ -78,16 +78,31 @@ std::optional<Redirect> redirect_of(Database& db, const Uuid& loser) {
     return r;
 }
 
-std::optional<Uuid> resolve(Database& db, const Uuid& id) {
-    Uuid at = id;
-    std::set<Uuid> visited;
+ChainEnd follow(Database& db, const Uuid& from, bool in_force_only, bool past_existing) {
+    ChainEnd c{from};
+    std::set<Uuid> visited{from};
     for (;;) {
-        if (present(db, at)) return at;
-        if (!visited.insert(at).second) return std::nullopt;
-        auto r = redirect_of(db, at);
-        if (!r) return std::nullopt;
-        at = r->survivor;
+        if (!past_existing && present(db, c.end)) return c;
+        std::optional<Uuid> next;
+        if (in_force_only) {
+            if (const auto r = redirect_of(db, c.end)) next = r->survivor;
+        } else {
+            next = db.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", c.end);
+        }
+        if (!next) return c;
+        if (!visited.insert(*next).second) {
+            c.closed = true;
+            return c;
+        }
+        c.end = *next;
+        ++c.hops;
     }
+}
+
+std::optional<Uuid> resolve(Database& db, const Uuid& id) {
+    const ChainEnd c = follow(db, id, true);
+    if (c.closed || !present(db, c.end)) return std::nullopt;
+    return c.end;
 }
 
 void put_redirect(WriteScope& w, const Redirect& r) {

@@ -38,6 +38,18 @@ bool in_force(Database& db, const Redirect& r);
 std::optional<Redirect> redirect_of(Database& db, const Uuid& loser);
 // Whether a merge was undone (an unknown merge is not).
 bool merge_undone(Database& db, const Uuid& merge_id);
+// Where a chain of redirects from `from` ends: the last customer reached,
+// existing or not. `in_force_only`: follow only redirects in force (else any
+// redirect stored, as filtered replication decides shares); `past_existing`:
+// go on past customers that exist here (else stop at the first). `closed`: the
+// chain came back to a customer already passed (a cycle); it ends before that.
+// Every walk of the redirects goes through here.
+struct ChainEnd {
+    Uuid end;
+    bool closed = false;
+    int hops = 0;
+};
+ChainEnd follow(Database& db, const Uuid& from, bool in_force_only, bool past_existing = false);
 // The living customer `id` stands for: itself when it exists, else the end of
 // its chain of redirects in force (nothing when neither).
 std::optional<Uuid> resolve(Database& db, const Uuid& id);

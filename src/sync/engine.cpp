@@ -81,6 +81,17 @@ const std::string& row_sql(const SyncedTable& t) {
     return sql.at(static_cast<int>(t.table));
 }
 
+// Whether a child record's customer column (a merge moves it) was written
+// after this file's seq `after`: a filtered peer may hold it under another
+// customer than the one it is under here.
+bool moved_after(const SyncedTable& t, const std::vector<FieldVersion>& versions, std::int64_t after) {
+    if (t.customer_column.empty() || t.table == Table::customers) return false;
+    const int cc = column_index(t, t.customer_column);
+    for (const auto& v : versions)
+        if (v.field == cc && v.seq > after) return true;
+    return false;
+}
+
 std::optional<Row> load_row(Database& db, const SyncedTable& t, const Uuid& id) {
     auto& st = db.stmt(row_sql(t));
     st.bind(1, id.data(), Uuid::size());
@@ -160,12 +171,7 @@ public:
         // from (a merge repoints the loser's records to the survivor): one
         // whose customer changed since the peer's cursor (in this page, or in
         // a later one: its other fields are sent now) goes whole, echoes included.
-        bool moved = false;
-        if (whole_when_moved_ && !t.customer_column.empty() && t.table != Table::customers) {
-            const int cc = column_index(t, t.customer_column);
-            for (const auto& v : (*versions)) moved = moved || (v.field == cc && v.seq > since_);
-        }
-        const bool full = whole || moved;
+        const bool full = whole || (whole_when_moved_ && moved_after(t, *versions, since_));
         // Every field goes when the peer cannot have the record (all of it is
         // newer than its cursor: it could not make the record from the fields of
         // one page), and for content-addressed records, which a peer may have
@@ -1132,14 +1138,9 @@ void validate(const Changeset& cs) {
 // Where a customer merged away lives on: its redirects followed to the end
 // (nullopt when it was not merged away here).
 std::optional<Uuid> merge_survivor(Database& db, const Uuid& id) {
-    std::optional<Uuid> at;
-    Uuid cur = id;
-    for (int hop = 0; hop < 64; ++hop) {
-        const auto next = db.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", cur);
-        if (!next || *next == id) break;
-        at = cur = *next;
-    }
-    return at;
+    const auto chain = merge::follow(db, id, false, true);
+    if (chain.hops == 0) return std::nullopt;
+    return chain.end;
 }
 
 // Which records of the blob the sender may write, judged on this file's state
@@ -1218,20 +1219,15 @@ public:
         // A child the hub moved to another customer (a merge) after the sender
         // last heard from it was held there under its old customer, whose copy
         // the whole send of the new one did not replace: not judged by it.
-        const bool moved_since = t.table != Table::customers && moved_after(t, rc.id, cs_.knows_through);
         for (const auto& c : owners)
-            if (!moved_since && predates_copy(c, Table::customers)) return "customer " + c.str() + predates_reason;
+            if (predates_copy(c, Table::customers) && !moved_since(t, rc.id)) return "customer " + c.str() + predates_reason;
         return "";
     }
 
-    bool moved_after(const SyncedTable& t, const Uuid& id, std::int64_t seq) {
-        if (seq < 0) return false;
-        const int cc = column_index(t, t.customer_column);
+    bool moved_since(const SyncedTable& t, const Uuid& id) {
+        if (cs_.knows_through < 0) return false;
         const auto versions = db_.versions(t.table, id);
-        if (cc < 0 || !versions) return false;
-        for (const auto& v : *versions)
-            if (v.field == cc && v.seq > seq) return true;
-        return false;
+        return versions && moved_after(t, *versions, cs_.knows_through);
     }
 
     // A person's company the sender may not link (one outside its scope, or

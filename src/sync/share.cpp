@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "customers/customers.hpp"
+#include "merge/redirects.hpp"
 #include "search/index_queue.hpp"
 #include "sync/schema.hpp"
 
@@ -174,13 +175,7 @@ std::optional<Uuid> share_owner(Database& db, int table, const Uuid& id) {
     auto owner = owning_customer(db, table, id, nullptr);
     if (!owner || (table != static_cast<int>(Table::customer_redirects) && table != static_cast<int>(Table::customer_merges)))
         return owner;
-    std::set<Uuid> seen;
-    while (!customers::exists(db, *owner) && seen.insert(*owner).second) {
-        const auto next = db.id_at("SELECT survivor_id FROM customer_redirects WHERE id = ?", *owner);
-        if (!next) break;
-        owner = next;
-    }
-    return owner;
+    return merge::follow(db, *owner, false).end;
 }
 
 std::vector<Uuid> records_under(Database& db, const SyncedTable& t, const Uuid& customer) {
