@@ -208,12 +208,6 @@ public:
                 }
         }
         if (whole_when_moved_ && t.table == Table::customer_redirects) merged_losers_.push_back(id);
-        // A merge's survivor is no reference (a chain's may be gone), but one
-        // deleted after the page's end goes deleted with it: the receiver
-        // moves the loser's records to a survivor it knows is gone.
-        if (t.table == Table::customer_redirects || t.table == Table::customer_merges)
-            if (const auto* survivor = std::get_if<Uuid>(&row->values[static_cast<std::size_t>(column_index(t, t.customer_column))]))
-                add_later_tombstone(Table::customers, *survivor);
         if (!mask_) add_extras(t, id, whole, rc);  // a newer version's fields: what they hold is unknown
         if (rc.fields.empty()) return false;
         // The peer may lack this record (or, content-addressed, have deleted
@@ -245,13 +239,7 @@ public:
             // being reset (a company it lacks is pulled in by changes_since).
             if (t->table == Table::customers && may_see_ && !may_see_(id)) continue;
             const auto versions = db_.versions(t->table, id);
-            if (!versions) {
-                // Deleted after the page's end (a survivor deleted after the
-                // merge into it, say): its tombstone comes now, so the receiver
-                // finds it deleted, not missing.
-                add_later_tombstone(t->table, id);
-                continue;
-            }
+            if (!versions) continue;
             bool pending = false;
             for (const auto& v : (*versions)) pending = pending || v.seq > until_;
             if (!pending) continue;
@@ -304,17 +292,6 @@ public:
         rc.id = id;
         rc.evict = true;
         cs_.records.push_back(std::move(rc));
-    }
-
-    // The record's tombstone, when written after the page's end.
-    void add_later_tombstone(Table table, const Uuid& id) {
-        auto& st = db_.stmt("SELECT hlc, site, seq FROM sync_tombstones WHERE tbl = ? AND id = ?");
-        st.bind(1, static_cast<int>(table));
-        st.bind(2, id.data(), Uuid::size());
-        std::optional<std::pair<std::int64_t, std::int64_t>> tomb;
-        if (st.executeStep() && st.getColumn(2).getInt64() > until_) tomb = {st.getColumn(0).getInt64(), st.getColumn(1).getInt64()};
-        st.reset();
-        if (tomb) add_tombstone(table, id, tomb->first, tomb->second);
     }
 
     // The peer's copy of the record is replaced by this file's, whole: an
@@ -571,7 +548,10 @@ private:
         } else if (t.table != Table::customers && !t.customer_column.empty()) {
             // A record under a customer being reset at the hub. Those under the
             // same customer here went with it; one here under another customer
-            // (moved by a merge made here that the hub refused) goes too.
+            // (moved by a merge made here that the hub refused) goes too. One
+            // under a customer kept here for an unsent merge into it goes as
+            // well: the hub sends it again whole while that customer is in the
+            // share, and a customer outside it leaves once the merge is judged.
             if (!unsent) forget_record(db_, t.table, rc.id);
         }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
@@ -1595,7 +1575,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                     const auto customer = share_owner(db, e.table, e.id);
                     if (!customer || !held.count(*customer) || resets.count(*customer)) {
                         if (e.table == static_cast<int>(Table::customer_redirects) && customer && !held.count(*customer) &&
-                            customers::exists(db, *customer) && !share->contains(*customer))
+                            customers::exists(db, *customer) && !share->contains(*customer) && !customers::exists(db, e.id))
                             rerouted.push_back(e.id);
                         continue;
                     }
@@ -1675,6 +1655,7 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
             if (!out.more)
                 out.more = !lead_transitions(db, b, held_leads, lead_resets, options.filter, options.max_records, moved_leads);
             // Merges the hub refused from the peer: their records are evicted there.
+            bool replaced = false;
             if (!out.more)
                 for (const Table table : {Table::customer_redirects, Table::customer_merges}) {
                     std::set<Uuid> refused;
@@ -1685,11 +1666,20 @@ Changes changes_since(Database& db, std::int64_t since, const ChangesOptions& op
                         // peer holds its survivor.
                         const auto owner = share_owner(db, static_cast<int>(table), id);
                         const SyncedTable& t = *find_table(static_cast<int>(table));
-                        if (owner && held.count(*owner) && !resets.count(*owner) && load_row(db, t, id)) b.add_replacement(t, id);
-                        else b.add_evict(id, table);
+                        if (owner && held.count(*owner) && !resets.count(*owner) && load_row(db, t, id)) {
+                            b.add_replacement(t, id);
+                            replaced = true;
+                        } else {
+                            b.add_evict(id, table);
+                        }
                         moved_refused.push_back({table, id});
                     }
                 }
+            // A replacement redirect brings the merges into its loser, as any redirect sent here does.
+            if (replaced) {
+                b.add_merged_into_losers();
+                b.close_references();
+            }
             if (moved.size() > before || !moved_leads.empty() || !moved_refused.empty()) {
                 // A fresh seq marks the page: the peer confirms it by asking from it.
                 out.cursor = w->seq();
