@@ -86,6 +86,18 @@ bool refused(const Json& report, const std::string& table) {
     return false;
 }
 
+// Offline, Alice merges `loser` into `survivor` while the hub gives
+// `reassigned` (one of the two) to Bob; her push of the merge is refused.
+// Returns the push's report.
+Json refused_merge(Star& s, const Uuid& survivor, const Uuid& loser, const Uuid& reassigned) {
+    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
+    customers::update(s.hub, reassigned, Json{{"owner", "bob"}});
+    const Json pushed = s.push();
+    INFO(pushed.dump());
+    CHECK(refused(pushed, "customer_redirects"));
+    return pushed;
+}
+
 }  // namespace
 
 TEST_CASE("a crafted merge cannot merge away a customer outside the sender's write scope", "[sync][share][merge]") {
@@ -437,13 +449,9 @@ TEST_CASE("a call a device's refused merge moved leaves the device with the cust
     const Uuid third = person(s.hub, "郑华 (3)", "alice");
     s.pull();
     // Offline, Alice merges the second into the first (its call moves with
-    // it); meanwhile the hub gives the second to Bob.
-    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
-    customers::update(s.hub, loser, Json{{"owner", "bob"}});
-    const Json pushed = s.push();
-    INFO(pushed.dump());
-    CHECK(refused(pushed, "customer_redirects"));
-    CHECK(refused(pushed, "interactions"));
+    // it); meanwhile the hub gives the second to Bob: the merge and the
+    // call's move are refused.
+    CHECK(refused(refused_merge(s, survivor, loser, loser), "interactions"));
     // Before her next pull she merges the third into the first: her copy of
     // the first stays until the hub has that merge, holding the moved call.
     crmlite::merge::merge(s.alice, survivor, {third}, Json());
@@ -465,14 +473,10 @@ TEST_CASE("a loser sent back whole after a refused merge does not follow the ref
     const Uuid loser = person(s.hub, "钱进 (2)", "alice");
     const Uuid third = person(s.hub, "钱进 (3)", "alice");
     s.pull();
-    // Offline, Alice merges the second into the first; meanwhile the hub gives
-    // the first to Bob and edits the second.
-    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
-    customers::update(s.hub, survivor, Json{{"owner", "bob"}});
+    // Offline, Alice merges the second into the first; meanwhile the hub
+    // edits the second and gives the first to Bob.
     customers::update(s.hub, loser, Json{{"city", "温州"}});
-    const Json pushed = s.push();
-    INFO(pushed.dump());
-    CHECK(refused(pushed, "customer_redirects"));
+    refused_merge(s, survivor, loser, survivor);
     // A merge into the first she has not sent keeps it on her device while
     // the second comes back whole, with the eviction of her refused redirect
     // in the same page (listed after it).
@@ -515,11 +519,7 @@ TEST_CASE("the hub's own merge of a loser replaces a device's refused merge of i
     s.pull();
     // Offline, Alice merges the second into the first, which the hub gives to
     // Bob meanwhile: refused. Then the hub merges the second into the third.
-    crmlite::merge::merge(s.alice, gone_away, {loser}, Json());
-    customers::update(s.hub, gone_away, Json{{"owner", "bob"}});
-    const Json pushed = s.push();
-    INFO(pushed.dump());
-    CHECK(refused(pushed, "customer_redirects"));
+    refused_merge(s, gone_away, loser, gone_away);
     crmlite::merge::merge(s.hub, survivor, {loser}, Json());
     s.pull();
     // Her redirect of the second (same id as the hub's) goes; the hub's stays
