@@ -275,8 +275,14 @@ bool forward_delete(WriteScope& w, const Changeset& cs, const RecordChange& rc, 
     // (settle_after), taking its interactions along, not before.
     if (!row && customers::exists(db, rc.id)) return true;
     const Tombstone incoming{rc.hlc, db.site_index(cs.sites[rc.site])};
-    if (customers::exists(db, rc.id)) send_away(w, cs, rc.id, row, incoming, apply);
-    else {
+    if (customers::exists(db, rc.id)) {
+        if (!send_away(w, cs, rc.id, row, incoming, apply)) {
+            // It waits for its survivor (send_away): what the sender knew of
+            // it joins its fields here, as edits, and goes with it later.
+            apply(as_edit(cs, rc));
+            return true;
+        }
+    } else {
         w.put_tombstone(Table::customers, rc.id, incoming.hlc, incoming.site);  // the newest stays
         mark_merged_children(db, rc.id, incoming.hlc);
     }

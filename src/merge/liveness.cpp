@@ -139,12 +139,34 @@ void remove_merged(WriteScope& w, const Uuid& id, const Tombstone& t) {
     }
 }
 
-void send_away(WriteScope& w, const Changeset& like_cs, const Uuid& id, const std::optional<Redirect>& r,
+bool send_away(WriteScope& w, const Changeset& like_cs, const Uuid& id, const std::optional<Redirect>& r,
                const Tombstone& t, const Apply& apply) {
     Database& db = w.db();
-    if (!customers::exists(db, id)) return;
+    if (!customers::exists(db, id)) return true;
+    if (r && r->survivor != id && !customers::exists(db, r->survivor) && !customer_tombstone(db, r->survivor)) {
+        // Its survivor has not arrived: the sender wrote it again after the
+        // merge (merged it away or deleted it), so it comes in a later page.
+        // Moved now, the loser's records here would have nowhere to go.
+        auto& wait = db.stmt("INSERT OR IGNORE INTO sync_waiting_merges(loser) VALUES (?)");
+        wait.bind(1, id.data(), Uuid::size());
+        wait.exec();
+        return false;
+    }
     if (r) apply(carry_local_loser(w, like_cs, *r));
     remove_merged(w, id, t);
+    return true;
+}
+
+void settle_waiting(WriteScope& w, const Changeset& like_cs, const Apply& apply) {
+    Database& db = w.db();
+    auto& st = db.stmt("SELECT loser FROM sync_waiting_merges");
+    std::vector<Uuid> ids;
+    while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    st.reset();
+    if (ids.empty()) return;
+    // Judged again: those whose survivor is still missing wait on (send_away).
+    db.stmt("DELETE FROM sync_waiting_merges").exec();
+    settle(w, like_cs, ids, apply);
 }
 
 bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const Apply& apply) {

@@ -41,8 +41,11 @@ void remove_merged(WriteScope& w, const Uuid& id, const Tombstone& t);
 // holds: its children deleted by that merge come back with it on an undo.
 void mark_merged_children(Database& db, const Uuid& id, std::int64_t merge_hlc);
 // Sends customer `id` away (if it is here): `r` (when known) says where its
-// local changes go; the tombstone is `t`; its ghost is kept.
-void send_away(WriteScope& w, const sync::Changeset& like, const Uuid& id, const std::optional<Redirect>& r,
+// local changes go; the tombstone is `t`; its ghost is kept. Not while r's
+// survivor has neither arrived nor been deleted here (the sender wrote it again
+// after the merge, so it comes in a later page): the customer waits, with its
+// records, and false says so (settle_waiting sends it away later).
+bool send_away(WriteScope& w, const sync::Changeset& like, const Uuid& id, const std::optional<Redirect>& r,
                const Tombstone& t, const Apply& apply);
 // Brings a customer merged away back from its ghost, with the contact points
 // and tag assignments its merge removed (a version above that tombstone,
@@ -75,5 +78,8 @@ std::optional<std::int64_t> undo_stamp(Database& db, const Uuid& merge_id);
 // Brings every customer among `ids` and the customers their redirects lead to
 // in step with the redirects in force.
 void settle(WriteScope& w, const sync::Changeset& like, const std::vector<Uuid>& ids, const Apply& apply);
+// Settles the customers waiting for their merge's survivor (send_away): after
+// each changeset applied, those whose survivor arrived (or was deleted) go.
+void settle_waiting(WriteScope& w, const sync::Changeset& like, const Apply& apply);
 
 }  // namespace crmlite::merge

@@ -651,11 +651,19 @@ ALTER TABLE sync_shares ADD COLUMN prev_entered INTEGER NOT NULL DEFAULT 0;
 UPDATE sync_shares SET entered = seq WHERE held = 1 AND prev_held = 0;
 )sql";
 
+// v19: losers of merges that arrived before their survivor (a survivor
+// written again after the merge, merged away or deleted, is sent in a later
+// page): they stay until it arrives, then go as the merge says
+// (merge/liveness.hpp, settle_waiting). Local bookkeeping, not synced.
+constexpr const char* kV19 = R"sql(
+CREATE TABLE sync_waiting_merges(loser BLOB PRIMARY KEY) STRICT, WITHOUT ROWID;
+)sql";
+
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {{1, kV1}, {2, kV2}, {3, "", &v3_per_field_seq}, {4, kV4, &v4_assignment_ids},
                                                {5, kV5, &v5_sync_log}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10},
                                                {11, kV11}, {12, kV12}, {13, kV13}, {14, kV14}, {15, kV15}, {16, kV16},
-                                               {17, "", &v17_versions_in_rows}, {18, kV18}};
+                                               {17, "", &v17_versions_in_rows}, {18, kV18}, {19, kV19}};
     return all;
 }
 

@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "customers/customers.hpp"
 #include "merge/forward.hpp"
+#include "merge/liveness.hpp"
 #include "customers/contact_points.hpp"
 #include "interactions/interactions.hpp"
 #include "search/index_queue.hpp"
@@ -476,10 +477,7 @@ public:
         // to the survivor, as records applied here first (or instead); after a
         // redirect or merge record, who lives follows the redirects in force
         // (undone merges, merge cycles).
-        const merge::Apply carry = [this](const Changeset& extra) {
-            Applier carried(w_, extra, report_, accept_evictions_, deleted_in_blob_);
-            for (const auto& r : extra.records) carried.record(r);
-        };
+        const merge::Apply carry = carrier();
         if (merge::forward(w_, cs_, rc, carry)) return;
         if (rc.evict) evict(rc);
         else if (rc.tombstone) remove(t, rc);
@@ -487,7 +485,19 @@ public:
         merge::settle_after(w_, cs_, rc, carry);
     }
 
+    // After the whole changeset: customers waiting for their merge's survivor
+    // (merge/liveness.hpp) go once it has arrived.
+    void settle_waiting() { merge::settle_waiting(w_, merge::like(cs_), carrier()); }
+
 private:
+    // Applies the changes a merge carries over (to a survivor, say) here, as arriving records.
+    merge::Apply carrier() {
+        return [this](const Changeset& extra) {
+            Applier carried(w_, extra, report_, accept_evictions_, deleted_in_blob_);
+            for (const auto& r : extra.records) carried.record(r);
+        };
+    }
+
     void evict(const RecordChange& rc) {
         if (!accept_evictions_) {
             report_.refused.push_back({{"table", find_table(rc.table)->name}, {"id", rc.id.str()}, {"reason", "an eviction from a peer"}});
@@ -538,20 +548,19 @@ private:
                 forget_dependents(db_, rc.id, unsent_after);
             }
         }
-        // What this replica wrote to a record that the hub has not received
-        // yet is the hub's to judge first: such a record stays.
-        const bool unsent = cs_.knows_through < 0 || written_here_after(db_, t.table, rc.id, cs_.knows_through);
-        if (t.table == Table::customer_redirects || t.table == Table::customer_merges) {
-            // A merge of this device's that the hub refused (or under a customer
-            // being reset, or leading out of the share): it goes, without a tombstone.
-            if (!unsent) forget_record(db_, t.table, rc.id);
-        } else if (t.table != Table::customers && !t.customer_column.empty()) {
-            // A record under a customer being reset at the hub. Those under the
-            // same customer here went with it; one here under another customer
-            // (moved by a merge made here that the hub refused) goes too. One
-            // under a customer kept here for an unsent merge into it goes as
-            // well: the hub sends it again whole while that customer is in the
-            // share, and a customer outside it leaves once the merge is judged.
+        if (t.table != Table::customers && !t.customer_column.empty()) {
+            // A record under a customer: a merge of this device's that the hub
+            // refused (a redirect or merge record, under its survivor), or under a
+            // customer being reset, or leading out of the share; or a child record
+            // under a customer being reset at the hub. Those under the same
+            // customer here went with it; one here under another customer (moved
+            // by a merge made here that the hub refused) goes too, as does one
+            // under a customer kept here for an unsent merge into it: the hub
+            // sends it again whole while that customer is in the share, and a
+            // customer outside it leaves once the merge is judged. It goes
+            // without a tombstone, unless this replica wrote to it after what the
+            // hub has received: that write is the hub's to judge first.
+            const bool unsent = cs_.knows_through < 0 || written_here_after(db_, t.table, rc.id, cs_.knows_through);
             if (!unsent) forget_record(db_, t.table, rc.id);
         }
         if (t.table == Table::leads && load_row(db_, t, rc.id)) {  // a lead leaving the share (issue 7)
@@ -1813,6 +1822,7 @@ static Json apply_blob(Database& db, std::string_view blob, const ApplyOptions& 
     std::stable_partition(order.begin(), order.end(), [&](const RecordChange* r) { return !r->evict || evict_first(r); });
     Applier applier(w, cs, report, options.scope.empty(), &deleted);
     for (const auto* rc : order) applier.record(*rc);
+    applier.settle_waiting();
     const Json audit = audit_entries.empty() ? Json() : apply_audit_records(db, cs, audit_entries);
     // What this replica holds of the sender's changes: contiguous pages only
     // advance it, so a page applied out of order never claims a gap as received.

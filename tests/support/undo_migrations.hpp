@@ -1,5 +1,6 @@
 // Sets a file back to before migration 17 (store/migrations.cpp), for tests of
-// older migrations: migration 18 is undone first (sync_shares loses its
+// older migrations: migrations 19 (the table of merges waiting for their
+// survivor) and 18 are undone first (sync_shares loses its
 // whole-send columns), then versions move from the records' rows back into the
 // sync_versions table and every seq into sync_log, as schema 16 kept them.
 #pragma once
@@ -12,7 +13,12 @@
 
 namespace crmlite::testing {
 
+inline void undo_migration_19(SQLite::Database& db) {
+    db.exec("DROP TABLE sync_waiting_merges; PRAGMA user_version = 18");
+}
+
 inline void undo_migration_18(SQLite::Database& db) {
+    undo_migration_19(db);
     db.exec("ALTER TABLE sync_shares DROP COLUMN prev_entered; ALTER TABLE sync_shares DROP COLUMN entered; "
             "PRAGMA user_version = 17");
 }
