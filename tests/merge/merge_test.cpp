@@ -11,6 +11,7 @@
 
 #include "customers/customers.hpp"
 #include "interactions/interactions.hpp"
+#include "merge/liveness.hpp"
 #include "merge/merge.hpp"
 #include "merge/redirects.hpp"
 #include "support/errors.hpp"
@@ -182,6 +183,50 @@ TEST_CASE("an edit to the loser made elsewhere before the merge arrived ends up 
         const Json summary = interactions::summary(*db, s, 10);
         CHECK(summary.dump().find("first call") != std::string::npos);
         CHECK(summary.dump().find("offline visit") != std::string::npos);
+    }
+    CHECK(sync::canonical_dump(*p.a) == sync::canonical_dump(*p.b));
+}
+
+TEST_CASE("a merge that arrives before its survivor keeps the loser and its records until it comes", "[merge][sync]") {
+    // Replica a creates S, merges L into it and then writes S again: merges it
+    // away into T, or deletes it. Its pages carry the redirect L -> S before S
+    // (S's row was rewritten later). b, which logged a call for L that a has
+    // not seen, keeps L and the call until S arrives; then the call follows
+    // the merges (to T), or goes with the deleted S.
+    Pair p;
+    const Uuid l = customers::create(*p.a, Json{{"display_name", "Li Lei"}, {"phones", {"13900001003"}}});
+    const Uuid t = customers::create(*p.a, Json{{"display_name", "李雷"}, {"phones", {"13900001004"}}});
+    p.a_to_b();
+    const Uuid call = interactions::add(*p.b, Json{{"customer_id", l.str()}, {"kind", "call"}, {"subject", "b's call"}});
+    tick();
+    const bool deleted = GENERATE(false, true);
+    INFO("S deleted (else merged into T): " << deleted);
+    const Uuid s = customers::create(*p.a, Json{{"display_name", "李 雷"}});
+    merge::merge(*p.a, s, {l}, Json());
+    tick();
+    if (deleted) customers::remove(*p.a, s);
+    else merge::merge(*p.a, t, {s}, Json());
+
+    bool waited = false;
+    testing::send_pages(*p.a, *p.b, p.ab, 1, [&](const Json& r) {
+        CHECK(r["missing_parent"] == 0);
+        // The page with L's merge but not yet S: L waits, with b's call.
+        if (!customers::exists(*p.b, s) && merge::redirect_of(*p.b, l) && customers::exists(*p.b, l) &&
+            !merge::customer_tombstone(*p.b, s)) {
+            waited = true;
+            CHECK(p.b->id_at("SELECT customer_id FROM interactions WHERE id = ?", call) == l);
+        }
+    });
+    CHECK(waited);
+    p.b_to_a();
+    p.a_to_b();
+    for (Database* db : {p.a.get(), p.b.get()}) {
+        CHECK_FALSE(customers::exists(*db, l));
+        CHECK_FALSE(customers::exists(*db, s));
+        const auto owner = db->id_at("SELECT customer_id FROM interactions WHERE id = ?", call);
+        if (deleted) CHECK_FALSE(owner);
+        else CHECK(owner == t);
+        CHECK(testing::scalar(*db, "SELECT count(*) FROM sync_waiting_merges") == 0);
     }
     CHECK(sync::canonical_dump(*p.a) == sync::canonical_dump(*p.b));
 }
