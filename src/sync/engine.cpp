@@ -1453,6 +1453,12 @@ bool share_transitions(Database& db, Builder& b, const std::set<Uuid>& held, con
             // the survivor is (sent whole in this page or a later one; if the
             // survivor leaves the share first, the loser is evicted then).
             if (!reset && survivor && member_set.count(*survivor)) return held.count(*survivor) > 0;
+            // Never here (no row, no tombstone): one the peer made and deleted
+            // before sending it, named by a merge into it that it did send. Its
+            // delete is on the way; evicted now, the peer would forget that
+            // unsent delete, and a loser merged into it here would wait for it
+            // for ever (merge/liveness.hpp). It leaves with its tombstone.
+            if (!reset && !survivor && !customers::exists(db, id) && !merge::customer_tombstone(db, id)) return false;
             // A reset goes even beside the customer's tombstone: the copy there
             // holds what the hub refused, which must not move to its survivor.
             b.add_evict(id, Table::customers, reset || (survivor && !member_set.count(*survivor)));
