@@ -529,3 +529,49 @@ TEST_CASE("the hub's own merge of a loser replaces a device's refused merge of i
     CHECK(scalar(s.alice, "SELECT count(*) FROM interactions") ==
           scalar(s.hub, "SELECT count(*) FROM interactions WHERE customer_id = x'" + hex(survivor) + "'"));
 }
+
+TEST_CASE("a device's merge into a customer it made and deleted before sending it settles at the hub", "[sync][share][merge]") {
+    // Share seed 16978. Alice makes S, merges L into it and deletes S: S's
+    // row is gone before any page carries it, so her pages name S (the merge)
+    // long before its delete. The hub keeps L, with bob's call under it, until
+    // S's fate arrives; meanwhile it must not evict S from her device (she
+    // would forget her unsent delete, and L would wait for it for ever).
+    Star s;
+    const Uuid loser = person(s.hub, "L", "alice");
+    s.pull();
+    const Uuid bobs_call = interactions::add(s.hub, Json{{"customer_id", loser.str()}, {"kind", "call"}, {"subject", "bob's call"}});
+    const Uuid survivor = customers::create(s.alice, Json{{"display_name", "S"}, {"owner", "alice"}});
+    crmlite::merge::merge(s.alice, survivor, {loser}, Json());
+    customers::remove(s.alice, survivor);
+    // Her first page: up to the merge (one seq per page).
+    csync::ChangesOptions o;
+    o.peer = s.hub.site_id();
+    o.max_records = 1;
+    csync::ApplyOptions scope;
+    scope.scope = s.share();
+    std::int64_t cursor = csync::received_from(s.hub, s.alice.site_id());
+    bool merge_sent = false;
+    while (!merge_sent) {
+        const auto page = csync::changes_since(s.alice, cursor, o);
+        const Json r = csync::apply(s.hub, page.blob, scope);
+        CHECK(r["missing_parent"] == 0);
+        CHECK(r["refused"].empty());
+        cursor = page.cursor;
+        merge_sent = scalar(s.hub, "SELECT count(*) FROM customer_redirects") == 1;
+        REQUIRE((merge_sent || page.more));
+    }
+    // L waits at the hub, bob's call under it.
+    CHECK(customers::exists(s.hub, loser));
+    CHECK(s.hub.id_at("SELECT customer_id FROM interactions WHERE id = ?", bobs_call) == loser);
+    CHECK(scalar(s.hub, "SELECT count(*) FROM sync_waiting_merges") == 1);
+    // A pull meanwhile keeps her delete of S.
+    s.pull();
+    CHECK(scalar(s.alice, "SELECT count(*) FROM sync_tombstones WHERE tbl = 1 AND id = x'" + hex(survivor) + "'") == 1);
+    CHECK(s.push()["refused"].empty());
+    s.pull();
+    CHECK_FALSE(customers::exists(s.hub, loser));
+    CHECK_FALSE(s.hub.id_at("SELECT customer_id FROM interactions WHERE id = ?", bobs_call));  // went with S
+    CHECK(scalar(s.hub, "SELECT count(*) FROM sync_waiting_merges") == 0);
+    CHECK_FALSE(customers::exists(s.alice, loser));
+    CHECK(s.pull()["records"] == 0);
+}
