@@ -236,6 +236,12 @@ bool forward_edit(WriteScope& w, const Changeset& cs, const RecordChange& rc, co
         if (ghost) bring_back(w, cs, rc.id, apply);
         return false;
     }
+    if (row && !tomb && survivor_pending(db, *row)) {
+        // A loser the sender still holds, waiting there for its survivor: it
+        // waits here too, made from this change (send_away).
+        wait_for_survivor(db, rc.id, {row->merged_hlc, row->site});
+        return false;
+    }
     if (row) apply(carry_edit(w, cs, rc, *row));
     if (tomb && !ghost) return false;  // deleted by a user: the delete wins
     if (!tomb) set_tombstone(w, rc.id, {row->merged_hlc, row->site});

@@ -139,17 +139,30 @@ void remove_merged(WriteScope& w, const Uuid& id, const Tombstone& t) {
     }
 }
 
+bool survivor_pending(Database& db, const Redirect& r) {
+    const ChainEnd chain = follow(db, r.survivor, true);
+    if (chain.closed || chain.end == r.loser || customers::exists(db, chain.end)) return false;
+    // Neither present nor deleted; or merged away, its redirect not here yet.
+    return !customer_tombstone(db, chain.end) || has_ghost(db, chain.end);
+}
+
+void wait_for_survivor(Database& db, const Uuid& loser, const Tombstone& t) {
+    auto& st = db.stmt(
+        "INSERT INTO sync_waiting_merges(loser, hlc, site) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT(loser) DO UPDATE SET hlc = ?2, site = ?3 WHERE ?2 > hlc");
+    st.bind(1, loser.data(), Uuid::size());
+    st.bind(2, t.hlc);
+    st.bind(3, t.site);
+    st.exec();
+}
+
 bool send_away(WriteScope& w, const Changeset& like_cs, const Uuid& id, const std::optional<Redirect>& r,
                const Tombstone& t, const Apply& apply) {
     Database& db = w.db();
     if (!customers::exists(db, id)) return true;
-    if (r && r->survivor != id && !customers::exists(db, r->survivor) && !customer_tombstone(db, r->survivor)) {
-        // Its survivor has not arrived: the sender wrote it again after the
-        // merge (merged it away or deleted it), so it comes in a later page.
+    if (r && survivor_pending(db, *r)) {
         // Moved now, the loser's records here would have nowhere to go.
-        auto& wait = db.stmt("INSERT OR IGNORE INTO sync_waiting_merges(loser) VALUES (?)");
-        wait.bind(1, id.data(), Uuid::size());
-        wait.exec();
+        wait_for_survivor(db, id, t);
         return false;
     }
     if (r) apply(carry_local_loser(w, like_cs, *r));
@@ -159,14 +172,22 @@ bool send_away(WriteScope& w, const Changeset& like_cs, const Uuid& id, const st
 
 void settle_waiting(WriteScope& w, const Changeset& like_cs, const Apply& apply) {
     Database& db = w.db();
-    auto& st = db.stmt("SELECT loser FROM sync_waiting_merges");
-    std::vector<Uuid> ids;
-    while (st.executeStep()) ids.push_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()));
+    auto& st = db.stmt("SELECT loser, hlc, site FROM sync_waiting_merges");
+    std::vector<std::pair<Uuid, Tombstone>> waiting;
+    while (st.executeStep())
+        waiting.emplace_back(Uuid::from_blob(st.getColumn(0).getBlob(), st.getColumn(0).getBytes()),
+                             Tombstone{st.getColumn(1).getInt64(), st.getColumn(2).getInt64()});
     st.reset();
-    if (ids.empty()) return;
-    // Judged again: those whose survivor is still missing wait on (send_away).
+    if (waiting.empty()) return;
+    // Judged again: those whose survivor is still missing wait on (send_away);
+    // those gone, or whose merge is no longer in force, are done.
     db.stmt("DELETE FROM sync_waiting_merges").exec();
-    settle(w, like_cs, ids, apply);
+    for (const auto& [loser, seen] : waiting) {
+        const auto r = redirect_of(db, loser);
+        if (!r) continue;
+        const Tombstone own{r->merged_hlc, r->site};
+        send_away(w, like_cs, loser, r, seen.hlc > own.hlc ? seen : own, apply);
+    }
 }
 
 bool bring_back(WriteScope& w, const Changeset& like_cs, const Uuid& id, const Apply& apply) {

@@ -40,10 +40,17 @@ void remove_merged(WriteScope& w, const Uuid& id, const Tombstone& t);
 // A merge's tombstone (stamp merge_hlc) for a customer this replica no longer
 // holds: its children deleted by that merge come back with it on an undo.
 void mark_merged_children(Database& db, const Uuid& id, std::int64_t merge_hlc);
+// Whether the end of r's chain of redirects in force has not arrived here:
+// neither present nor deleted, or merged away without the redirect that says
+// where to. The sender wrote it again after the merge (merged it on, deleted
+// it), so it travels in a later page than r.
+bool survivor_pending(Database& db, const Redirect& r);
+// Notes `loser` as waiting for its survivor, with tombstone `t` when it goes
+// (the newest noted stays).
+void wait_for_survivor(Database& db, const Uuid& loser, const Tombstone& t);
 // Sends customer `id` away (if it is here): `r` (when known) says where its
 // local changes go; the tombstone is `t`; its ghost is kept. Not while r's
-// survivor has neither arrived nor been deleted here (the sender wrote it again
-// after the merge, so it comes in a later page): the customer waits, with its
+// survivor is pending (survivor_pending): the customer waits, with its
 // records, and false says so (settle_waiting sends it away later).
 bool send_away(WriteScope& w, const sync::Changeset& like, const Uuid& id, const std::optional<Redirect>& r,
                const Tombstone& t, const Apply& apply);

@@ -653,10 +653,12 @@ UPDATE sync_shares SET entered = seq WHERE held = 1 AND prev_held = 0;
 
 // v19: losers of merges that arrived before their survivor (a survivor
 // written again after the merge, merged away or deleted, is sent in a later
-// page): they stay until it arrives, then go as the merge says
-// (merge/liveness.hpp, settle_waiting). Local bookkeeping, not synced.
+// page): they stay until it arrives, then go as the merge says, with the
+// newest merge tombstone seen for them meanwhile (hlc, site: a local
+// sync_sites index) (merge/liveness.hpp, settle_waiting). Local bookkeeping,
+// not synced.
 constexpr const char* kV19 = R"sql(
-CREATE TABLE sync_waiting_merges(loser BLOB PRIMARY KEY) STRICT, WITHOUT ROWID;
+CREATE TABLE sync_waiting_merges(loser BLOB PRIMARY KEY, hlc INTEGER NOT NULL, site INTEGER NOT NULL) STRICT, WITHOUT ROWID;
 )sql";
 
 const std::vector<Migration>& migrations() {

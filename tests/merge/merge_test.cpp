@@ -189,44 +189,67 @@ TEST_CASE("an edit to the loser made elsewhere before the merge arrived ends up 
 
 TEST_CASE("a merge that arrives before its survivor keeps the loser and its records until it comes", "[merge][sync]") {
     // Replica a creates S, merges L into it and then writes S again: merges it
-    // away into T, or deletes it. Its pages carry the redirect L -> S before S
-    // (S's row was rewritten later). b, which logged a call for L that a has
-    // not seen, keeps L and the call until S arrives; then the call follows
-    // the merges (to T), or goes with the deleted S.
+    // away into T, deletes it, or merges it into a new S2 that it merges into
+    // T in turn. Its pages carry the redirect L -> S before S (S's row was
+    // rewritten later), and S -> S2 before S2. b, which logged a call for L
+    // that a has not seen, keeps L and the call until the end of the chain
+    // arrives; then the call follows the merges (to T), or goes with the
+    // deleted S. A replica c that starts from b's snapshot meanwhile holds L
+    // waiting too.
     Pair p;
     const Uuid l = customers::create(*p.a, Json{{"display_name", "Li Lei"}, {"phones", {"13900001003"}}});
     const Uuid t = customers::create(*p.a, Json{{"display_name", "李雷"}, {"phones", {"13900001004"}}});
     p.a_to_b();
     const Uuid call = interactions::add(*p.b, Json{{"customer_id", l.str()}, {"kind", "call"}, {"subject", "b's call"}});
     tick();
-    const bool deleted = GENERATE(false, true);
-    INFO("S deleted (else merged into T): " << deleted);
+    const int how = GENERATE(0, 1, 2);
+    INFO("S merged into T (0), deleted (1), merged into S2 and S2 into T (2): " << how);
     const Uuid s = customers::create(*p.a, Json{{"display_name", "李 雷"}});
     merge::merge(*p.a, s, {l}, Json());
     tick();
-    if (deleted) customers::remove(*p.a, s);
-    else merge::merge(*p.a, t, {s}, Json());
+    if (how == 1) customers::remove(*p.a, s);
+    else if (how == 0) merge::merge(*p.a, t, {s}, Json());
+    else {
+        const Uuid s2 = customers::create(*p.a, Json{{"display_name", "Li Lei (2)"}});
+        merge::merge(*p.a, s2, {s}, Json());
+        tick();
+        merge::merge(*p.a, t, {s2}, Json());
+    }
 
+    TempDir dir;
+    Database c(dir.path("c.db"), OpenOptions{});
     bool waited = false;
     testing::send_pages(*p.a, *p.b, p.ab, 1, [&](const Json& r) {
         CHECK(r["missing_parent"] == 0);
-        // The page with L's merge but not yet S: L waits, with b's call.
-        if (!customers::exists(*p.b, s) && merge::redirect_of(*p.b, l) && customers::exists(*p.b, l) &&
-            !merge::customer_tombstone(*p.b, s)) {
+        // A page with L's merge but not yet the end of its chain: L waits, with b's call.
+        if (merge::redirect_of(*p.b, l) && customers::exists(*p.b, l) && !waited) {
             waited = true;
             CHECK(p.b->id_at("SELECT customer_id FROM interactions WHERE id = ?", call) == l);
+            CHECK(testing::scalar(*p.b, "SELECT count(*) FROM sync_waiting_merges") == 1);
+            const Json snap = sync::apply(c, sync::changes_since(*p.b, 0, 100000).blob, {});
+            CHECK(snap["missing_parent"] == 0);
+            CHECK(c.id_at("SELECT customer_id FROM interactions WHERE id = ?", call) == l);
+            CHECK(testing::scalar(c, "SELECT count(*) FROM sync_waiting_merges") == 1);
         }
     });
     CHECK(waited);
     p.b_to_a();
     p.a_to_b();
-    for (Database* db : {p.a.get(), p.b.get()}) {
+    // A full exchange with c (each replica stamps its own tombstone for a
+    // call dropped with a deleted customer; the newest stays everywhere).
+    std::int64_t bc = 0, cb = 0;
+    CHECK(testing::send_pages(*p.b, c, bc, 1000)["missing_parent"] == 0);
+    testing::send_pages(c, *p.b, cb, 1000);
+    p.b_to_a();
+    testing::send_pages(*p.b, c, bc, 1000);
+    for (Database* db : {p.a.get(), p.b.get(), &c}) {
         CHECK_FALSE(customers::exists(*db, l));
         CHECK_FALSE(customers::exists(*db, s));
         const auto owner = db->id_at("SELECT customer_id FROM interactions WHERE id = ?", call);
-        if (deleted) CHECK_FALSE(owner);
+        if (how == 1) CHECK_FALSE(owner);
         else CHECK(owner == t);
         CHECK(testing::scalar(*db, "SELECT count(*) FROM sync_waiting_merges") == 0);
     }
     CHECK(sync::canonical_dump(*p.a) == sync::canonical_dump(*p.b));
+    CHECK(sync::canonical_dump(c) == sync::canonical_dump(*p.b));
 }
