@@ -9,7 +9,9 @@
 // undone, or it closes a merge cycle) the customer comes back from its ghost
 // under the same id, with every edit anyone made to it; when one comes into
 // force where the loser still lives, the loser's local changes move to the
-// survivor and it goes. A user's delete keeps no ghost and is final: it
+// survivor and it goes — once the end of its chain has arrived here: until
+// then it waits, alive though its redirect is in force (survivor_pending,
+// sync_waiting_merges). A user's delete keeps no ghost and is final: it
 // replaces a merge's tombstone whatever the clocks, so a customer a user
 // deleted never comes back.
 #pragma once
